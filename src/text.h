@@ -1,0 +1,69 @@
+/*
+ * NAME
+ *	text.h - reading identifiers, kinds and dates out of notice text
+ * DESCRIPTION
+ *	All input is UTF-8 (mime.c converts every charset before). Nothing
+ *	here keeps, logs or writes the text it is given.
+ *
+ *	poc_text_normalise() folds full-width ASCII (U+FF01..U+FF5E) and the
+ *	ideographic space to ASCII, so that ＪＰＣＥＲＴ＃１２３４５６７８
+ *	reads as JPCERT#12345678.
+ *
+ *	Identifiers:
+ *	- tracking number (TN): "JPCERT#" + digits, stray spaces around '#'
+ *	  tolerated, returned as "JPCERT#12345678";
+ *	- vulnerability numbers (VN): JVN#, JVNVU#, JVNTA#, JPCERT-IPA#, IPA#,
+ *	  VU#, JVNDB-YYYY-NNNNNN, CVE-YYYY-NNNN..., normalised (upper case,
+ *	  no spaces), de-duplicated, in order of appearance. "JPCERT#..." is
+ *	  never a VN and "JPCERT-IPA#..." is never a TN.
+ */
+#ifndef POC_TEXT_H
+#define POC_TEXT_H
+
+#include "poc.h"
+
+G_BEGIN_DECLS
+
+/* A new string: text with full-width forms folded. */
+char *poc_text_normalise(const char *utf8);
+
+/*
+ * Scan normalised text. Appends (g_strdup'd, de-duplicated against what
+ * is already in the arrays) to tracking and vulns; either may be NULL.
+ */
+void poc_text_scan_ids(const char *text, GPtrArray *tracking, GPtrArray *vulns);
+
+/* Is this VN a CVE id? */
+gboolean poc_text_is_cve(const char *vn);
+
+/*
+ * The body without quoted text: lines starting with '>' and everything
+ * from a reply separator ("-----Original Message-----", "On ... wrote:",
+ * "-----元のメッセージ-----", "... さんは書きました:" and the like) on.
+ * A new string.
+ */
+char *poc_text_strip_quoted(const char *body);
+
+/*
+ * The first publication date in text (Japanese and English forms:
+ * 2026年12月15日, 2026年12月15日(火) 11時, 2026/12/15 11:00, 2026-12-15,
+ * December 15, 2026), preferring one near a keyword such as 公開日,
+ * 公開予定日, publication date. A date without a time is 00:00 that day in
+ * Japan time. 0 when none.
+ */
+gint64 poc_text_find_publication_date(const char *text);
+
+/*
+ * Kinds are a table of rules (see doc/KINDS.md); the first that matches
+ * wins. A rules file adds rules before the built-in ones.
+ */
+typedef struct poc_kind_rules poc_kind_rules;
+poc_kind_rules *poc_kind_rules_default(void);
+int poc_kind_rules_load(poc_kind_rules *rules, const char *path, GError **error);
+void poc_kind_rules_free(poc_kind_rules *rules);
+poc_kind poc_kind_classify(const poc_kind_rules *rules, gboolean from_coordinator,
+			   const char *subject, const char *body);
+
+G_END_DECLS
+
+#endif

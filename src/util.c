@@ -1,0 +1,128 @@
+/*
+ * NAME
+ *	util.c - status codes, contract enum names, the library's clock
+ * DESCRIPTION
+ *	The string forms of the enums in poc.h are the contract values of
+ *	the database and of `pocctl export`: change them never.
+ *
+ *	poc_now() honours POC_FAKE_NOW so tests can move time; the variable
+ *	is read at every call, so a test may change it between calls.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "poc.h"
+
+static const char *const status_text[] = {
+	[POC_OK] = "success",
+	[POC_ERR_NOMEM] = "out of memory",
+	[POC_ERR_IO] = "input/output error",
+	[POC_ERR_CONFIG] = "configuration error",
+	[POC_ERR_PARSE] = "cannot parse input",
+	[POC_ERR_CRYPTO] = "GnuPG error",
+	[POC_ERR_NOTFOUND] = "not found",
+	[POC_ERR_EXISTS] = "already exists",
+	[POC_ERR_DB] = "database error",
+	[POC_ERR_DB_VERSION] = "database has a newer schema version than this program",
+	[POC_ERR_DB_FULL] = "database or disk full",
+	[POC_ERR_TEMPLATE] = "template error",
+	[POC_ERR_SEND] = "submission command failed",
+	[POC_ERR_LIMIT] = "input over a configured limit",
+	[POC_ERR_INVAL] = "invalid argument",
+	[POC_ERR_PERM] = "permission denied",
+	[POC_ERR_TEMP] = "temporary failure, try again",
+};
+
+const char *
+poc_strerror(int status)
+{
+	if (status < 0 || (size_t)status >= G_N_ELEMENTS(status_text) || !status_text[status])
+		return "unknown error";
+	return status_text[status];
+}
+
+G_DEFINE_QUARK(poc-error-quark, poc_error)
+
+static const char *const decryption_names[] = { "none", "ok", "failed" };
+static const char *const signature_names[] = { "none", "good", "untrusted", "bad", "unknown-key" };
+static const char *const kind_names[] = { "other", "summary", "detail", "publication", "schedule",
+					  "direct-report" };
+static const char *const ack_state_names[] = { "not-required", "held", "queued", "sent", "failed" };
+static const char *const ack_mode_names[] = { "auto", "hold", "off" };
+
+#define NAME_FUNCS(type, table)                                                  \
+	const char *poc_##type##_name(poc_##type v)                              \
+	{                                                                        \
+		if ((unsigned)v >= G_N_ELEMENTS(table))                          \
+			return "?";                                              \
+		return table[v];                                                 \
+	}                                                                        \
+	int poc_##type##_parse(const char *s)                                    \
+	{                                                                        \
+		for (size_t i = 0; s && i < G_N_ELEMENTS(table); i++)            \
+			if (strcmp(s, table[i]) == 0)                            \
+				return (int)i;                                   \
+		return -1;                                                       \
+	}
+
+NAME_FUNCS(decryption, decryption_names)
+NAME_FUNCS(signature, signature_names)
+NAME_FUNCS(kind, kind_names)
+NAME_FUNCS(ack_state, ack_state_names)
+NAME_FUNCS(ack_mode, ack_mode_names)
+
+gint64
+poc_now(void)
+{
+	const char *fake = getenv("POC_FAKE_NOW");
+
+	if (fake && *fake) {
+		char *end;
+		gint64 t = g_ascii_strtoll(fake, &end, 10);
+
+		if (*end == '\0')
+			return t;
+		t = poc_time_parse(fake);
+		if (t >= 0)
+			return t;
+	}
+	return g_get_real_time() / G_USEC_PER_SEC;
+}
+
+char *
+poc_time_format(gint64 t, char buf[POC_TIME_BUFSIZE])
+{
+	/* Japan has had no daylight saving time since 1951: a fixed +09:00. */
+	GDateTime *dt;
+
+	buf[0] = '\0';
+	if (t == 0)
+		return buf;
+	dt = g_date_time_new_from_unix_utc(t + 9 * 3600);
+	if (!dt)
+		return buf;
+	g_snprintf(buf, POC_TIME_BUFSIZE, "%04d-%02d-%02dT%02d:%02d:%02d+09:00",
+		   g_date_time_get_year(dt), g_date_time_get_month(dt),
+		   g_date_time_get_day_of_month(dt), g_date_time_get_hour(dt),
+		   g_date_time_get_minute(dt), g_date_time_get_second(dt));
+	g_date_time_unref(dt);
+	return buf;
+}
+
+gint64
+poc_time_parse(const char *text)
+{
+	GDateTime *dt;
+	gint64 t;
+
+	if (!text)
+		return -1;
+	dt = g_date_time_new_from_iso8601(text, NULL);
+	if (!dt)
+		return -1;
+	t = g_date_time_to_unix(dt);
+	g_date_time_unref(dt);
+	return t;
+}
