@@ -1,0 +1,53 @@
+/*
+ * NAME
+ *	notice.h - from the raw bytes of a mail to a message record
+ * DESCRIPTION
+ *	poc_notice_read() parses a mail with GMime, decrypts and verifies
+ *	every OpenPGP form a coordinator, a finder or a mail client sends
+ *	(PGP/MIME encrypted or signed, inline armour, the Exchange-mangled
+ *	form, forwarded message/rfc822, .asc attachments), converts every
+ *	Japanese charset to UTF-8, and reads the tracking number, the
+ *	vulnerability numbers, the kind and the publication date.
+ *
+ *	It fills the metadata fields of msg (message_id, from, subject,
+ *	date, in_reply_to, kind, encrypted, decryption, signature, signer,
+ *	tracking, related_tracking, vuln_ids, publication_date,
+ *	auto_submitted, from_coordinator, problems, size). The caller sets
+ *	msg->envelope_from before the call (a null sender is a bounce) and
+ *	the reception fields and the ack fields after.
+ *
+ *	Decrypted text lives in memory during the call and is gone when it
+ *	returns. Bad input never fails the call: what could not be read is
+ *	listed in msg->problems. Limits (size, depth, parts) are in
+ *	poc_reader.
+ */
+#ifndef POC_NOTICE_H
+#define POC_NOTICE_H
+
+#include "crypto.h"
+#include "record.h"
+#include "text.h"
+
+G_BEGIN_DECLS
+
+typedef struct poc_reader {
+	poc_crypto *crypto;			/* NULL: nothing is decrypted */
+	const char *const *coordinator_keys;	/* trusted fingerprints */
+	const char *const *coordinators;	/* coordinator addresses */
+	const char *const *own_addresses;	/* AckFrom etc.: our own mail */
+	const poc_kind_rules *rules;
+	gsize max_size;				/* bytes parsed (default 32 MiB) */
+	int max_depth;				/* MIME nesting (default 32) */
+	int max_parts;				/* MIME parts (default 1000) */
+} poc_reader;
+
+/* Only POC_ERR_NOMEM / POC_ERR_INVAL fail; everything else is in msg->problems. */
+int poc_notice_read(const poc_reader *reader, const char *raw, size_t len, poc_message *msg,
+		    GError **error);
+
+/* Call once per process before any thread parses (GMime init). */
+void poc_notice_init(void);
+
+G_END_DECLS
+
+#endif

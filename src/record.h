@@ -1,0 +1,134 @@
+/*
+ * NAME
+ *	record.h - the records of the case database: case, message, outbox
+ *	entry, event, spool entry; and their JSON forms
+ * DESCRIPTION
+ *	These are plain structs owned by the caller; poc_*_free() frees one
+ *	with everything it points to (NULL is fine). String fields are
+ *	UTF-8 or NULL; GPtrArray fields hold char * and free them.
+ *
+ *	The JSON form of each record is the value format of the database
+ *	(doc/DATABASE.md) and, for cases with their messages, the line
+ *	format of `pocctl export` (field names in ../shared/spec/PRODUCT.md
+ *	are the contract). Times are written as RFC 3339 in Japan time,
+ *	absent values as null.
+ *
+ *	No record holds decrypted text: only metadata read from it.
+ */
+#ifndef POC_RECORD_H
+#define POC_RECORD_H
+
+#include <json-glib/json-glib.h>
+
+#include "poc.h"
+
+G_BEGIN_DECLS
+
+typedef struct poc_message {
+	char *message_id;	/* "<...>" from the header, or "<sha256-HEX@pocmilter.invalid>" */
+	char *case_id;
+	gint64 received_at;
+	char *queue_id;		/* the MTA's, or NULL (import) */
+	char *envelope_from;
+	char *from;		/* addr-spec of From: */
+	char *subject;		/* the outer Subject, decoded to UTF-8 */
+	char *date;		/* Date: as sent */
+	char *in_reply_to;
+	poc_kind kind;
+	gboolean encrypted;
+	poc_decryption decryption;
+	poc_signature signature;
+	char *signer;		/* fingerprint of the signing key, or NULL */
+	char *tracking;		/* JPCERT#..., or NULL */
+	GPtrArray *related_tracking;
+	GPtrArray *vuln_ids;	/* every VN, CVE ids included */
+	gint64 publication_date;
+	gboolean auto_submitted;	/* auto-reply, bounce, list mail: never acked */
+	gboolean from_coordinator;
+	gboolean ack_required;
+	gint64 ack_deadline;
+	poc_ack_state ack_state;
+	gint64 ack_sent_at;
+	char *ack_message_id;
+	char *ack_note;		/* why held / why no ack (pocctl ack --none) */
+	GPtrArray *problems;	/* what could not be read, one line each */
+	gsize size;
+} poc_message;
+
+typedef struct poc_case {
+	char *id;		/* the tracking number, or a local id "LOCAL-YYYYMMDD-NNN" */
+	char *tracking;		/* NULL for a local case */
+	GPtrArray *vuln_ids;	/* VNs other than CVE */
+	GPtrArray *cve_ids;
+	GPtrArray *related_tracking;
+	char *state;		/* "open" ... "closed" */
+	gint64 opened_at;
+	gint64 updated_at;
+	gint64 publication_date;
+	GPtrArray *message_ids;	/* in order of arrival */
+	GPtrArray *notes;	/* "TIME\tACTOR\tTEXT" */
+} poc_case;
+
+typedef enum poc_outbox_state {
+	POC_OUTBOX_QUEUED = 0,
+	POC_OUTBOX_SENDING,	/* handed to the command; outcome unknown if we crash */
+	POC_OUTBOX_SENT,
+	POC_OUTBOX_FAILED	/* gave up; paged */
+} poc_outbox_state;
+const char *poc_outbox_state_name(poc_outbox_state);
+int poc_outbox_state_parse(const char *);
+
+typedef struct poc_outbox_entry {
+	guint64 id;		/* assigned by the store */
+	char *message_id;	/* the notice acknowledged */
+	char *case_id;
+	char *ack_message_id;	/* fixed before the first attempt */
+	char *recipient;
+	char *template_name;
+	poc_outbox_state state;
+	int attempts;
+	gint64 created_at;
+	gint64 next_attempt_at;
+	gint64 sent_at;
+	char *last_error;
+	GBytes *payload;	/* the whole mail as handed to AckSendmail: signed and encrypted */
+} poc_outbox_entry;
+
+typedef struct poc_event {
+	gint64 at;
+	char *case_id;
+	char *type;		/* received, filed, ack-queued, ack-sent, ack-failed, paged, noted, closed, read, ... */
+	char *actor;		/* "pocmilter", "pocctl:UID(NAME)", ... */
+	char *message_id;	/* or NULL */
+	char *detail;		/* short text, never notice content */
+} poc_event;
+
+typedef struct poc_spool_info {
+	gint64 received_at;
+	char *queue_id;
+	char *envelope_from;
+	GPtrArray *recipients;
+	char *source;		/* "milter", "import:PATH" */
+} poc_spool_info;
+
+poc_message *poc_message_new(void);
+void poc_message_free(poc_message *);
+poc_case *poc_case_new(void);
+void poc_case_free(poc_case *);
+poc_outbox_entry *poc_outbox_entry_new(void);
+void poc_outbox_entry_free(poc_outbox_entry *);
+void poc_event_clear(poc_event *);
+void poc_spool_info_clear(poc_spool_info *);
+
+/* JSON forms. *_to_json returns a new JsonNode; *_from_json a new record or NULL. */
+JsonNode *poc_message_to_json(const poc_message *);
+poc_message *poc_message_from_json(JsonNode *, GError **);
+JsonNode *poc_case_to_json(const poc_case *, GPtrArray *messages /* poc_message *, or NULL */);
+poc_case *poc_case_from_json(JsonNode *, GError **);
+
+/* Serialise a node to compact one-line JSON (a new string). */
+char *poc_json_to_string(JsonNode *node, gboolean pretty);
+
+G_END_DECLS
+
+#endif

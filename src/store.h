@@ -1,0 +1,112 @@
+/*
+ * NAME
+ *	store.h - the case database (LMDB); the only module that knows LMDB
+ * DESCRIPTION
+ *	One environment per process (open it once, share it between
+ *	threads). Every call runs in its own transaction, so each one is
+ *	atomic: a crash leaves the database as it was before the call or
+ *	after it. Writers in several processes (pocmilter, pocctl ack,
+ *	pocctl import) are serialised by LMDB's writer lock; readers never
+ *	block. A full map grows instead of failing.
+ *
+ *	The layout (named databases, key and value formats, schema version)
+ *	is in doc/DATABASE.md.
+ *
+ *	Records returned are the caller's to free (record.h).
+ * ERRORS
+ *	POC_ERR_DB (LMDB error; the GError says which), POC_ERR_DB_VERSION
+ *	(a newer schema), POC_ERR_DB_FULL (disk full), POC_ERR_PERM (file
+ *	modes), POC_ERR_NOTFOUND, POC_ERR_EXISTS (duplicate Message-ID).
+ */
+#ifndef POC_STORE_H
+#define POC_STORE_H
+
+#include "record.h"
+
+G_BEGIN_DECLS
+
+typedef struct poc_store poc_store;
+
+#define POC_STORE_RDONLY 0x1	/* pocctl list/show/export, downstream readers */
+
+int poc_store_open(const char *dir, unsigned flags, poc_store **out, GError **error);
+void poc_store_close(poc_store *store);
+
+/* --- spool: messages received, not yet filed ------------------------- */
+
+/* Durable (synced) before it returns POC_OK. */
+int poc_store_spool_put(poc_store *store, const char *raw, size_t len,
+			const poc_spool_info *info, guint64 *spool_id, GError **error);
+/* Spooled ids in arrival order. */
+int poc_store_spool_pending(poc_store *store, GArray *ids /* guint64 */, GError **error);
+int poc_store_spool_get(poc_store *store, guint64 spool_id, GBytes **raw,
+			poc_spool_info *info, GError **error);
+
+/*
+ * File one message in one transaction: the message, its case (found by
+ * tracking number, or by a related message's case, or created; a local
+ * id when there is no tracking number), the raw message as received,
+ * the indexes, the events, the outbox entry when ack is not NULL (its id
+ * is set), and the removal of the spool entry (spool_id 0: none).
+ * msg->case_id is set. A Message-ID already filed: POC_ERR_EXISTS, the
+ * spool entry is removed all the same, and nothing else changes.
+ */
+int poc_store_file(poc_store *store, guint64 spool_id, poc_message *msg,
+		   poc_outbox_entry *ack, GError **error);
+
+/* Has a message with this Message-ID been filed? */
+gboolean poc_store_has_message(poc_store *store, const char *message_id);
+
+/* --- reading ---------------------------------------------------------- */
+
+/* id: a case id, tracking number, vulnerability number or Message-ID. */
+int poc_store_get_case(poc_store *store, const char *id, poc_case **out, GError **error);
+int poc_store_get_message(poc_store *store, const char *message_id, poc_message **out,
+			  GError **error);
+int poc_store_get_raw(poc_store *store, const char *message_id, GBytes **raw, GError **error);
+
+/* Calls fn for each case (in id order) until it returns non-zero. */
+typedef int (*poc_case_fn)(poc_case *c, void *data);	/* c is freed after the call */
+int poc_store_foreach_case(poc_store *store, poc_case_fn fn, void *data, GError **error);
+
+/* Messages whose acknowledgement is open (held, queued, failed), by deadline. */
+typedef int (*poc_message_fn)(poc_message *m, void *data);	/* m is freed after the call */
+int poc_store_foreach_open_ack(poc_store *store, poc_message_fn fn, void *data, GError **error);
+
+/* --- updates by people and by the sender ----------------------------- */
+
+/* Replace a message's record (ack state changes); indexes follow. */
+int poc_store_update_message(poc_store *store, const poc_message *msg, const poc_event *ev,
+			     GError **error);
+int poc_store_update_case(poc_store *store, const poc_case *c, const poc_event *ev,
+			  GError **error);
+int poc_store_add_event(poc_store *store, const poc_event *ev, GError **error);
+typedef int (*poc_event_fn)(const poc_event *ev, void *data);
+int poc_store_foreach_event(poc_store *store, const char *case_id, poc_event_fn fn, void *data,
+			    GError **error);
+
+/* --- outbox ---------------------------------------------------------- */
+
+/* Add an entry for an existing message (pocctl ack); sets entry->id and the message's ack_state. */
+int poc_store_outbox_add(poc_store *store, poc_outbox_entry *entry, GError **error);
+/* The first entry QUEUED with next_attempt_at <= now, or POC_ERR_NOTFOUND. */
+int poc_store_outbox_next_due(poc_store *store, gint64 now, poc_outbox_entry **out, GError **error);
+/* Entries in a state (e.g. SENDING after a crash). */
+int poc_store_outbox_list(poc_store *store, poc_outbox_state state, GPtrArray *out, GError **error);
+/*
+ * Write the entry's new state; on SENT also the message's ack_state,
+ * ack_sent_at and ack_message_id, and an event; all in one transaction.
+ */
+int poc_store_outbox_update(poc_store *store, const poc_outbox_entry *entry, GError **error);
+
+/* --- meta ------------------------------------------------------------ */
+
+int poc_store_heartbeat(poc_store *store, gint64 now, GError **error);
+gint64 poc_store_get_heartbeat(poc_store *store);
+/* A small key/value area for other modules (paging state). */
+int poc_store_meta_put(poc_store *store, const char *key, const char *value, GError **error);
+char *poc_store_meta_get(poc_store *store, const char *key);
+
+G_END_DECLS
+
+#endif
