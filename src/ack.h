@@ -1,0 +1,1 @@
+/* ack.h: to be written */

@@ -1,0 +1,1 @@
+/* mime.h: to be written */

@@ -1,0 +1,1 @@
+/* outbox.h: to be written */

@@ -1,0 +1,1 @@
+/* page.h: to be written */

@@ -1,0 +1,1 @@
+/* worker.h: to be written */
