@@ -1,0 +1,543 @@
+/*
+ * NAME
+ *	ack.c - acknowledgements: policy, templates, composing PGP/MIME
+ * DESCRIPTION
+ *	The policy (poc_ack_decide) is a short list of reasons not to
+ *	acknowledge by ourselves; the first that applies is recorded in
+ *	ack_note so `pocctl show` says why a notice is held.
+ *
+ *	Templates are plain UTF-8 text with {{name}} placeholders. They are
+ *	read and checked once (poc_templates_load) and kept in memory.
+ *
+ *	The composed mail is RFC 3156 multipart/encrypted: the inner MIME
+ *	entity (text/plain in ISO-2022-JP or UTF-8, with a protected
+ *	Subject per RFC 9788's legacy display) is signed and encrypted in
+ *	one OpenPGP message by crypto.c. Everything happens in memory; the
+ *	only copy kept is the encrypted mail in the outbox.
+ * SECURITY
+ *	Header values taken from a notice (subject, Message-ID, From) pass
+ *	through poc_header_sanitise(): no CR/LF/NUL, bounded length.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <gmime/gmime.h>
+
+#include "ack.h"
+#include "calendar.h"
+
+/* --- policy ----------------------------------------------------------- */
+
+static gboolean
+kind_listed(const poc_config *cfg, poc_kind kind)
+{
+	for (guint i = 0; cfg->ack_kinds && i < cfg->ack_kinds->len; i++)
+		if (poc_kind_parse(g_ptr_array_index(cfg->ack_kinds, i)) == (int)kind)
+			return TRUE;
+	return FALSE;
+}
+
+void
+poc_ack_decide(const poc_config *cfg, poc_message *msg)
+{
+	const char *why = NULL;
+
+	g_clear_pointer(&msg->ack_note, g_free);
+	if (msg->auto_submitted) {
+		msg->ack_required = FALSE;
+		msg->ack_state = POC_ACK_NOT_REQUIRED;
+		msg->ack_note = g_strdup("auto-submitted, bounce, list or own mail");
+		return;
+	}
+	if (!msg->from_coordinator && msg->kind != POC_KIND_DIRECT_REPORT) {
+		/* Unknown sender but not read as a report: a person decides, in time. */
+		msg->kind = POC_KIND_DIRECT_REPORT;
+	}
+	msg->ack_required = TRUE;
+	if (!msg->from_coordinator)
+		why = "direct report (not from a coordinator): a person answers";
+	else if (msg->decryption == POC_DECRYPTION_FAILED)
+		why = "could not be decrypted";
+	else if (msg->signature != POC_SIGNATURE_GOOD)
+		why = "signature is not good";
+	else if (!kind_listed(cfg, msg->kind))
+		why = "kind not in AckKinds";
+	else if (cfg->ack_mode == POC_ACK_MODE_HOLD)
+		why = "AckMode hold: waiting for a person";
+	else if (cfg->ack_mode == POC_ACK_MODE_OFF)
+		why = "AckMode off";
+	if (why) {
+		msg->ack_state = POC_ACK_HELD;
+		msg->ack_note = g_strdup(why);
+	} else {
+		msg->ack_state = POC_ACK_QUEUED;
+	}
+}
+
+/* --- templates -------------------------------------------------------- */
+
+struct poc_templates {
+	GHashTable *by_name;	/* name -> text */
+};
+
+static const char *const placeholders[] = {
+	"tracking", "vuln_ids", "subject", "date", "message_id", "received_at", "deadline",
+	"organization", "poc_name", "case_id", "kind", "from", NULL,
+};
+
+static const char *const kind_templates[] = { "summary", "detail", "publication", "schedule",
+					      "other", "direct-report" };
+
+const char *
+poc_ack_default_template(poc_kind kind)
+{
+	return poc_kind_name(kind);
+}
+
+int
+poc_template_check(const char *text, gsize len, GError **error)
+{
+	const char *p = text, *end = text + len;
+	int line = 1;
+
+	if (!g_utf8_validate(text, len, NULL)) {
+		g_set_error(error, POC_ERROR, POC_ERR_TEMPLATE, "not UTF-8");
+		return POC_ERR_TEMPLATE;
+	}
+	while (p < end) {
+		if (*p == '\n')
+			line++;
+		if (p + 1 < end && p[0] == '{' && p[1] == '{') {
+			const char *close = g_strstr_len(p + 2, end - p - 2, "}}");
+			gboolean known = FALSE;
+			char *name;
+
+			if (!close || memchr(p + 2, '\n', close - p - 2)) {
+				g_set_error(error, POC_ERROR, POC_ERR_TEMPLATE,
+					    "line %d: \"{{\" without \"}}\"", line);
+				return POC_ERR_TEMPLATE;
+			}
+			name = g_strstrip(g_strndup(p + 2, close - p - 2));
+			for (int i = 0; placeholders[i]; i++)
+				known |= strcmp(name, placeholders[i]) == 0;
+			if (!known) {
+				g_set_error(error, POC_ERROR, POC_ERR_TEMPLATE,
+					    "line %d: unknown placeholder {{%s}}", line, name);
+				g_free(name);
+				return POC_ERR_TEMPLATE;
+			}
+			g_free(name);
+			p = close + 2;
+			continue;
+		}
+		p++;
+	}
+	return POC_OK;
+}
+
+char *
+poc_template_render(const char *text, GHashTable *vars)
+{
+	GString *out = g_string_sized_new(strlen(text) + 256);
+	const char *p = text;
+
+	while (*p) {
+		const char *close;
+
+		if (p[0] == '{' && p[1] == '{' && (close = strstr(p + 2, "}}"))) {
+			char *name = g_strstrip(g_strndup(p + 2, close - p - 2));
+			const char *v = g_hash_table_lookup(vars, name);
+
+			g_string_append(out, v ? v : "");
+			g_free(name);
+			p = close + 2;
+		} else {
+			g_string_append_c(out, *p++);
+		}
+	}
+	return g_string_free(out, FALSE);
+}
+
+int
+poc_templates_load(const char *dir, const char *lang, poc_templates **out, GError **error)
+{
+	char *path = g_build_filename(dir, lang, NULL);
+	GDir *d;
+	GError *derr = NULL;
+	poc_templates *t;
+	const char *name;
+	int status = POC_OK;
+
+	*out = NULL;
+	d = g_dir_open(path, 0, &derr);
+	if (!d) {
+		g_set_error(error, POC_ERROR, POC_ERR_CONFIG, "TemplateDir: %s", derr->message);
+		g_error_free(derr);
+		g_free(path);
+		return POC_ERR_CONFIG;
+	}
+	t = g_new0(poc_templates, 1);
+	t->by_name = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	while ((name = g_dir_read_name(d)) && status == POC_OK) {
+		char *file, *text;
+		gsize len;
+		GError *terr = NULL;
+
+		if (!g_str_has_suffix(name, ".tmpl"))
+			continue;
+		file = g_build_filename(path, name, NULL);
+		if (!g_file_get_contents(file, &text, &len, &terr)) {
+			g_set_error(error, POC_ERROR, POC_ERR_CONFIG, "TemplateDir: %s", terr->message);
+			g_error_free(terr);
+			status = POC_ERR_CONFIG;
+		} else if (poc_template_check(text, len, &terr) != POC_OK) {
+			g_set_error(error, POC_ERROR, POC_ERR_CONFIG, "TemplateDir: %s: %s", file,
+				    terr->message);
+			g_error_free(terr);
+			g_free(text);
+			status = POC_ERR_CONFIG;
+		} else {
+			g_hash_table_insert(t->by_name, g_strndup(name, strlen(name) - 5), text);
+		}
+		g_free(file);
+	}
+	g_dir_close(d);
+	for (size_t i = 0; status == POC_OK && i < G_N_ELEMENTS(kind_templates); i++)
+		if (!g_hash_table_contains(t->by_name, kind_templates[i])) {
+			g_set_error(error, POC_ERROR, POC_ERR_CONFIG,
+				    "TemplateDir: %s/%s.tmpl: missing (one template per kind is needed)",
+				    path, kind_templates[i]);
+			status = POC_ERR_CONFIG;
+		}
+	g_free(path);
+	if (status != POC_OK) {
+		poc_templates_free(t);
+		return status;
+	}
+	*out = t;
+	return POC_OK;
+}
+
+void
+poc_templates_free(poc_templates *t)
+{
+	if (!t)
+		return;
+	g_hash_table_destroy(t->by_name);
+	g_free(t);
+}
+
+gboolean
+poc_templates_has(const poc_templates *t, const char *name)
+{
+	return g_hash_table_contains(t->by_name, name);
+}
+
+GPtrArray *
+poc_templates_names(const poc_templates *t)
+{
+	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+	GHashTableIter it;
+	gpointer key;
+
+	g_hash_table_iter_init(&it, t->by_name);
+	while (g_hash_table_iter_next(&it, &key, NULL))
+		g_ptr_array_add(names, g_strdup(key));
+	g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
+	return names;
+}
+
+/* --- composing -------------------------------------------------------- */
+
+char *
+poc_header_sanitise(const char *value, gsize max)
+{
+	GString *out;
+
+	if (!value)
+		return g_strdup("");
+	out = g_string_sized_new(strlen(value));
+	for (const char *p = value; *p && out->len < max; p++) {
+		if (*p == '\r' || *p == '\n' || *p == '\t')
+			g_string_append_c(out, ' ');
+		else if ((unsigned char)*p >= 0x20 && *p != 0x7f)
+			g_string_append_c(out, *p);
+	}
+	if (!g_utf8_validate(out->str, out->len, NULL)) {
+		char *valid = g_utf8_make_valid(out->str, out->len);
+		g_string_free(out, TRUE);
+		return valid;
+	}
+	return g_string_free(out, FALSE);
+}
+
+static char *
+join_ids(GPtrArray *ids)
+{
+	if (!ids || ids->len == 0)
+		return g_strdup("");
+	g_ptr_array_add(ids, NULL);
+	char *s = g_strjoinv(", ", (char **)ids->pdata);
+	g_ptr_array_set_size(ids, ids->len - 1);
+	return s;
+}
+
+GHashTable *
+poc_ack_vars(const poc_config *cfg, const poc_message *notice, gint64 now)
+{
+	GHashTable *v = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+	char buf[POC_TIME_BUFSIZE];
+
+	g_hash_table_insert(v, "tracking", g_strdup(notice->tracking ? notice->tracking : ""));
+	g_hash_table_insert(v, "vuln_ids", join_ids(notice->vuln_ids));
+	g_hash_table_insert(v, "subject", poc_header_sanitise(notice->subject, 400));
+	g_hash_table_insert(v, "date", poc_header_sanitise(notice->date, 100));
+	g_hash_table_insert(v, "message_id", poc_header_sanitise(notice->message_id, 400));
+	g_hash_table_insert(v, "received_at", g_strdup(poc_time_format(notice->received_at, buf)));
+	g_hash_table_insert(v, "deadline", g_strdup(poc_time_format(notice->ack_deadline, buf)));
+	g_hash_table_insert(v, "organization", g_strdup(cfg->organization ? cfg->organization : ""));
+	g_hash_table_insert(v, "poc_name", g_strdup(cfg->poc_name ? cfg->poc_name : ""));
+	g_hash_table_insert(v, "case_id", g_strdup(notice->case_id ? notice->case_id : ""));
+	g_hash_table_insert(v, "kind", g_strdup(poc_kind_name(notice->kind)));
+	g_hash_table_insert(v, "from", poc_header_sanitise(notice->from, 200));
+	(void)now;
+	return v;
+}
+
+/* "Re: " once, however many the notice had. */
+static char *
+reply_subject(const char *subject)
+{
+	char *s = poc_header_sanitise(subject, 400);
+	const char *p = s;
+
+	for (;;) {
+		while (*p == ' ')
+			p++;
+		if (g_ascii_strncasecmp(p, "re:", 3) == 0)
+			p += 3;
+		else if (g_str_has_prefix(p, "Ｒｅ："))
+			p += strlen("Ｒｅ：");
+		else
+			break;
+	}
+	char *r = g_strconcat("Re: ", p, NULL);
+	g_free(s);
+	return r;
+}
+
+static GMimePart *
+part_from_bytes(const char *type, const char *subtype, const void *data, gsize len,
+		GMimeContentEncoding enc)
+{
+	GMimePart *part = g_mime_part_new_with_type(type, subtype);
+	GMimeStream *stream = g_mime_stream_mem_new_with_buffer(data, len);
+	GMimeDataWrapper *w = g_mime_data_wrapper_new_with_stream(stream, GMIME_CONTENT_ENCODING_DEFAULT);
+
+	g_mime_part_set_content(part, w);
+	g_mime_part_set_content_encoding(part, enc);
+	g_object_unref(w);
+	g_object_unref(stream);
+	return part;
+}
+
+/* The inner, to-be-encrypted entity: text/plain with a protected Subject. */
+static GBytes *
+inner_entity(const char *body_utf8, const char *subject, const char *charset)
+{
+	char *converted = NULL;
+	gsize clen = 0;
+	const char *cs = charset;
+	GMimePart *part;
+	GMimeFormatOptions *fmt;
+	char *text;
+	GBytes *out;
+
+	if (g_ascii_strcasecmp(charset, "iso-2022-jp") == 0) {
+		/* Characters outside JIS X 0208 (①, ㈱ from a subject): fall back to UTF-8. */
+		converted = g_convert(body_utf8, -1, "ISO-2022-JP", "UTF-8", NULL, &clen, NULL);
+		if (!converted)
+			cs = "utf-8";
+		else
+			cs = "ISO-2022-JP";
+	}
+	if (!converted) {
+		converted = g_strdup(body_utf8);
+		clen = strlen(converted);
+	}
+	part = part_from_bytes("text", "plain", converted, clen,
+			       g_ascii_strcasecmp(cs, "utf-8") == 0 ? GMIME_CONTENT_ENCODING_BASE64
+								   : GMIME_CONTENT_ENCODING_7BIT);
+	g_mime_object_set_content_type_parameter(GMIME_OBJECT(part), "charset", cs);
+	g_mime_object_set_content_type_parameter(GMIME_OBJECT(part), "protected-headers", "v1");
+	g_mime_object_set_header(GMIME_OBJECT(part), "Subject", subject, "utf-8");
+	fmt = g_mime_format_options_new();
+	g_mime_format_options_set_newline_format(fmt, GMIME_NEWLINE_FORMAT_DOS);
+	text = g_mime_object_to_string(GMIME_OBJECT(part), fmt);
+	out = g_bytes_new_take(text, strlen(text));
+	g_mime_format_options_free(fmt);
+	g_object_unref(part);
+	g_free(converted);
+	return out;
+}
+
+static const char *
+domain_of(const char *addr)
+{
+	const char *at = addr ? strrchr(addr, '@') : NULL;
+	return at ? at + 1 : "pocmilter.invalid";
+}
+
+char *poc_ack_new_message_id(const char *from);
+
+char *
+poc_ack_new_message_id(const char *from)
+{
+	guint32 r1 = g_random_int(), r2 = g_random_int();
+	return g_strdup_printf("pocmilter.%" G_GINT64_FORMAT ".%08x%08x@%s", poc_now(), r1, r2,
+			       domain_of(from));
+}
+
+int
+poc_ack_compose(const poc_config *cfg, const poc_templates *t, poc_crypto *crypto,
+		const poc_message *notice, const char *name, gint64 now, poc_outbox_entry **out,
+		GError **error)
+{
+	const char *tmpl_name = name ? name : poc_ack_default_template(notice->kind);
+	const char *tmpl = g_hash_table_lookup(t->by_name, tmpl_name);
+	GPtrArray *recipients = g_ptr_array_new();
+	GHashTable *vars = NULL;
+	char *body = NULL, *subject = NULL, *to = NULL, *msgid = NULL, *refs = NULL;
+	GBytes *inner = NULL, *armoured = NULL;
+	GMimeMessage *m = NULL;
+	GMimeMultipart *mp = NULL;
+	GMimeFormatOptions *fmt = NULL;
+	GDateTime *date = NULL;
+	GTimeZone *jst = NULL;
+	int status = POC_OK;
+
+	*out = NULL;
+	if (!tmpl) {
+		g_set_error(error, POC_ERROR, POC_ERR_NOTFOUND, "no template \"%s\"", tmpl_name);
+		status = POC_ERR_NOTFOUND;
+		goto cleanup;
+	}
+	to = poc_header_sanitise(notice->from, 254);
+	if (!strchr(to, '@') || strpbrk(to, " <>\",;")) {
+		g_set_error(error, POC_ERROR, POC_ERR_INVAL, "notice has no usable From address");
+		status = POC_ERR_INVAL;
+		goto cleanup;
+	}
+	/* Encrypt to the coordinator (configured keys, or the key that signed) and to us. */
+	if (cfg->ack_encrypt_to && cfg->ack_encrypt_to->len)
+		for (guint i = 0; i < cfg->ack_encrypt_to->len; i++)
+			g_ptr_array_add(recipients, g_ptr_array_index(cfg->ack_encrypt_to, i));
+	else if (notice->signer && *notice->signer)
+		g_ptr_array_add(recipients, notice->signer);
+	if (recipients->len == 0 && cfg->ack_encrypt == POC_ENCRYPT_REQUIRED) {
+		g_set_error(error, POC_ERROR, POC_ERR_NOTFOUND,
+			    "no key to encrypt to (the notice was not signed and AckEncryptTo is not set)");
+		status = POC_ERR_NOTFOUND;
+		goto cleanup;
+	}
+	g_ptr_array_add(recipients, cfg->ack_sign_key ? cfg->ack_sign_key : cfg->ack_from);
+	g_ptr_array_add(recipients, NULL);
+
+	vars = poc_ack_vars(cfg, notice, now);
+	body = poc_template_render(tmpl, vars);
+	subject = reply_subject(notice->subject ? notice->subject : "");
+	inner = inner_entity(body, subject, cfg->ack_charset ? cfg->ack_charset : "iso-2022-jp");
+	status = poc_crypto_sign_encrypt(crypto, cfg->ack_sign_key ? cfg->ack_sign_key : cfg->ack_from,
+					 (const char *const *)recipients->pdata,
+					 g_bytes_get_data(inner, NULL), g_bytes_get_size(inner),
+					 &armoured, error);
+	if (status != POC_OK)
+		goto cleanup;
+
+	mp = g_mime_multipart_new_with_subtype("encrypted");
+	g_mime_object_set_content_type_parameter(GMIME_OBJECT(mp), "protocol",
+						 "application/pgp-encrypted");
+	{
+		static const char version[] = "Version: 1\n";
+		GMimePart *ver = part_from_bytes("application", "pgp-encrypted", version,
+						 sizeof(version) - 1, GMIME_CONTENT_ENCODING_7BIT);
+		GMimePart *data = part_from_bytes("application", "octet-stream",
+						  g_bytes_get_data(armoured, NULL),
+						  g_bytes_get_size(armoured), GMIME_CONTENT_ENCODING_7BIT);
+
+		g_mime_object_set_disposition(GMIME_OBJECT(data), "inline");
+		g_mime_part_set_filename(data, "encrypted.asc");
+		g_mime_multipart_add(mp, GMIME_OBJECT(ver));
+		g_mime_multipart_add(mp, GMIME_OBJECT(data));
+		g_object_unref(ver);
+		g_object_unref(data);
+	}
+	m = g_mime_message_new(TRUE);
+	g_mime_message_set_mime_part(m, GMIME_OBJECT(mp));
+	g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_FROM, cfg->poc_name, cfg->ack_from);
+	g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_TO, NULL, to);
+	g_mime_message_set_subject(m, subject, g_ascii_strcasecmp(cfg->ack_charset, "utf-8") == 0
+						       ? "utf-8" : "iso-2022-jp");
+	jst = g_time_zone_new_offset(9 * 3600);
+	date = g_date_time_new_from_unix_local(now);
+	{
+		GDateTime *jdate = g_date_time_to_timezone(date, jst);
+		g_mime_message_set_date(m, jdate);
+		g_date_time_unref(jdate);
+	}
+	msgid = poc_ack_new_message_id(cfg->ack_from);
+	g_mime_message_set_message_id(m, msgid);
+	if (notice->message_id && *notice->message_id) {
+		char *mid = poc_header_sanitise(notice->message_id, 998);
+		g_mime_object_set_header(GMIME_OBJECT(m), "In-Reply-To", mid, NULL);
+		g_mime_object_set_header(GMIME_OBJECT(m), "References", mid, NULL);
+		g_free(mid);
+	}
+	g_mime_object_set_header(GMIME_OBJECT(m), "Auto-Submitted", "auto-replied", NULL);
+	g_mime_object_set_header(GMIME_OBJECT(m), "X-POC-Ack", notice->case_id ? notice->case_id : "", NULL);
+
+	fmt = g_mime_format_options_new();
+	{
+		char *text = g_mime_object_to_string(GMIME_OBJECT(m), fmt);
+		poc_outbox_entry *e = poc_outbox_entry_new();
+
+		e->payload = g_bytes_new_take(text, strlen(text));
+		e->message_id = g_strdup(notice->message_id);
+		e->case_id = g_strdup(notice->case_id);
+		e->ack_message_id = g_strdup_printf("<%s>", msgid);
+		e->recipient = g_strdup(to);
+		e->template_name = g_strdup(tmpl_name);
+		e->state = POC_OUTBOX_QUEUED;
+		e->created_at = now;
+		e->next_attempt_at = now;
+		*out = e;
+	}
+
+cleanup:
+	if (fmt)
+		g_mime_format_options_free(fmt);
+	if (date)
+		g_date_time_unref(date);
+	if (jst)
+		g_time_zone_unref(jst);
+	if (m)
+		g_object_unref(m);
+	if (mp)
+		g_object_unref(mp);
+	if (inner) {
+		/* The body is plaintext of our own making; still, do not leave it around. */
+		g_bytes_unref(inner);
+	}
+	if (armoured)
+		g_bytes_unref(armoured);
+	if (vars)
+		g_hash_table_destroy(vars);
+	g_ptr_array_free(recipients, TRUE);
+	g_free(body);
+	g_free(subject);
+	g_free(to);
+	g_free(msgid);
+	g_free(refs);
+	return status;
+}

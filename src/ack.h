@@ -1,1 +1,66 @@
-/* ack.h: to be written */
+/*
+ * NAME
+ *	ack.h - acknowledgements: who gets one, templates, composing the
+ *	signed and encrypted PGP/MIME reply
+ * DESCRIPTION
+ *	poc_ack_decide() applies the policy of PRODUCT.md: only a notice
+ *	from a Coordinator address, signed by a CoordinatorKey (good), of a
+ *	kind in AckKinds, not an auto-reply, is acknowledged by itself;
+ *	other notices that need an answer are held for a person.
+ *
+ *	Templates live in TemplateDir/LANG/NAME.tmpl: UTF-8 body text with
+ *	{{placeholder}} fields (doc/TEMPLATES.md). All are loaded and
+ *	checked at start: an unknown placeholder or a missing kind template
+ *	is a configuration error then, not a broken mail later.
+ *
+ *	poc_ack_compose() builds the whole mail (RFC 3156 PGP/MIME:
+ *	multipart/encrypted, signed and encrypted in one OpenPGP message)
+ *	in memory and returns it as an outbox entry whose Message-ID is
+ *	fixed, so that a send whose outcome is unknown can be recognised.
+ */
+#ifndef POC_ACK_H
+#define POC_ACK_H
+
+#include "conf.h"
+#include "crypto.h"
+#include "record.h"
+
+G_BEGIN_DECLS
+
+/* Set msg->ack_required, ack_state (held/queued/not-required) and ack_note. */
+void poc_ack_decide(const poc_config *cfg, poc_message *msg);
+
+typedef struct poc_templates poc_templates;
+
+int poc_templates_load(const char *dir, const char *lang, poc_templates **out, GError **error);
+void poc_templates_free(poc_templates *t);
+gboolean poc_templates_has(const poc_templates *t, const char *name);
+/* Names of the loaded templates (for pocctl). */
+GPtrArray *poc_templates_names(const poc_templates *t);
+
+/* The default template for a kind: "summary", "detail", ... */
+const char *poc_ack_default_template(poc_kind kind);
+
+/* Check one template text: every {{name}} known, braces closed. */
+int poc_template_check(const char *text, gsize len, GError **error);
+/* Render with the values of a notice; a new UTF-8 string. */
+char *poc_template_render(const char *text, GHashTable *vars);
+/* The placeholder values for a notice (keys: see doc/TEMPLATES.md). */
+GHashTable *poc_ack_vars(const poc_config *cfg, const poc_message *notice, gint64 now);
+
+/*
+ * Compose the acknowledgement of notice with template name (NULL: the
+ * kind's default). The entry is QUEUED with its payload, recipient and
+ * ack_message_id. Errors: POC_ERR_NOTFOUND (no template, no key to
+ * encrypt to when AckEncrypt is required), POC_ERR_CRYPTO.
+ */
+int poc_ack_compose(const poc_config *cfg, const poc_templates *t, poc_crypto *crypto,
+		    const poc_message *notice, const char *name, gint64 now,
+		    poc_outbox_entry **out, GError **error);
+
+/* A header value from a notice made safe for ours: no CR, LF or NUL, bounded. */
+char *poc_header_sanitise(const char *value, gsize max);
+
+G_END_DECLS
+
+#endif

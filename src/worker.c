@@ -1,0 +1,200 @@
+/*
+ * NAME
+ *	worker.c - the runtime and the processing of one spooled message
+ * DESCRIPTION
+ *	See worker.h. One log line per message: queue id, Message-ID, case,
+ *	tracking number, kind, crypto outcome, ack state. Never a subject
+ *	or body.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "log.h"
+#include "notice.h"
+#include "worker.h"
+
+int
+poc_calendar_from_config(const poc_config *cfg, poc_calendar **out, GError **error)
+{
+	poc_calendar *cal = poc_calendar_new();
+	int start, end, status = POC_OK;
+
+	*out = NULL;
+	if (cfg->business_hours &&
+	    poc_calendar_parse_business_hours(cfg->business_hours, &start, &end) == POC_OK)
+		poc_calendar_set_business_hours(cal, start, end);
+	if ((status = poc_calendar_set_closures(cal, cfg->closures ? cfg->closures : "", error)) ||
+	    (cfg->working_days &&
+	     (status = poc_calendar_set_working_days(cal, cfg->working_days, error))) ||
+	    (cfg->holiday_file &&
+	     (status = poc_calendar_load_holiday_file(cal, cfg->holiday_file, error)))) {
+		poc_calendar_free(cal);
+		return status;
+	}
+	*out = cal;
+	return POC_OK;
+}
+
+int
+poc_runtime_open(const char *path, unsigned flags, poc_runtime **out, GError **error)
+{
+	poc_runtime *rt = g_new0(poc_runtime, 1);
+	int status;
+
+	*out = NULL;
+	if (path)
+		status = poc_config_load(path, &rt->cfg, error);
+	else
+		rt->cfg = poc_config_new(), status = POC_OK;
+	if (status != POC_OK)
+		goto fail;
+	if ((status = poc_calendar_from_config(rt->cfg, &rt->cal, error)) != POC_OK)
+		goto fail;
+	rt->rules = poc_kind_rules_default();
+	if (rt->cfg->kind_rules &&
+	    (status = poc_kind_rules_load(rt->rules, rt->cfg->kind_rules, error)) != POC_OK)
+		goto fail;
+	if (!(flags & POC_RUNTIME_NO_TEMPLATES) && rt->cfg->ack_mode != POC_ACK_MODE_OFF &&
+	    (status = poc_templates_load(rt->cfg->template_dir, rt->cfg->template_lang,
+					 &rt->templates, error)) != POC_OK)
+		goto fail;
+	if (!(flags & POC_RUNTIME_NO_STORE) &&
+	    (status = poc_store_open(rt->cfg->database,
+				     (flags & POC_RUNTIME_STORE_RDONLY) ? POC_STORE_RDONLY : 0,
+				     &rt->store, error)) != POC_OK)
+		goto fail;
+	*out = rt;
+	return POC_OK;
+fail:
+	poc_runtime_close(rt);
+	return status;
+}
+
+void
+poc_runtime_close(poc_runtime *rt)
+{
+	if (!rt)
+		return;
+	if (rt->store)
+		poc_store_close(rt->store);
+	poc_templates_free(rt->templates);
+	if (rt->rules)
+		poc_kind_rules_free(rt->rules);
+	if (rt->cal)
+		poc_calendar_free(rt->cal);
+	poc_config_free(rt->cfg);
+	g_free(rt);
+}
+
+static void
+log_filed(const poc_message *m, const char *what)
+{
+	msg_info("%s queue_id=%s message_id=%s case=%s tracking=%s kind=%s decryption=%s "
+		 "signature=%s ack=%s",
+		 what, m->queue_id ? m->queue_id : "-", m->message_id ? m->message_id : "-",
+		 m->case_id ? m->case_id : "-", m->tracking ? m->tracking : "-",
+		 poc_kind_name(m->kind), poc_decryption_name(m->decryption),
+		 poc_signature_name(m->signature), poc_ack_state_name(m->ack_state));
+}
+
+int
+poc_process_spooled(poc_runtime *rt, poc_crypto *crypto, guint64 spool_id,
+		    poc_process_result *result, GError **error)
+{
+	const poc_config *cfg = rt->cfg;
+	GBytes *raw = NULL;
+	poc_spool_info info = { 0 };
+	poc_message *msg = NULL;
+	poc_outbox_entry *ack = NULL;
+	poc_reader reader = { 0 };
+	const char *own[3] = { cfg->ack_from, NULL, NULL };
+	int status;
+
+	if ((status = poc_store_spool_get(rt->store, spool_id, &raw, &info, error)) != POC_OK)
+		return status;
+	msg = poc_message_new();
+	msg->envelope_from = g_strdup(info.envelope_from);
+	reader.crypto = crypto;
+	reader.coordinator_keys = poc_config_strv(cfg->coordinator_key);
+	reader.coordinators = poc_config_strv(cfg->coordinator);
+	reader.own_addresses = own;
+	reader.rules = rt->rules;
+	reader.max_size = cfg->max_message_size;
+	reader.max_depth = 32;
+	reader.max_parts = 1000;
+	if ((status = poc_notice_read(&reader, g_bytes_get_data(raw, NULL), g_bytes_get_size(raw),
+				      msg, error)) != POC_OK)
+		goto out;
+	msg->received_at = info.received_at;
+	msg->queue_id = g_strdup(info.queue_id);
+	msg->size = g_bytes_get_size(raw);
+
+	/* A duplicate (a retry, two MX hosts, an import): filed once, acknowledged once. */
+	if (msg->message_id && poc_store_has_message(rt->store, msg->message_id)) {
+		status = poc_store_file(rt->store, spool_id, msg, NULL, error);
+		if (status == POC_ERR_EXISTS) {
+			g_clear_error(error);
+			status = POC_OK;
+		}
+		if (result)
+			*result = POC_DUPLICATE;
+		log_filed(msg, "duplicate");
+		goto out;
+	}
+	poc_ack_decide(cfg, msg);
+	if (msg->ack_required)
+		msg->ack_deadline = poc_calendar_ack_deadline(rt->cal, msg->received_at);
+	if (msg->ack_state == POC_ACK_QUEUED) {
+		GError *cerr = NULL;
+
+		/* The case id is known only once filed; the tracking number stands for it. */
+		if (!msg->case_id && msg->tracking)
+			msg->case_id = g_strdup(msg->tracking);
+		if (!rt->templates ||
+		    poc_ack_compose(cfg, rt->templates, crypto, msg, NULL, poc_now(), &ack, &cerr) !=
+			    POC_OK) {
+			msg->ack_state = POC_ACK_FAILED;
+			g_free(msg->ack_note);
+			msg->ack_note = g_strdup_printf("acknowledgement not composed: %s",
+							cerr ? cerr->message : "no templates");
+			msg_warn("message_id=%s %s", msg->message_id, msg->ack_note);
+			g_clear_error(&cerr);
+		}
+	}
+	status = poc_store_file(rt->store, spool_id, msg, ack, error);
+	if (status == POC_ERR_EXISTS) {
+		g_clear_error(error);
+		status = POC_OK;
+		if (result)
+			*result = POC_DUPLICATE;
+		log_filed(msg, "duplicate");
+	} else if (status == POC_OK) {
+		if (result)
+			*result = POC_FILED;
+		log_filed(msg, "filed");
+	}
+out:
+	poc_outbox_entry_free(ack);
+	poc_message_free(msg);
+	poc_spool_info_clear(&info);
+	g_bytes_unref(raw);
+	return status;
+}
+
+int
+poc_process_pending(poc_runtime *rt, poc_crypto *crypto, int *done, GError **error)
+{
+	GArray *ids = g_array_new(FALSE, FALSE, sizeof(guint64));
+	int status;
+
+	*done = 0;
+	status = poc_store_spool_pending(rt->store, ids, error);
+	for (guint i = 0; status == POC_OK && i < ids->len; i++) {
+		status = poc_process_spooled(rt, crypto, g_array_index(ids, guint64, i), NULL, error);
+		if (status == POC_OK)
+			(*done)++;
+	}
+	g_array_free(ids, TRUE);
+	return status;
+}

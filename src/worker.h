@@ -1,1 +1,56 @@
-/* worker.h: to be written */
+/*
+ * NAME
+ *	worker.h - the runtime (config, calendar, templates, store) and the
+ *	processing of one spooled message
+ * DESCRIPTION
+ *	A poc_runtime holds what every part of a process shares: the
+ *	config, the calendar built from it, the templates, the kind rules
+ *	and the one store environment. pocmilter and pocctl both make one.
+ *
+ *	poc_process_spooled() is the whole path after the spool: parse
+ *	(decrypt, verify, read ids), decide the acknowledgement, compute the
+ *	deadline, compose the acknowledgement when it goes out by itself,
+ *	and file everything in one transaction that also removes the spool
+ *	entry. pocctl import feeds the same function.
+ */
+#ifndef POC_WORKER_H
+#define POC_WORKER_H
+
+#include "ack.h"
+#include "calendar.h"
+#include "conf.h"
+#include "crypto.h"
+#include "store.h"
+#include "text.h"
+
+G_BEGIN_DECLS
+
+typedef struct poc_runtime {
+	poc_config *cfg;
+	poc_calendar *cal;
+	poc_templates *templates;	/* NULL when AckMode is off or not loaded */
+	poc_kind_rules *rules;
+	poc_store *store;		/* NULL when not opened */
+} poc_runtime;
+
+#define POC_RUNTIME_NO_STORE     0x1
+#define POC_RUNTIME_STORE_RDONLY 0x2
+#define POC_RUNTIME_NO_TEMPLATES 0x4
+
+/* path NULL: defaults. Everything a config names is loaded and checked. */
+int poc_runtime_open(const char *path, unsigned flags, poc_runtime **out, GError **error);
+void poc_runtime_close(poc_runtime *rt);
+/* The calendar alone (pocctl calendar without a database). */
+int poc_calendar_from_config(const poc_config *cfg, poc_calendar **out, GError **error);
+
+/* What happened to one message (for logs and import summaries). */
+typedef enum { POC_FILED, POC_DUPLICATE } poc_process_result;
+
+int poc_process_spooled(poc_runtime *rt, poc_crypto *crypto, guint64 spool_id,
+			poc_process_result *result, GError **error);
+/* Every pending spool entry, oldest first. */
+int poc_process_pending(poc_runtime *rt, poc_crypto *crypto, int *done, GError **error);
+
+G_END_DECLS
+
+#endif
