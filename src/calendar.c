@@ -12,8 +12,8 @@
  *	doc/CALENDAR.md gives the whole list.
  *
  *	A poc_calendar owns a bitmap of the non-business days of 1948-2099,
- *	rebuilt by every setter from the one slow definition of a business
- *	day (business_day_slow). Lookups then cost a bit test, so a deadline
+ *	rebuilt by every setter from the one definition of a business day
+ *	(business_day_md). Lookups then cost a bit test, so a deadline
  *	is a handful of them. Days outside the bitmap take the slow path,
  *	which has no national holidays there.
  *
@@ -518,39 +518,50 @@ in_ranges(const GArray *ranges, gint64 day, int mmdd)
 
 /* The definition of a business day; the bitmap caches it. */
 static gboolean
-business_day_slow(const poc_calendar *cal, gint64 day)
+business_day_md(const poc_calendar *cal, gint64 day, int month, int mday)
 {
-	int y, m, d, wd = weekday(day);
+	int wd = weekday(day), mmdd = month * 100 + mday;
 
-	civil_date(day, &y, &m, &d);
-	if (in_ranges(cal->working, day, m * 100 + d))
+	if (in_ranges(cal->working, day, mmdd))
 		return TRUE;
-	if (wd == 0 || wd == 6 || in_ranges(cal->closures, day, m * 100 + d))
+	if (wd == 0 || wd == 6 || in_ranges(cal->closures, day, mmdd))
 		return FALSE;
-	if (day >= G_MININT && day <= G_MAXINT) {
-		if (g_hash_table_contains(cal->added, DAY_KEY(day)))
-			return FALSE;
-		if (national_holiday_on(day))
-			return g_hash_table_contains(cal->removed, DAY_KEY(day));
-	}
+	if (day < G_MININT || day > G_MAXINT)
+		return TRUE;
+	if (g_hash_table_size(cal->added) && g_hash_table_contains(cal->added, DAY_KEY(day)))
+		return FALSE;
+	if (national_holiday_on(day))
+		return g_hash_table_contains(cal->removed, DAY_KEY(day));
 	return TRUE;
 }
 
 static gboolean
 business_day(const poc_calendar *cal, gint64 day)
 {
+	int y, m, d;
+
 	if (day >= FIRST_DAY && day < END_DAY)
 		return !BIT_TEST(cal->off, day - FIRST_DAY);
-	return business_day_slow(cal, day);
+	civil_date(day, &y, &m, &d);
+	return business_day_md(cal, day, m, d);
 }
 
+/* Walks the dates along with the day numbers: civil_date() per day is the slow part. */
 static void
 rebuild(poc_calendar *cal)
 {
+	int y = POC_HOLIDAY_FIRST_YEAR, m = 1, d = 1;
+
 	memset(cal->off, 0, sizeof cal->off);
-	for (gint64 day = FIRST_DAY; day < END_DAY; day++)
-		if (!business_day_slow(cal, day))
+	for (gint64 day = FIRST_DAY; day < END_DAY; day++) {
+		if (!business_day_md(cal, day, m, d))
 			BIT_SET(cal->off, day - FIRST_DAY);
+		if (++d > g_date_get_days_in_month((GDateMonth)m, (GDateYear)y)) {
+			d = 1;
+			if (++m > 12)
+				m = 1, y++;
+		}
+	}
 }
 
 /*
@@ -851,6 +862,13 @@ poc_calendar_load_holiday_file(poc_calendar *cal, const char *path, GError **err
 			p++;
 		while (g_ascii_isspace(*p))
 			p++;
+		/* A comment may follow the name after white space. */
+		for (char *c = (char *)p; (c = strchr(c, '#')) != NULL; c++)
+			if (c == p || g_ascii_isspace(c[-1])) {
+				*c = '\0';
+				g_strchomp((char *)p);
+				break;
+			}
 		hl.day = day_number(y, m, d);
 		hl.name = strcmp(p, "-") == 0 ? NULL : g_strdup(p);
 		g_array_append_val(lines, hl);

@@ -79,7 +79,7 @@ int poc_calendar_set_closures(poc_calendar *cal, const char *spec, GError **erro
 int poc_calendar_set_working_days(poc_calendar *cal, const char *spec, GError **error);
 /*
  * A site holiday file: "YYYY-MM-DD [name]" (or YYYY/M/D) per line, '#'
- * comment lines; or the Cabinet Office's syukujitsu.csv ("YYYY/M/D,name",
+ * comments (whole lines, or after white space); or the Cabinet Office's syukujitsu.csv ("YYYY/M/D,name",
  * Shift_JIS or UTF-8, with its header line). A line "YYYY-MM-DD -" removes
  * a computed holiday (a correction). Files add up; a later line about
  * the same date wins. On error nothing of the file is applied.
