@@ -254,8 +254,9 @@ compute_year(struct year_days *yd, int y)
 	add_shukujitsu(yd, 5, 5, H_KODOMO);
 	/*
 	 * 海の日 07-20 from 1996 (平成7年法律第22号), 3rd Monday from 2003
-	 * (平成13年法律第59号); moved for the Olympics in 2020 (平成30年
-	 * 法律第57号) and 2021 (令和2年法律第68号). 山の日 and スポーツの日 too.
+	 * (平成13年法律第59号); moved for the Olympics in 2020 and 2021 by
+	 * the Olympic special measures act (平成27年法律第33号 art. 32 as
+	 * amended in 2018 and 2020), as were 山の日 and スポーツの日.
 	 */
 	if (y == 2020)
 		add_shukujitsu(yd, 7, 23, H_UMI);
