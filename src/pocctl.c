@@ -696,13 +696,14 @@ cmd_calendar(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "holidays") == 0) {
 		char *end;
 		long year = strtol(argv[2], &end, 10);
-		poc_holiday hs[40];
+		poc_holiday hs[POC_HOLIDAYS_MAX];
 		int n;
 
 		if (*end || year < 1948 || year > 2099)
 			die(EXIT_USAGE, "calendar holidays: YEAR from 1948 to 2099");
-		n = poc_holidays_of_year((int)year, hs, G_N_ELEMENTS(hs));
-		for (int i = 0; i < n; i++)
+		/* National holidays, as the site sees them (its holiday file's corrections). */
+		n = poc_calendar_holidays_of_year(cal, (int)year, hs, G_N_ELEMENTS(hs));
+		for (int i = 0; i < n && i < (int)G_N_ELEMENTS(hs); i++)
 			printf("%04ld-%02d-%02d\t%s\n", year, hs[i].month, hs[i].day, hs[i].name);
 	} else if (argc == 3 && strcmp(argv[1], "deadline") == 0) {
 		gint64 t = poc_time_parse(argv[2]);
