@@ -1,0 +1,27 @@
+#!/bin/sh
+# deps.sh - install what pocmilter needs to build, test and run the demo, on
+# Debian 12, from Debian's package mirror only. Idempotent; needs root.
+set -eu
+PKGS="build-essential autoconf automake pkg-config
+      libmilter-dev libgmime-3.0-dev libgpgme-dev liblmdb-dev lmdb-utils
+      libglib2.0-dev libjson-glib-dev check
+      postfix gnupg gpg-agent python3 miltertest faketime
+      clang libclang-rt-14-dev valgrind libical-dev"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	[ "$(id -u)" = 0 ] || { echo "deps.sh: as root, or install:$missing" >&2; exit 1; }
+	echo "deps.sh: installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	# postfix must not ask questions nor start the system instance.
+	echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+	apt-get update -q
+	# shellcheck disable=SC2086
+	apt-get install -y -q --no-install-recommends $missing
+fi
+# The daemon's user.
+if ! id pocmilter >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+	useradd --system --home-dir /nonexistent --shell /usr/sbin/nologin pocmilter
+fi

@@ -1,0 +1,67 @@
+#!/bin/bash
+# test.sh - the whole test suite, from a fresh Debian 12 as root:
+#   1. dependencies (scripts/deps.sh), build with -Wall -Wextra -Werror;
+#   2. `make check`: unit tests (Check), the corpus, the end-to-end tests
+#      with a real postfix, gpg-agent and LMDB on 127.0.0.1;
+#   3. the unit tests again under ASan+UBSan (clang, build-asan/);
+#   4. the fuzz targets built with libFuzzer, run over their seed corpora.
+# Ends with one line "N passed, N failed" over all of it; exit 0 only if
+# nothing failed.
+set -u
+cd "$(dirname "$0")/.."
+TOP=$(pwd)
+scripts/deps.sh || exit 1
+scripts/build.sh || exit 1
+
+pass=0 fail=0 skip=0
+count() { # a test-suite.log
+	local p f s x e
+	p=$(sed -n 's/^# PASS: *//p' "$1" | head -1)
+	f=$(sed -n 's/^# FAIL: *//p' "$1" | head -1)
+	s=$(sed -n 's/^# SKIP: *//p' "$1" | head -1)
+	x=$(sed -n 's/^# XPASS: *//p' "$1" | head -1)
+	e=$(sed -n 's/^# ERROR: *//p' "$1" | head -1)
+	pass=$((pass + ${p:-0})) fail=$((fail + ${f:-0} + ${x:-0} + ${e:-0})) skip=$((skip + ${s:-0}))
+}
+section() { printf '\n==== %s ====\n' "$*"; }
+
+section "make check"
+make -C build -j2 check; rc=$?
+[ -f build/test-suite.log ] && count build/test-suite.log
+[ $rc -eq 0 ] || { fail=$((fail + 1)); tail -80 build/test-suite.log; }
+
+section "unit tests under ASan+UBSan"
+mkdir -p build-asan
+(cd build-asan &&
+	{ [ -f Makefile ] || ../configure -q CC=clang --enable-werror \
+		CFLAGS="-g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"; } &&
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	make -j2 check TESTS='$(UNIT_TESTS)') ; rc=$?
+[ -f build-asan/test-suite.log ] && count build-asan/test-suite.log
+[ $rc -eq 0 ] || { fail=$((fail + 1)); tail -80 build-asan/test-suite.log; }
+
+section "fuzz targets over their seed corpora"
+mkdir -p build-fuzz
+(cd build-fuzz &&
+	{ [ -f Makefile ] || ../configure -q CC=clang --enable-fuzz \
+		CFLAGS="-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer"; } &&
+	make -j2 fuzz) ; rc=$?
+if [ $rc -ne 0 ]; then
+	fail=$((fail + 1))
+else
+	for t in build-fuzz/tests/fuzz/fuzz_*; do
+		[ -x "$t" ] || continue
+		name=$(basename "$t")
+		corpus="tests/fuzz/corpus/${name#fuzz_}"
+		if "$t" -runs=0 "$corpus" >"build-fuzz/$name.log" 2>&1 &&
+			"$t" -runs=2000 -max_total_time=30 "$corpus" >>"build-fuzz/$name.log" 2>&1; then
+			echo "PASS: $name (seed corpus, then 2000 runs)"; pass=$((pass + 1))
+		else
+			echo "FAIL: $name"; tail -30 "build-fuzz/$name.log"; fail=$((fail + 1))
+		fi
+	done
+fi
+
+echo
+echo "$pass passed, $fail failed, $skip skipped"
+[ $fail -eq 0 ]

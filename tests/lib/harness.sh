@@ -1,0 +1,275 @@
+# harness.sh - a private postfix on 127.0.0.1, GnuPG homes for a vendor and
+# a coordinator with keys made on the spot, and pocmilter between them.
+#
+# Sourced by the demo (scripts/demo.sh) and the end-to-end tests. Needs root
+# (postfix's private instance, the pocmilter user). Everything lives under
+# one short temporary directory $H (gpg-agent's socket paths must stay under
+# 108 bytes), removed by h_cleanup unless KEEP=1.
+#
+#   h_init                   make $H, pick ports
+#   h_keys                   coordinator and vendor keys, exchanged
+#   h_postfix_start          the private postfix, milter attached
+#   h_config [KEY VALUE]...  write $H/etc/pocmilter.conf (extra lines appended)
+#   h_milter_start / h_milter_stop
+#   h_notice OPTIONS         write a notice to stdout (see h_notice below)
+#   h_send FILE [FROM [TO]]  SMTP to the private postfix
+#   h_wait_for SECONDS CMD   poll until CMD succeeds
+#   h_maildir_count DIR      messages delivered to a Maildir
+#   h_cleanup
+
+: "${TOP:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+: "${BUILD:=$TOP}"
+POCMILTER="$BUILD/milter/pocmilter"
+POCCTL="$BUILD/src/pocctl"
+POC_USER=${POC_USER:-pocmilter}
+
+h_log() { printf '%s\n' "harness: $*" >&2; }
+h_die() { h_log "ERROR: $*"; exit 1; }
+
+h_init() {
+	[ "$(id -u)" = 0 ] || h_die "needs root (a private postfix instance and the $POC_USER user)"
+	id "$POC_USER" >/dev/null 2>&1 || useradd --system --home-dir /nonexistent \
+		--shell /usr/sbin/nologin "$POC_USER" || h_die "cannot create user $POC_USER"
+	H=$(mktemp -d /tmp/pocXXXXXX) || h_die "mktemp"
+	chmod 755 "$H"
+	mkdir -p "$H/etc" "$H/mail" "$H/run"
+	SMTP_PORT=${SMTP_PORT:-$((20000 + RANDOM % 20000))}
+	MILTER_SOCKET="$H/run/milter.sock"
+	trap h_cleanup EXIT
+	export H SMTP_PORT MILTER_SOCKET
+}
+
+# A key with a signing primary and an encryption subkey, no passphrase.
+h_genkey() { # HOME UID
+	gpg --homedir "$1" --batch --quiet --passphrase '' --pinentry-mode loopback \
+		--quick-gen-key "$2" ed25519 sign never 2>/dev/null || h_die "gpg key for $2"
+	local fpr
+	fpr=$(gpg --homedir "$1" --with-colons --list-keys "$2" | awk -F: '/^fpr/{print $10; exit}')
+	gpg --homedir "$1" --batch --quiet --passphrase '' --pinentry-mode loopback \
+		--quick-add-key "$fpr" cv25519 encr never 2>/dev/null || h_die "gpg subkey for $2"
+	echo "$fpr"
+}
+
+h_keys() {
+	GC="$H/gc" GV="$H/gv"
+	mkdir -m 700 "$GC" "$GV"
+	COORD_FPR=$(h_genkey "$GC" "JPCERT/CC Test <vuls@jpcert.example>")
+	VENDOR_FPR=$(h_genkey "$GV" "Vendor PSIRT <security@vendor.example>")
+	gpg --homedir "$GC" --batch --quiet --export --armor "$COORD_FPR" >"$H/coord.pub"
+	gpg --homedir "$GV" --batch --quiet --export --armor "$VENDOR_FPR" >"$H/vendor.pub"
+	gpg --homedir "$GV" --batch --quiet --import "$H/coord.pub" 2>/dev/null
+	gpg --homedir "$GC" --batch --quiet --import "$H/vendor.pub" 2>/dev/null
+	# The vendor home belongs to the daemon's user; its agent starts as that user.
+	gpgconf --homedir "$GV" --kill all 2>/dev/null
+	chown -R "$POC_USER:" "$GV"
+	export GC GV COORD_FPR VENDOR_FPR
+}
+
+h_postfix_start() {
+	local pf="$H/pf" uid gid
+	mkdir -p "$pf/etc" "$pf/queue" "$pf/data"
+	uid=$(id -u nobody) gid=$(id -g nobody)
+	# postfix -c DIR is allowed only for directories listed in the default main.cf.
+	[ -f /etc/postfix/main.cf ] || printf 'compatibility_level = 3.6\n' >/etc/postfix/main.cf
+	local alt
+	alt=$(postconf -h alternate_config_directories 2>/dev/null)
+	postconf -e "alternate_config_directories = ${alt:+$alt, }$pf/etc"
+	cat >"$pf/etc/main.cf" <<EOT
+compatibility_level = 3.6
+queue_directory = $pf/queue
+data_directory = $pf/data
+mail_owner = postfix
+setgid_group = postdrop
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+myhostname = mx.vendor.example
+mydomain = vendor.example
+myorigin = vendor.example
+mydestination =
+mynetworks = 127.0.0.0/8
+local_transport = error:no local delivery here
+default_transport = error:this test postfix sends nothing outside
+relay_domains =
+smtpd_relay_restrictions = permit_mynetworks, reject
+virtual_mailbox_domains = vendor.example, jpcert.example
+virtual_mailbox_base = $H/mail
+virtual_mailbox_maps = texthash:$pf/etc/vmailbox
+virtual_uid_maps = static:$uid
+virtual_gid_maps = static:$gid
+maillog_file = $pf/maillog
+maillog_file_prefixes = $H
+smtpd_milters = unix:$MILTER_SOCKET
+non_smtpd_milters = unix:$MILTER_SOCKET
+milter_default_action = ${MILTER_DEFAULT_ACTION:-tempfail}
+milter_connect_timeout = 10s
+milter_content_timeout = 60s
+smtputf8_enable = no
+biff = no
+delay_warning_time = 0
+queue_run_delay = 5s
+minimal_backoff_time = 5s
+maximal_backoff_time = 10s
+EOT
+	cat >"$pf/etc/vmailbox" <<EOT
+security@vendor.example vendor/security/
+oncall@vendor.example vendor/oncall/
+other@vendor.example vendor/other/
+vuls@jpcert.example jpcert/vuls/
+finder@jpcert.example jpcert/finder/
+EOT
+	chown -R nobody: "$H/mail"
+	# The stock master.cf, with smtpd on our port and nothing chrooted.
+	awk -v port="$SMTP_PORT" '
+		/^smtp[ \t]+inet/ { print "127.0.0.1:" port " inet n - n - - smtpd"; next }
+		/^[a-z]/ && NF >= 8 { $5 = "n" }
+		{ print }' /etc/postfix/master.cf >"$pf/etc/master.cf"
+	postfix -c "$pf/etc" check >/dev/null 2>&1 || true
+	postfix -c "$pf/etc" set-permissions >/dev/null 2>&1 || true
+	postfix -c "$pf/etc" start >/dev/null 2>&1 || h_die "postfix did not start (see $pf/maillog)"
+	PF_CONF="$pf/etc"
+	export PF_CONF
+	h_wait_for 20 h_port_open "$SMTP_PORT" || h_die "postfix is not listening on $SMTP_PORT"
+}
+
+h_port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+h_config() { # extra "Key value" lines as arguments
+	cat >"$H/etc/pocmilter.conf" <<EOT
+# written by tests/lib/harness.sh
+Socket unix:$MILTER_SOCKET
+SocketMode 0660
+SocketGroup postfix
+User $POC_USER
+PidFile $H/run/pocmilter.pid
+Watch security@vendor.example
+Coordinator vuls@jpcert.example
+CoordinatorKey $COORD_FPR
+GnuPGHome $GV
+Database $H/db
+AckMode auto
+AckFrom security@vendor.example
+AckSendmail /usr/sbin/sendmail -C $PF_CONF -i -t
+TemplateDir $TOP/conf/templates
+Organization Vendor Example
+PocName PSIRT
+EOT
+	for line in "$@"; do printf '%s\n' "$line" >>"$H/etc/pocmilter.conf"; done
+	CONF="$H/etc/pocmilter.conf"
+	export CONF
+}
+
+h_milter_start() {
+	rm -f "$MILTER_SOCKET"
+	"$POCMILTER" -f -c "$CONF" ${MILTER_ARGS:-} >>"$H/pocmilter.log" 2>&1 &
+	MILTER_PID=$!
+	export MILTER_PID
+	h_wait_for 20 test -S "$MILTER_SOCKET" || { cat "$H/pocmilter.log" >&2; h_die "pocmilter did not start"; }
+}
+
+h_milter_stop() {
+	[ -n "${MILTER_PID:-}" ] || return 0
+	kill -TERM "$MILTER_PID" 2>/dev/null
+	for _ in $(seq 100); do kill -0 "$MILTER_PID" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$MILTER_PID" 2>/dev/null
+	wait "$MILTER_PID" 2>/dev/null
+	MILTER_PID=
+}
+
+# h_notice --tn JPCERT#12345678 [--subject S] [--body-file F] [--sign coord|none|other]
+#          [--encrypt yes|no] [--from ADDR] [--message-id ID]
+# A PGP/MIME notice (RFC 3156), signed and encrypted in one OpenPGP message.
+h_notice() {
+	local tn="JPCERT#12345678" subject="" body="" sign=coord encrypt=yes
+	local from="vuls@jpcert.example" mid=""
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--tn) tn=$2; shift 2 ;;
+		--subject) subject=$2; shift 2 ;;
+		--body) body=$2; shift 2 ;;
+		--sign) sign=$2; shift 2 ;;
+		--encrypt) encrypt=$2; shift 2 ;;
+		--from) from=$2; shift 2 ;;
+		--message-id) mid=$2; shift 2 ;;
+		*) h_die "h_notice: $1?" ;;
+		esac
+	done
+	[ -n "$subject" ] || subject="[$tn] Summary information on a vulnerability"
+	[ -n "$mid" ] || mid="<$(date +%s).$RANDOM.$RANDOM@jpcert.example>"
+	[ -n "$body" ] || body="$tn
+
+Vendor Example PSIRT
+
+This is the summary information (概要情報) of a vulnerability.
+VN: JVNVU#99999999 / TN: $tn
+CVE-2026-12345
+Please tell us if you have affected products."
+	local inner boundary="=-poc-$RANDOM$RANDOM"
+	inner=$(printf 'Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n%s\r\n' "$body")
+	printf 'From: JPCERT/CC <%s>\nTo: security@vendor.example\nSubject: %s\nDate: %s\nMessage-ID: %s\nMIME-Version: 1.0\n' \
+		"$from" "$subject" "$(LC_ALL=C date -R)" "$mid"
+	if [ "$encrypt" = no ]; then
+		printf 'Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n%s\n' "$body"
+		return
+	fi
+	local signargs=()
+	case $sign in
+	coord) signargs=(--sign --local-user "$COORD_FPR") ;;
+	none) ;;
+	*) h_die "h_notice --sign $sign?" ;;
+	esac
+	printf 'Content-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary="%s"\n\n' "$boundary"
+	printf 'This is an OpenPGP/MIME encrypted message (RFC 3156).\n--%s\nContent-Type: application/pgp-encrypted\n\nVersion: 1\n\n--%s\nContent-Type: application/octet-stream; name="encrypted.asc"\n\n' "$boundary" "$boundary"
+	printf '%s' "$inner" | gpg --homedir "$GC" --batch --quiet --armor --trust-model always \
+		--encrypt --recipient "$VENDOR_FPR" "${signargs[@]}" 2>/dev/null || h_die "gpg encrypt"
+	printf '\n--%s--\n' "$boundary"
+}
+
+h_send() { # FILE [FROM [TO]]
+	python3 - "$1" "${2:-vuls@jpcert.example}" "${3:-security@vendor.example}" "$SMTP_PORT" <<'PY'
+import smtplib, sys
+path, sender, rcpt, port = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+with open(path, 'rb') as f:
+    data = f.read()
+with smtplib.SMTP('127.0.0.1', port, timeout=60) as s:
+    s.sendmail(sender, rcpt.split(','), data)
+PY
+}
+
+h_wait_for() { # SECONDS CMD...
+	local t=$1; shift
+	local end=$((SECONDS + t))
+	while [ $SECONDS -lt $end ]; do
+		"$@" && return 0
+		sleep 0.2
+	done
+	"$@"
+}
+
+h_maildir_count() { # DIR
+	local n=0 f
+	for f in "$1"/new/* "$1"/cur/*; do [ -f "$f" ] && n=$((n + 1)); done
+	echo $n
+}
+
+h_maildir_files() { ls -1 "$1"/new/* "$1"/cur/* 2>/dev/null; }
+
+h_cleanup() {
+	local rc=$?
+	h_milter_stop
+	[ -n "${PF_CONF:-}" ] && postfix -c "$PF_CONF" stop >/dev/null 2>&1
+	for g in "${GC:-}" "${GV:-}"; do
+		[ -n "$g" ] && [ -d "$g" ] && gpgconf --homedir "$g" --kill all >/dev/null 2>&1
+	done
+	if [ -n "${PF_CONF:-}" ]; then
+		# Leave /etc/postfix/main.cf as it was.
+		local alt
+		alt=$(postconf -h alternate_config_directories 2>/dev/null | sed "s#,* *$PF_CONF##")
+		postconf -e "alternate_config_directories = $alt" 2>/dev/null
+	fi
+	if [ "${KEEP:-0}" = 1 ] || { [ $rc -ne 0 ] && [ "${KEEP_ON_FAIL:-0}" = 1 ]; }; then
+		h_log "kept $H"
+	else
+		rm -rf "$H"
+	fi
+	return $rc
+}
