@@ -61,6 +61,8 @@ typedef struct poc_kind_rules poc_kind_rules;
 poc_kind_rules *poc_kind_rules_default(void);
 int poc_kind_rules_load(poc_kind_rules *rules, const char *path, GError **error);
 void poc_kind_rules_free(poc_kind_rules *rules);
+/* The rules in force, one per line in the file syntax, site rules first. */
+char *poc_kind_rules_describe(const poc_kind_rules *rules);
 poc_kind poc_kind_classify(const poc_kind_rules *rules, gboolean from_coordinator,
 			   const char *subject, const char *body);
 
