@@ -31,6 +31,7 @@
  *	  "から" / "→" / "to" and another date on the line): a schedule
  *	  change "公開日を12月1日から12月15日に変更" gives 12月15日.
  *	The highest score wins; among equals, the first in the text.
+ *	Only the first 256 KiB and the first 64 dates are considered.
  * SECURITY
  *	Never logs the text.
  */
@@ -41,6 +42,9 @@
 #include "text.h"
 
 #define JST_OFFSET (9 * 3600)
+/* Bounds on the work: a publication date is near the top of a notice. */
+#define DATE_TEXT_MAX (256 * 1024)
+#define DATE_HITS_MAX 64
 
 #define MONTHS                                                                    \
 	"(?<mon>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?" \
@@ -176,9 +180,11 @@ find_hits(const char *text)
 
 	for (size_t i = 0; i < G_N_ELEMENTS(date_patterns); i++) {
 		GMatchInfo *mi = NULL;
+		guint found = 0;
 
+		/* the first DATE_HITS_MAX overall are among each form's first */
 		g_regex_match(compiled(&res[i], date_patterns[i]), text, 0, &mi);
-		while (g_match_info_matches(mi)) {
+		while (g_match_info_matches(mi) && found++ < DATE_HITS_MAX) {
 			date_hit hit;
 
 			g_match_info_fetch_pos(mi, 0, &hit.start, &hit.end);
@@ -193,6 +199,8 @@ find_hits(const char *text)
 	for (guint i = 0; i < all->len; i++) {
 		date_hit *hit = &g_array_index(all, date_hit, i);
 
+		if (hits->len == DATE_HITS_MAX)
+			break;
 		if (hits->len == 0 || hit->start >= g_array_index(hits, date_hit, hits->len - 1).end)
 			g_array_append_val(hits, *hit);
 	}
@@ -299,7 +307,15 @@ poc_text_find_publication_date(const char *text)
 
 	if (!text)
 		return 0;
-	norm = poc_text_normalise(text);
+	if (strlen(text) > DATE_TEXT_MAX) {
+		const char *cut = g_utf8_find_prev_char(text, text + DATE_TEXT_MAX + 1);
+		char *head = g_strndup(text, cut ? (gsize)(cut - text) : 0);
+
+		norm = poc_text_normalise(head);
+		g_free(head);
+	} else {
+		norm = poc_text_normalise(text);
+	}
 	hits = find_hits(norm);
 	for (guint i = 0; i < hits->len; i++) {
 		int score = hit_score(norm, hits, i);

@@ -118,9 +118,9 @@ escape_len(const unsigned char *p, size_t left, jis_mode *mode, gboolean *ignore
 static GString *
 jis_decode(const char *in, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)in;
+	const unsigned char *p = (const unsigned char *)(in ? in : "");
 	const unsigned char *end = p + (in ? len : 0);
-	GString *out = g_string_sized_new(len + len / 2 + 1);
+	GString *out = g_string_sized_new((in ? len : 0) * 3 / 2 + 1);
 	GIConv cp932 = g_iconv_open("UTF-8", "CP932");
 	GIConv eucjp = (GIConv)-1;
 	jis_mode mode = MODE_ASCII, before_so = MODE_ASCII;
