@@ -544,6 +544,24 @@ START_TEST(test_dates_host_tz)
 }
 END_TEST
 
+/* Regression: blanks after 日 once made the pattern cubic (13.8 s). */
+START_TEST(test_dates_long_blanks)
+{
+	static const char *const heads[] = { "2026年12月15日", "2026/12/15", "December 15, 2026",
+					     "2026-12-15", "15 December 2026" };
+
+	for (size_t i = 0; i < G_N_ELEMENTS(heads); i++) {
+		GString *text = g_string_new(heads[i]);
+
+		for (int n = 0; n < 200000; n++)
+			g_string_append_c(text, n % 7 ? ' ' : '\t');
+		g_string_append(text, "x");
+		ck_assert_int_eq(poc_text_find_publication_date(text->str), 1797260400);
+		g_string_free(text, TRUE);
+	}
+}
+END_TEST
+
 static Suite *
 text_suite(void)
 {
@@ -577,6 +595,7 @@ text_suite(void)
 	tc = tcase_create("dates");
 	tcase_add_loop_test(tc, test_dates, 0, G_N_ELEMENTS(date_cases));
 	tcase_add_test(tc, test_dates_host_tz);
+	tcase_add_test(tc, test_dates_long_blanks);
 	suite_add_tcase(s, tc);
 	return s;
 }
