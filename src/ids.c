@@ -45,7 +45,8 @@
  *	an attribution line ending in "wrote:" or "書きました:" (with the
  *	"On ..." line before a lone "wrote:"), Gmail's Japanese attribution
  *	"2026年12月1日(火) 10:00 Name <addr>:", Outlook's "From:/差出人:"
- *	header block followed by "Sent:/送信日時:". A forwarded message
+ *	line followed by "Sent:/送信日時:" or preceded by a rule of
+ *	underscores (a rule alone is content). A forwarded message
  *	("---------- Forwarded message ---------", "転送メッセージ") is content
  *	and is kept.
  * SECURITY
@@ -196,6 +197,7 @@ static const char outlook_from_pattern[] = "^[ \\t]*(?:From|差出人)[ \\t]*[:\
 static const char outlook_sent_pattern[] = "^[ \\t]*(?:Sent|送信日時)[ \\t]*[:\\x{FF1A}]";
 static const char rule_pattern[] = "^[ \\t]*_{10,}[ \\t]*\r?$";
 static const char on_pattern[] = "^[ \\t]*On[ \\t]";
+static const char wrote_pattern[] = "^[ \\t]*wrote[ \\t]*[:\\x{FF1A}]";
 
 static gboolean
 line_matches(GRegex **slot, const char *pattern, const char *line)
@@ -230,7 +232,7 @@ is_separator(char **lines, guint i)
 char *
 poc_text_strip_quoted(const char *body)
 {
-	static GRegex *on_re;
+	static GRegex *on_re, *wrote_re;
 	GString *out;
 	char **lines;
 	char *valid = NULL;
@@ -252,8 +254,7 @@ poc_text_strip_quoted(const char *body)
 			line[n - 1] = '\0';
 		if (is_separator(lines, i)) {
 			/* "On Mon, 1 Dec 2026, Name <addr>" + "wrote:" on its own line */
-			if (last_kept != G_MAXSIZE && g_regex_match_simple("^[ \\t]*wrote[ \\t]*:",
-									line, G_REGEX_CASELESS, 0) &&
+			if (last_kept != G_MAXSIZE && line_matches(&wrote_re, wrote_pattern, line) &&
 			    line_matches(&on_re, on_pattern, out->str + last_kept))
 				g_string_truncate(out, last_kept);
 			break;
