@@ -5,9 +5,10 @@
  *	All input is UTF-8 (mime.c converts every charset before). Nothing
  *	here keeps, logs or writes the text it is given.
  *
- *	poc_text_normalise() folds full-width ASCII (U+FF01..U+FF5E) and the
- *	ideographic space to ASCII, so that ＪＰＣＥＲＴ＃１２３４５６７８
- *	reads as JPCERT#12345678.
+ *	poc_text_normalise() folds full-width ASCII (U+FF01..U+FF5E), the
+ *	ideographic space, '♯' and the hyphen lookalikes to ASCII, so that
+ *	ＪＰＣＥＲＴ＃１２３４５６７８ reads as JPCERT#12345678. It is not NFKC
+ *	(① stays ①). Invalid UTF-8 is repaired (U+FFFD) by every function.
  *
  *	Identifiers:
  *	- tracking number (TN): "JPCERT#" + digits, stray spaces around '#'
@@ -55,12 +56,18 @@ gint64 poc_text_find_publication_date(const char *text);
 
 /*
  * Kinds are a table of rules (see doc/KINDS.md); the first that matches
- * wins. A rules file adds rules before the built-in ones.
+ * wins. A rules file adds rules before the built-in ones; loading returns
+ * POC_OK, POC_ERR_IO (unreadable) or POC_ERR_CONFIG (a bad line: the
+ * GError names file and line), and leaves the rules unchanged on error.
+ * Pass the body with quoted text stripped; NULL subject or body is "".
+ * The rules are read-only after loading and may be shared by threads.
  */
 typedef struct poc_kind_rules poc_kind_rules;
 poc_kind_rules *poc_kind_rules_default(void);
 int poc_kind_rules_load(poc_kind_rules *rules, const char *path, GError **error);
 void poc_kind_rules_free(poc_kind_rules *rules);
+/* The rules in force, one per line in the file syntax, site rules first. */
+char *poc_kind_rules_describe(const poc_kind_rules *rules);
 poc_kind poc_kind_classify(const poc_kind_rules *rules, gboolean from_coordinator,
 			   const char *subject, const char *body);
 
