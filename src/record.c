@@ -1025,6 +1025,28 @@ hex4(const char *p)
 	return v;
 }
 
+/*
+ * A string without escapes, in place: str and len point into the input.
+ * FALSE (and nothing consumed) when it has escapes: use scan_string().
+ */
+static gboolean
+scan_plain(scan *s, const char **str, size_t *len)
+{
+	const char *q;
+
+	scan_ws(s);
+	if (s->p >= s->end || *s->p != '"')
+		return FALSE;
+	for (q = s->p + 1; q < s->end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20; q++)
+		;
+	if (q >= s->end || *q != '"')
+		return FALSE;
+	*str = s->p + 1;
+	*len = (size_t)(q - (s->p + 1));
+	s->p = q + 1;
+	return TRUE;
+}
+
 /* A string into s->buf (after scan_ws). */
 static gboolean
 scan_string(scan *s)
@@ -1081,6 +1103,20 @@ scan_string(scan *s)
 		}
 		s->p += 2;
 	}
+}
+
+/* A string into s->buf, through the in-place path when it has no escapes. */
+static gboolean
+scan_short(scan *s)
+{
+	const char *str;
+	size_t len;
+
+	if (!scan_plain(s, &str, &len))
+		return scan_string(s);
+	g_string_truncate(s->buf, 0);
+	g_string_append_len(s->buf, str, len);
+	return TRUE;
 }
 
 static gboolean
@@ -1159,14 +1195,23 @@ scan_value(scan *s, const field *f, void *rec)
 	if (scan_literal(s, "null"))
 		return TRUE;
 	switch (f->type) {
-	case F_STR:
+	case F_STR: {
+		const char *str;
+		size_t len;
+
+		g_free(*MEMBER(rec, f, char *));
+		if (scan_plain(s, &str, &len)) {
+			*MEMBER(rec, f, char *) = g_strndup(str, len);
+			return TRUE;
+		}
+		*MEMBER(rec, f, char *) = NULL;
 		if (!scan_string(s))
 			return FALSE;
-		g_free(*MEMBER(rec, f, char *));
 		*MEMBER(rec, f, char *) = g_strndup(s->buf->str, s->buf->len);
 		return TRUE;
+	}
 	case F_TIME:
-		if (!scan_string(s))
+		if (!scan_short(s))
 			return FALSE;
 		if (!time_parse_fast(s->buf->str, &n))
 			return scan_fail(s, "not an RFC 3339 time");
@@ -1175,7 +1220,7 @@ scan_value(scan *s, const field *f, void *rec)
 	case F_ENUM: {
 		int e;
 
-		if (!scan_string(s))
+		if (!scan_short(s))
 			return FALSE;
 		if ((e = f->enum_parse(s->buf->str)) < 0)
 			return scan_fail(s, "unknown enum value");
@@ -1226,6 +1271,13 @@ scan_value(scan *s, const field *f, void *rec)
 		if (scan_char(s, ']'))
 			return TRUE;
 		do {
+			const char *str;
+			size_t len;
+
+			if (scan_plain(s, &str, &len)) {
+				g_ptr_array_add(*pv, g_strndup(str, len));
+				continue;
+			}
 			scan_ws(s);
 			if (!scan_string(s))
 				return FALSE;
@@ -1235,6 +1287,12 @@ scan_value(scan *s, const field *f, void *rec)
 	}
 	}
 	return scan_fail(s, "internal: unknown field type");
+}
+
+static gboolean
+name_is(const field *f, const char *name, size_t len)
+{
+	return strncmp(f->name, name, len) == 0 && f->name[len] == '\0';
 }
 
 /* Reads a record's members into rec; *version gets "v" (0 when absent). */
@@ -1257,21 +1315,32 @@ decode_record(const char *data, size_t len, const field *fields, size_t n, void 
 	do {
 		const field *f = NULL;
 
-		scan_ws(&s);
-		if (!scan_string(&s) || !scan_char(&s, ':'))
+		const char *name;
+		size_t name_len;
+
+		if (!scan_plain(&s, &name, &name_len)) {
+			scan_ws(&s);
+			if (!scan_string(&s))
+				goto out;
+			name = buf->str;
+			name_len = buf->len;
+		}
+		if (!scan_char(&s, ':')) {
+			scan_fail(&s, "':' was expected");
 			goto out;
+		}
 		/* Members usually come in table order: try the next one first. */
-		if (next < n && strcmp(fields[next].name, buf->str) == 0)
+		if (next < n && name_is(&fields[next], name, name_len))
 			f = &fields[next];
 		for (size_t i = 0; !f && i < n; i++)
-			if (strcmp(fields[i].name, buf->str) == 0)
+			if (name_is(&fields[i], name, name_len))
 				f = &fields[i];
 		if (f)
 			next = (size_t)(f - fields) + 1;
 		if (f) {
 			if (!scan_value(&s, f, rec))
 				goto out;
-		} else if (strcmp(buf->str, "v") == 0) {
+		} else if (name_len == 1 && name[0] == 'v') {
 			gint64 v;
 			gboolean integral;
 
