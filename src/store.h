@@ -32,6 +32,25 @@ typedef struct poc_store poc_store;
 int poc_store_open(const char *dir, unsigned flags, poc_store **out, GError **error);
 void poc_store_close(poc_store *store);
 
+/*
+ * poc_store_open() with every option; zero fields take the default.
+ * A writer creates dir (0700) when missing. mode is that of data.mdb and
+ * lock.mdb: 0640 lets a group read, but a reader also needs write
+ * access to lock.mdb (LMDB registers readers there), so 0660 + a group
+ * is the usual way to let downstream tools in. map_size applies to a new
+ * database only; an existing one keeps the size it has grown to.
+ */
+typedef struct poc_store_options {
+	unsigned flags;		/* POC_STORE_RDONLY */
+	unsigned mode;		/* default 0600 */
+	size_t map_size;	/* initial map of a new database; default 64 MiB */
+	size_t max_map_size;	/* the map doubles up to this (POC_ERR_DB_FULL); default 1 TiB */
+} poc_store_options;
+int poc_store_open_ex(const char *dir, const poc_store_options *opts, poc_store **out,
+		      GError **error);
+/* The current map size in bytes (it grows when full). */
+size_t poc_store_map_size(poc_store *store);
+
 /* --- spool: messages received, not yet filed ------------------------- */
 
 /* Durable (synced) before it returns POC_OK. */
@@ -54,6 +73,27 @@ int poc_store_spool_get(poc_store *store, guint64 spool_id, GBytes **raw,
 int poc_store_file(poc_store *store, guint64 spool_id, poc_message *msg,
 		   poc_outbox_entry *ack, GError **error);
 
+/*
+ * Many messages in one transaction (one sync): pocctl import, the
+ * benchmark. Each item is filed as by poc_store_file(); item->status is
+ * POC_OK or POC_ERR_EXISTS (a duplicate, spool entry removed). Any other
+ * failure rolls the whole batch back and is returned.
+ */
+typedef struct poc_store_item {
+	guint64 spool_id;	/* 0: none */
+	poc_message *msg;
+	poc_outbox_entry *ack;	/* or NULL */
+	int status;		/* out */
+} poc_store_item;
+int poc_store_file_batch(poc_store *store, poc_store_item *items, size_t n, GError **error);
+
+/*
+ * The key of a message without a Message-ID: "<sha256-HEX@pocmilter.invalid>"
+ * (lower-case hex of the raw bytes). poc_store_file() sets it itself when
+ * msg->message_id is NULL and the spool entry holds the raw bytes.
+ */
+char *poc_store_message_key(const char *raw, size_t len);
+
 /* Has a message with this Message-ID been filed? */
 gboolean poc_store_has_message(poc_store *store, const char *message_id);
 
@@ -65,17 +105,33 @@ int poc_store_get_message(poc_store *store, const char *message_id, poc_message 
 			  GError **error);
 int poc_store_get_raw(poc_store *store, const char *message_id, GBytes **raw, GError **error);
 
-/* Calls fn for each case (in id order) until it returns non-zero. */
+/* The case and its messages (poc_message *, in order of arrival) appended to messages. */
+int poc_store_get_case_full(poc_store *store, const char *id, poc_case **out,
+			    GPtrArray *messages, GError **error);
+
+/*
+ * Calls fn for each case (in id order) until it returns non-zero. Cases
+ * are read in batches of short read transactions, so fn may write; the
+ * walk is not one snapshot (each case is whole and consistent).
+ */
 typedef int (*poc_case_fn)(poc_case *c, void *data);	/* c is freed after the call */
 int poc_store_foreach_case(poc_store *store, poc_case_fn fn, void *data, GError **error);
+/* The same with each case's messages (pocctl export); give full or plain. */
+typedef int (*poc_case_full_fn)(poc_case *c, GPtrArray *messages, void *data);
+int poc_store_foreach_case_full(poc_store *store, poc_case_full_fn full, poc_case_fn plain,
+				void *data, GError **error);
 
-/* Messages whose acknowledgement is open (held, queued, failed), by deadline. */
+/* Messages whose acknowledgement is open (held, queued, failed), by deadline, earliest first. */
 typedef int (*poc_message_fn)(poc_message *m, void *data);	/* m is freed after the call */
 int poc_store_foreach_open_ack(poc_store *store, poc_message_fn fn, void *data, GError **error);
 
 /* --- updates by people and by the sender ----------------------------- */
 
-/* Replace a message's record (ack state changes); indexes follow. */
+/*
+ * Replace a message's record (ack state changes); indexes follow. ev (or
+ * NULL) is added in the same transaction; its case_id and message_id
+ * default to the record's. POC_ERR_NOTFOUND when not filed.
+ */
 int poc_store_update_message(poc_store *store, const poc_message *msg, const poc_event *ev,
 			     GError **error);
 int poc_store_update_case(poc_store *store, const poc_case *c, const poc_event *ev,
@@ -87,7 +143,11 @@ int poc_store_foreach_event(poc_store *store, const char *case_id, poc_event_fn 
 
 /* --- outbox ---------------------------------------------------------- */
 
-/* Add an entry for an existing message (pocctl ack); sets entry->id and the message's ack_state. */
+/*
+ * Add an entry for an existing message (pocctl ack); sets entry->id,
+ * entry->case_id, created_at (when 0) and the message's ack_state
+ * (queued), and adds an ack-queued event.
+ */
 int poc_store_outbox_add(poc_store *store, poc_outbox_entry *entry, GError **error);
 /* The first entry QUEUED with next_attempt_at <= now, or POC_ERR_NOTFOUND. */
 int poc_store_outbox_next_due(poc_store *store, gint64 now, poc_outbox_entry **out, GError **error);
@@ -95,7 +155,10 @@ int poc_store_outbox_next_due(poc_store *store, gint64 now, poc_outbox_entry **o
 int poc_store_outbox_list(poc_store *store, poc_outbox_state state, GPtrArray *out, GError **error);
 /*
  * Write the entry's new state; on SENT also the message's ack_state,
- * ack_sent_at and ack_message_id, and an event; all in one transaction.
+ * ack_sent_at (entry->sent_at, or now) and ack_message_id, and an
+ * ack-sent event; on FAILED the message's ack_state failed and an
+ * ack-failed event; all in one transaction. An entry already SENT is
+ * final: POC_ERR_EXISTS.
  */
 int poc_store_outbox_update(poc_store *store, const poc_outbox_entry *entry, GError **error);
 
@@ -103,7 +166,11 @@ int poc_store_outbox_update(poc_store *store, const poc_outbox_entry *entry, GEr
 
 int poc_store_heartbeat(poc_store *store, gint64 now, GError **error);
 gint64 poc_store_get_heartbeat(poc_store *store);
-/* A small key/value area for other modules (paging state). */
+/*
+ * A small key/value area for other modules (paging state). Text values;
+ * value NULL deletes. The store's own keys: schema_version, created_at,
+ * heartbeat.
+ */
 int poc_store_meta_put(poc_store *store, const char *key, const char *value, GError **error);
 char *poc_store_meta_get(poc_store *store, const char *key);
 

@@ -1,0 +1,920 @@
+/*
+ * NAME
+ *	test_store - unit tests of the case database (store.c)
+ * DESCRIPTION
+ *	Each test works in a fresh temporary directory. The concurrency and
+ *	crash tests fork: every process opens its own environment after
+ *	the fork, as LMDB requires.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "store.h"
+
+#define T0 1795660200	/* 2026-11-26T11:30:00+09:00 */
+
+static char *
+tmpdir(void)
+{
+	char *d = g_dir_make_tmp("pocstore-XXXXXX", NULL);
+
+	ck_assert_ptr_nonnull(d);
+	return d;
+}
+
+static void
+rmtree(const char *dir)
+{
+	char *cmd = g_strdup_printf("rm -rf '%s'", dir);
+
+	ck_assert_int_eq(system(cmd), 0);
+	g_free(cmd);
+}
+
+static poc_store *
+open_rw(const char *dir)
+{
+	poc_store *s = NULL;
+	GError *err = NULL;
+	int st = poc_store_open(dir, 0, &s, &err);
+
+	if (st)
+		ck_abort_msg("open %s: %s", dir, err ? err->message : "?");
+	return s;
+}
+
+static poc_message *
+mkmsg(const char *id, const char *tracking, const char *vulns, gint64 at)
+{
+	poc_message *m = poc_message_new();
+
+	m->message_id = g_strdup(id);
+	m->tracking = g_strdup(tracking);
+	m->received_at = at;
+	m->from = g_strdup("vuls@jpcert.or.jp");
+	m->subject = g_strdup_printf("[%s] 脆弱性情報", tracking ? tracking : "-");
+	m->kind = POC_KIND_SUMMARY;
+	m->encrypted = TRUE;
+	m->decryption = POC_DECRYPTION_OK;
+	m->signature = POC_SIGNATURE_GOOD;
+	if (vulns) {
+		char **v = g_strsplit(vulns, " ", -1);
+
+		for (char **p = v; *p; p++)
+			g_ptr_array_add(m->vuln_ids, g_strdup(*p));
+		g_strfreev(v);
+	}
+	return m;
+}
+
+static void
+file_ok(poc_store *s, guint64 spool, poc_message *m, poc_outbox_entry *ack)
+{
+	GError *err = NULL;
+	int st = poc_store_file(s, spool, m, ack, &err);
+
+	if (st)
+		ck_abort_msg("file %s: %s", m->message_id, err ? err->message : poc_strerror(st));
+}
+
+START_TEST(test_open_layout)
+{
+	char *base = tmpdir(), *dir = g_build_filename(base, "sub", "db", NULL);
+	char *data = g_build_filename(dir, "data.mdb", NULL);
+	poc_store *s = open_rw(dir);
+	GStatBuf st;
+	char *v;
+
+	ck_assert_int_eq(g_stat(dir, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0700);
+	ck_assert_int_eq(g_stat(data, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	v = poc_store_meta_get(s, "schema_version");
+	ck_assert_str_eq(v, "1");
+	g_free(v);
+	ck_assert_int_eq(poc_store_heartbeat(s, T0, NULL), 0);
+	ck_assert_int_eq(poc_store_get_heartbeat(s), T0);
+	ck_assert_int_eq(poc_store_meta_put(s, "page:x", "y", NULL), 0);
+	v = poc_store_meta_get(s, "page:x");
+	ck_assert_str_eq(v, "y");
+	g_free(v);
+	ck_assert_int_eq(poc_store_meta_put(s, "page:x", NULL, NULL), 0);
+	ck_assert_ptr_null(poc_store_meta_get(s, "page:x"));
+	poc_store_close(s);
+	rmtree(base);
+	g_free(base), g_free(dir), g_free(data);
+}
+END_TEST
+
+START_TEST(test_spool)
+{
+	char *dir = tmpdir();
+	poc_store *s = open_rw(dir);
+	poc_spool_info info = { T0, g_strdup("4ABC"), g_strdup("vuls@jpcert.or.jp"),
+				g_ptr_array_new_with_free_func(g_free), g_strdup("milter") }, back;
+	guint64 id1, id2;
+	GArray *ids = g_array_new(FALSE, FALSE, sizeof(guint64));
+	GBytes *raw;
+	const char body[] = "Subject: x\r\n\r\nbinary\0bytes\n";
+
+	g_ptr_array_add(info.recipients, g_strdup("security@vendor.example"));
+	ck_assert_int_eq(poc_store_spool_put(s, body, sizeof(body), &info, &id1, NULL), 0);
+	ck_assert_int_eq(poc_store_spool_put(s, "b", 1, NULL, &id2, NULL), 0);
+	ck_assert(id2 > id1);
+	poc_store_close(s);
+	s = open_rw(dir);	/* committed = on disk */
+	ck_assert_int_eq(poc_store_spool_pending(s, ids, NULL), 0);
+	ck_assert_int_eq(ids->len, 2);
+	ck_assert(g_array_index(ids, guint64, 0) == id1);
+	ck_assert_int_eq(poc_store_spool_get(s, id1, &raw, &back, NULL), 0);
+	ck_assert_int_eq(g_bytes_get_size(raw), sizeof(body));
+	ck_assert_int_eq(memcmp(g_bytes_get_data(raw, NULL), body, sizeof(body)), 0);
+	ck_assert_int_eq(back.received_at, T0);
+	ck_assert_str_eq(back.queue_id, "4ABC");
+	ck_assert_str_eq(g_ptr_array_index(back.recipients, 0), "security@vendor.example");
+	ck_assert_int_eq(poc_store_spool_get(s, 999, NULL, NULL, NULL), POC_ERR_NOTFOUND);
+	g_bytes_unref(raw);
+	poc_spool_info_clear(&back);
+	poc_spool_info_clear(&info);
+	g_array_unref(ids);
+	poc_store_close(s);
+	rmtree(dir);
+	g_free(dir);
+}
+END_TEST
+
+START_TEST(test_file_and_lookup)
+{
+	char *dir = tmpdir();
+	poc_store *s = open_rw(dir);
+	poc_message *m = mkmsg("<a1@jpcert.or.jp>", "JPCERT#12345678",
+			       "JVNVU#11111111 CVE-2026-0001", T0);
+	poc_message *m2 = mkmsg("<a2@jpcert.or.jp>", "JPCERT#12345678",
+				"CVE-2026-0002 JVNVU#11111111", T0 + 60);
+	const char *lookups[] = { "JPCERT#12345678", "jpcert#12345678", "JVNVU#11111111",
+				  "CVE-2026-0001", "CVE-2026-0002", "<a1@jpcert.or.jp>",
+				  "a2@jpcert.or.jp" };
+	guint64 spool;
+	GBytes *raw;
+	GArray *ids = g_array_new(FALSE, FALSE, sizeof(guint64));
+	poc_case *c;
+	GPtrArray *msgs = g_ptr_array_new_with_free_func((GDestroyNotify)poc_message_free);
+	GError *err = NULL;
+
+	m->publication_date = T0 + 86400 * 20;
+	ck_assert_int_eq(poc_store_spool_put(s, "RAW1", 4, NULL, &spool, NULL), 0);
+	file_ok(s, spool, m, NULL);
+	ck_assert_str_eq(m->case_id, "JPCERT#12345678");
+	file_ok(s, 0, m2, NULL);
+	ck_assert_int_eq(poc_store_spool_pending(s, ids, NULL), 0);
+	ck_assert_int_eq(ids->len, 0);
+	ck_assert_int_eq(poc_store_get_raw(s, "<a1@jpcert.or.jp>", &raw, NULL), 0);
+	ck_assert_int_eq(g_bytes_get_size(raw), 4);
+	g_bytes_unref(raw);
+	ck_assert_int_eq(poc_store_get_raw(s, "<a2@jpcert.or.jp>", &raw, NULL), POC_ERR_NOTFOUND);
+
+	for (size_t i = 0; i < G_N_ELEMENTS(lookups); i++) {
+		if (poc_store_get_case(s, lookups[i], &c, &err))
+			ck_abort_msg("lookup %s: %s", lookups[i], err->message);
+		ck_assert_str_eq(c->id, "JPCERT#12345678");
+		poc_case_free(c);
+	}
+	ck_assert_int_eq(poc_store_get_case(s, "JVNVU#99", &c, &err), POC_ERR_NOTFOUND);
+	ck_assert_ptr_nonnull(strstr(err->message, "JVNVU#99"));
+	g_clear_error(&err);
+
+	ck_assert_int_eq(poc_store_get_case_full(s, "JPCERT#12345678", &c, msgs, NULL), 0);
+	ck_assert_str_eq(c->tracking, "JPCERT#12345678");
+	ck_assert_str_eq(c->state, "open");
+	ck_assert_int_eq(c->opened_at, T0);
+	ck_assert_int_eq(c->publication_date, T0 + 86400 * 20);
+	ck_assert_int_eq(c->vuln_ids->len, 1);
+	ck_assert_str_eq(g_ptr_array_index(c->vuln_ids, 0), "JVNVU#11111111");
+	ck_assert_int_eq(c->cve_ids->len, 2);
+	ck_assert_int_eq(c->message_ids->len, 2);
+	ck_assert_str_eq(g_ptr_array_index(c->message_ids, 1), "<a2@jpcert.or.jp>");
+	ck_assert_int_eq(msgs->len, 2);
+	ck_assert_str_eq(((poc_message *)g_ptr_array_index(msgs, 0))->case_id, "JPCERT#12345678");
+	ck_assert(poc_store_has_message(s, "<a1@jpcert.or.jp>"));
+	ck_assert(!poc_store_has_message(s, "<zz@x>"));
+	poc_case_free(c);
+	g_ptr_array_unref(msgs);
+	g_array_unref(ids);
+	poc_message_free(m);
+	poc_message_free(m2);
+	poc_store_close(s);
+	rmtree(dir);
+	g_free(dir);
+}
+END_TEST
+
+static int
+count_case(poc_case *c, void *data)
+{
+	(*(int *)data)++;
+	return 0;
+}
+
+START_TEST(test_duplicate)
+{
+	char *dir = tmpdir();
+	poc_store *s = open_rw(dir);
+	poc_message *m = mkmsg("<dup@x>", "JPCERT#1", NULL, T0);
+	poc_message *again = mkmsg("<dup@x>", "JPCERT#2", "JVN#5", T0);
+	guint64 spool;
+	GArray *ids = g_array_new(FALSE, FALSE, sizeof(guint64));
+	GError *err = NULL;
+	poc_case *c;
+	int n = 0;
+
+	file_ok(s, 0, m, NULL);
+	ck_assert_int_eq(poc_store_spool_put(s, "x", 1, NULL, &spool, NULL), 0);
+	ck_assert_int_eq(poc_store_file(s, spool, again, NULL, &err), POC_ERR_EXISTS);
+	ck_assert_ptr_nonnull(strstr(err->message, "<dup@x>"));
+	g_clear_error(&err);
+	ck_assert_str_eq(again->case_id, "JPCERT#1");
+	ck_assert_int_eq(poc_store_spool_pending(s, ids, NULL), 0);
+	ck_assert_int_eq(ids->len, 0);
+	ck_assert_int_eq(poc_store_get_case(s, "JPCERT#2", &c, NULL), POC_ERR_NOTFOUND);
+	ck_assert_int_eq(poc_store_get_case(s, "JVN#5", &c, NULL), POC_ERR_NOTFOUND);
+	ck_assert_int_eq(poc_store_foreach_case(s, count_case, &n, NULL), 0);
+	ck_assert_int_eq(n, 1);
+	g_array_unref(ids);
+	poc_message_free(m);
+	poc_message_free(again);
+	poc_store_close(s);
+	rmtree(dir);
+	g_free(dir);
+}
+END_TEST
+
+START_TEST(test_local_ids)
+{
+	char *dir = tmpdir();
+	poc_store *s = open_rw(dir);
+	poc_message *a = mkmsg("<f1@finder>", NULL, NULL, T0);
+	poc_message *b = mkmsg("<f2@finder>", NULL, NULL, T0 + 3600);
+	poc_message *reply = mkmsg("<f3@finder>", NULL, "CVE-2026-9", T0 + 7200);
+	poc_message *late = mkmsg("<f4@finder>", NULL, NULL, T0 + 14 * 3600); /* 00:10 next day JST */
+	poc_message *noid = mkmsg(NULL, NULL, NULL, T0);
+	char *expect;
+	guint64 spool;
+	poc_case *c;
+
+	reply->in_reply_to = g_strdup("<f1@finder>");
+	file_ok(s, 0, a, NULL);
+	file_ok(s, 0, b, NULL);
+	file_ok(s, 0, reply, NULL);
+	file_ok(s, 0, late, NULL);
+	ck_assert_str_eq(a->case_id, "LOCAL-20261126-001");
+	ck_assert_str_eq(b->case_id, "LOCAL-20261126-002");
+	ck_assert_str_eq(reply->case_id, "LOCAL-20261126-001");
+	ck_assert_str_eq(late->case_id, "LOCAL-20261127-001");
+	ck_assert_int_eq(poc_store_get_case(s, "LOCAL-20261126-001", &c, NULL), 0);
+	ck_assert_ptr_null(c->tracking);
+	ck_assert_int_eq(c->message_ids->len, 2);
+	ck_assert_int_eq(c->cve_ids->len, 1);
+	poc_case_free(c);
+
+	ck_assert_int_eq(poc_store_spool_put(s, "no id here", 10, NULL, &spool, NULL), 0);
+	file_ok(s, spool, noid, NULL);
+	expect = poc_store_message_key("no id here", 10);
+	ck_assert_str_eq(noid->message_id, expect);
+	ck_assert(g_str_has_prefix(expect, "<sha256-"));
+	ck_assert(g_str_has_suffix(expect, "@pocmilter.invalid>"));
+	ck_assert_int_eq(strlen(expect), strlen("<sha256-@pocmilter.invalid>") + 64);
+	ck_assert(poc_store_has_message(s, expect));
+	g_free(expect);
+	/* without raw bytes nor Message-ID there is no key */
+	{
+		poc_message *none = mkmsg(NULL, NULL, NULL, T0);
+
+		ck_assert_int_eq(poc_store_file(s, 0, none, NULL, NULL), POC_ERR_INVAL);
+		poc_message_free(none);
+	}
+	poc_message_free(a), poc_message_free(b), poc_message_free(reply);
+	poc_message_free(late), poc_message_free(noid);
+	poc_store_close(s);
+	rmtree(dir);
+	g_free(dir);
+}
+END_TEST
+
+static int
+collect_msg_id(poc_message *m, void *data)
+{
+	g_ptr_array_add(data, g_strdup(m->message_id));
+	return 0;
+}
+
+START_TEST(test_open_acks)
+{
+	char *dir = tmpdir();
+	poc_store *s = open_rw(dir);
+	struct { const char *id; poc_ack_state st; gint64 deadline; } spec[] = {
+		{ "<m1@x>", POC_ACK_QUEUED, T0 + 300 },
+		{ "<m2@x>", POC_ACK_HELD, T0 + 100 },
+		{ "<m3@x>", POC_ACK_NOT_REQUIRED, 0 },
+		{ "<m4@x>", POC_ACK_FAILED, T0 + 200 },
+		{ "<m5@x>", POC_ACK_SENT, T0 + 50 },
+	};
+	GPtrArray *got = g_ptr_array_new_with_free_func(g_free);
+	poc_message *m;
+	poc_event ev = { T0, NULL, (char *)"ack-sent", (char *)"pocctl:0(root)", NULL, NULL };
+
+	for (size_t i = 0; i < G_N_ELEMENTS(spec); i++) {
+		m = mkmsg(spec[i].id, "JPCERT#7", NULL, T0);
+		m->ack_state = spec[i].st;
+		m->ack_deadline = spec[i].deadline;
+		m->ack_required = spec[i].deadline != 0;
+		file_ok(s, 0, m, NULL);
+		poc_message_free(m);
+	}
+	ck_assert_int_eq(poc_store_foreach_open_ack(s, collect_msg_id, got, NULL), 0);
+	ck_assert_int_eq(got->len, 3);
+	ck_assert_str_eq(g_ptr_array_index(got, 0), "<m2@x>");
+	ck_assert_str_eq(g_ptr_array_index(got, 1), "<m4@x>");
+	ck_assert_str_eq(g_ptr_array_index(got, 2), "<m1@x>");
+
+	/* a person acks m2 by hand; a deadline change moves m1 first */
+	ck_assert_int_eq(poc_store_get_message(s, "<m2@x>", &m, NULL), 0);
+	m->ack_state = POC_ACK_SENT;
+	m->ack_sent_at = T0;
+	ck_assert_int_eq(poc_store_update_message(s, m, &ev, NULL), 0);
+	poc_message_free(m);
+	ck_assert_int_eq(poc_store_get_message(s, "<m1@x>", &m, NULL), 0);
+	m->ack_deadline = T0 + 10;
+	g_free(m->case_id);
+	m->case_id = NULL;	/* kept from the stored record */
+	ck_assert_int_eq(poc_store_update_message(s, m, NULL, NULL), 0);
+	poc_message_free(m);
+	ck_assert_int_eq(poc_store_get_message(s, "<m1@x>", &m, NULL), 0);
+	ck_assert_str_eq(m->case_id, "JPCERT#7");
+	poc_message_free(m);
+	g_ptr_array_set_size(got, 0);
+	ck_assert_int_eq(poc_store_foreach_open_ack(s, collect_msg_id, got, NULL), 0);
+	ck_assert_int_eq(got->len, 2);
+	ck_assert_str_eq(g_ptr_array_index(got, 0), "<m1@x>");
+	ck_assert_str_eq(g_ptr_array_index(got, 1), "<m4@x>");
+
+	m = mkmsg("<nope@x>", NULL, NULL, T0);
+	ck_assert_int_eq(poc_store_update_message(s, m, NULL, NULL), POC_ERR_NOTFOUND);
+	poc_message_free(m);
+	g_ptr_array_unref(got);
+	poc_store_close(s);
+	rmtree(dir);
+	g_free(dir);
+}
+END_TEST
+
+typedef struct ev_list {
+	GPtrArray *types;
+	gint64 last;
+	gboolean ordered;
+} ev_list;
+
+static int
+collect_event(const poc_event *ev, void *data)
+{
+	ev_list *l = data;
+
+	g_ptr_array_add(l->types, g_strdup(ev->type));
+	if (ev->at < l->last)
+		l->ordered = FALSE;
+	l->last = ev->at;
+	return 0;
+}
+
+START_TEST(test_outbox)
+{
+	char *dir = tmpdir();
+	poc_store *s = open_rw(dir);
+	poc_message *m = mkmsg("<n1@jpcert>", "JPCERT#9", NULL, T0);
+	poc_message *m2 = mkmsg("<n2@jpcert>", "JPCERT#9", NULL, T0 + 100);
+	poc_outbox_entry *ack = poc_outbox_entry_new(), *e, *e2 = poc_outbox_entry_new();
+	GPtrArray *list = g_ptr_array_new_with_free_func((GDestroyNotify)poc_outbox_entry_free);
+	ev_list evs = { g_ptr_array_new_with_free_func(g_free), 0, TRUE };
+	GError *err = NULL;
+
+	m->ack_required = TRUE;
+	m->ack_deadline = T0 + 86400;
+	ack->ack_message_id = g_strdup("<ack1@vendor>");
+	ack->recipient = g_strdup("vuls@jpcert.or.jp");
+	ack->next_attempt_at = T0;
+	ack->payload = g_bytes_new("-----BEGIN PGP MESSAGE-----\n\0x", 31);
+	g_setenv("POC_FAKE_NOW", "1795660230", TRUE);	/* T0 + 30: events are in time order */
+	file_ok(s, 0, m, ack);
+	ck_assert(ack->id > 0);
+	ck_assert_str_eq(ack->case_id, "JPCERT#9");
+	ck_assert_int_eq(poc_store_outbox_next_due(s, T0 - 1, &e, NULL), POC_ERR_NOTFOUND);
+	ck_assert_int_eq(poc_store_outbox_next_due(s, T0, &e, NULL), 0);
+	ck_assert(e->id == ack->id);
+	ck_assert_str_eq(e->message_id, "<n1@jpcert>");
+	ck_assert(g_bytes_equal(e->payload, ack->payload));
+	ck_assert_int_eq(poc_store_get_message(s, "<n1@jpcert>", &m, NULL) == 0, 1);
+	ck_assert_int_eq(m->ack_state, POC_ACK_QUEUED);
+	poc_message_free(m);
+
+	/* sending, then sent */
+	e->state = POC_OUTBOX_SENDING;
+	e->attempts = 1;
+	ck_assert_int_eq(poc_store_outbox_update(s, e, NULL), 0);
+	ck_assert_int_eq(poc_store_outbox_next_due(s, T0 + 999, &e2, NULL), POC_ERR_NOTFOUND);
+	ck_assert_int_eq(poc_store_outbox_list(s, POC_OUTBOX_SENDING, list, NULL), 0);
+	ck_assert_int_eq(list->len, 1);
+	e->state = POC_OUTBOX_SENT;
+	e->sent_at = T0 + 40;
+	ck_assert_int_eq(poc_store_outbox_update(s, e, NULL), 0);
+	ck_assert_int_eq(poc_store_get_message(s, "<n1@jpcert>", &m, NULL), 0);
+	ck_assert_int_eq(m->ack_state, POC_ACK_SENT);
+	ck_assert_int_eq(m->ack_sent_at, T0 + 40);
+	ck_assert_str_eq(m->ack_message_id, "<ack1@vendor>");
+	poc_message_free(m);
+	ck_assert_int_eq(poc_store_outbox_update(s, e, &err), POC_ERR_EXISTS);	/* at most once */
+	g_clear_error(&err);
+
+	/* pocctl ack for a message filed without one; then it fails */
+	g_setenv("POC_FAKE_NOW", "1795660400", TRUE);
+	file_ok(s, 0, m2, NULL);
+	g_free(e2);
+	e2 = poc_outbox_entry_new();
+	e2->message_id = g_strdup("<n2@jpcert>");
+	e2->next_attempt_at = T0;
+	ck_assert_int_eq(poc_store_outbox_add(s, e2, NULL), 0);
+	ck_assert(e2->id == ack->id + 1);
+	ck_assert_str_eq(e2->case_id, "JPCERT#9");
+	e2->state = POC_OUTBOX_FAILED;
+	e2->last_error = g_strdup("sendmail exit 75");
+	ck_assert_int_eq(poc_store_outbox_update(s, e2, NULL), 0);
+	ck_assert_int_eq(poc_store_get_message(s, "<n2@jpcert>", &m, NULL), 0);
+	ck_assert_int_eq(m->ack_state, POC_ACK_FAILED);
+	poc_message_free(m);
+	e2->message_id[1] = 'x';
+	ck_assert_int_eq(poc_store_outbox_add(s, e2, NULL), POC_ERR_NOTFOUND);
+
+	ck_assert_int_eq(poc_store_foreach_event(s, "JPCERT#9", collect_event, &evs, NULL), 0);
+	ck_assert(evs.ordered);
+	{
+		GString *all = g_string_new(NULL);
+
+		for (guint i = 0; i < evs.types->len; i++)
+			g_string_append_printf(all, "%s ", (char *)g_ptr_array_index(evs.types, i));
+		ck_assert_str_eq(all->str, "received filed ack-queued ack-sent received filed "
+					   "ack-queued ack-failed ");
+		g_string_free(all, TRUE);
+	}
+	g_unsetenv("POC_FAKE_NOW");
+	g_ptr_array_unref(evs.types);
+	g_ptr_array_unref(list);
+	poc_outbox_entry_free(ack);
+	poc_outbox_entry_free(e);
+	poc_outbox_entry_free(e2);
+	poc_message_free(m2);
+	poc_store_close(s);
+	rmtree(dir);
+	g_free(dir);
+}
+END_TEST
+
+START_TEST(test_events_and_case_update)
+{
+	char *dir = tmpdir();
+	poc_store *s = open_rw(dir);
+	poc_message *m = mkmsg("<e1@x>", "JPCERT#5", "JVN#1", T0);
+	poc_message *m2 = mkmsg("<e2@x>", "JPCERT#55", NULL, T0);
+	poc_event ev = { T0 + 100, (char *)"JPCERT#5", (char *)"noted", (char *)"pocctl:0(root)",
+			 NULL, (char *)"called the vendor" };
+	poc_event early = { T0 - 100, (char *)"JPCERT#5", (char *)"paged", (char *)"pocmilter",
+			    NULL, NULL };
+	ev_list evs = { g_ptr_array_new_with_free_func(g_free), 0, TRUE };
+	poc_case *c;
+
+	g_setenv("POC_FAKE_NOW", "1795660250", TRUE);
+	file_ok(s, 0, m, NULL);
+	file_ok(s, 0, m2, NULL);
+	ck_assert_int_eq(poc_store_add_event(s, &ev, NULL), 0);
+	ck_assert_int_eq(poc_store_add_event(s, &early, NULL), 0);
+	ck_assert_int_eq(poc_store_foreach_event(s, "JPCERT#5", collect_event, &evs, NULL), 0);
+	ck_assert(evs.ordered);
+	ck_assert_int_eq(evs.types->len, 4);	/* not JPCERT#55's */
+	ck_assert_str_eq(g_ptr_array_index(evs.types, 0), "paged");
+	ck_assert_str_eq(g_ptr_array_index(evs.types, 3), "noted");
+
+	ck_assert_int_eq(poc_store_get_case(s, "JPCERT#5", &c, NULL), 0);
+	g_free(c->state);
+	c->state = g_strdup("closed");
+	g_ptr_array_remove_index(c->vuln_ids, 0);
+	g_ptr_array_add(c->vuln_ids, g_strdup("JVN#2"));
+	g_ptr_array_add(c->notes, g_strdup("2026-11-26T10:00:00+09:00\troot\tok"));
+	ck_assert_int_eq(poc_store_update_case(s, c, NULL, NULL), 0);
+	poc_case_free(c);
+	ck_assert_int_eq(poc_store_get_case(s, "JVN#1", &c, NULL), POC_ERR_NOTFOUND);
+	ck_assert_int_eq(poc_store_get_case(s, "JVN#2", &c, NULL), 0);
+	ck_assert_str_eq(c->state, "closed");
+	ck_assert_int_eq(c->notes->len, 1);
+	poc_case_free(c);
+	g_unsetenv("POC_FAKE_NOW");
+	g_ptr_array_unref(evs.types);
+	poc_message_free(m), poc_message_free(m2);
+	poc_store_close(s);
+	rmtree(dir);
+	g_free(dir);
+}
+END_TEST
+
+START_TEST(test_schema_version)
+{
+	char *dir = tmpdir();
+	poc_store *s = open_rw(dir);
+	GError *err = NULL;
+
+	ck_assert_int_eq(poc_store_meta_put(s, "schema_version", "2", NULL), 0);
+	poc_store_close(s);
+	s = NULL;
+	ck_assert_int_eq(poc_store_open(dir, 0, &s, &err), POC_ERR_DB_VERSION);
+	ck_assert_ptr_null(s);
+	ck_assert_ptr_nonnull(strstr(err->message, "schema version 2"));
+	g_clear_error(&err);
+	ck_assert_int_eq(poc_store_open(dir, POC_STORE_RDONLY, &s, &err), POC_ERR_DB_VERSION);
+	g_clear_error(&err);
+	rmtree(dir);
+	g_free(dir);
+}
+END_TEST
+
+START_TEST(test_readonly)
+{
+	char *dir = tmpdir(), *missing = g_build_filename(dir, "nothing", NULL);
+	poc_store *s = open_rw(dir), *r = NULL;
+	poc_message *m = mkmsg("<r1@x>", "JPCERT#3", NULL, T0);
+	GError *err = NULL;
+	poc_case *c;
+
+	file_ok(s, 0, m, NULL);
+	ck_assert_int_eq(poc_store_open(dir, POC_STORE_RDONLY, &r, &err), 0);
+	ck_assert_int_eq(poc_store_get_case(r, "JPCERT#3", &c, NULL), 0);
+	poc_case_free(c);
+	ck_assert_int_eq(poc_store_heartbeat(r, T0, &err), POC_ERR_PERM);
+	ck_assert_ptr_nonnull(strstr(err->message, "read-only"));
+	g_clear_error(&err);
+	/* the writer goes on; the reader sees it */
+	g_free(m->message_id);
+	m->message_id = g_strdup("<r2@x>");
+	file_ok(s, 0, m, NULL);
+	ck_assert_int_eq(poc_store_get_case(r, "<r2@x>", &c, NULL), 0);
+	ck_assert_int_eq(c->message_ids->len, 2);
+	poc_case_free(c);
+	poc_store_close(r);
+
+	ck_assert_int_eq(poc_store_open(missing, POC_STORE_RDONLY, &r, &err), POC_ERR_NOTFOUND);
+	ck_assert_ptr_nonnull(strstr(err->message, missing));
+	g_clear_error(&err);
+	if (geteuid() != 0) {	/* root reads anything */
+		ck_assert_int_eq(g_chmod(dir, 0), 0);
+		ck_assert_int_eq(poc_store_open(dir, POC_STORE_RDONLY, &r, &err), POC_ERR_PERM);
+		g_clear_error(&err);
+		ck_assert_int_eq(g_chmod(dir, 0700), 0);
+	}
+	poc_message_free(m);
+	poc_store_close(s);
+	rmtree(dir);
+	g_free(dir);
+	g_free(missing);
+}
+END_TEST
+
+START_TEST(test_mode_option)
+{
+	char *dir = tmpdir();
+	char *lock = g_build_filename(dir, "lock.mdb", NULL);
+	poc_store_options o = { .mode = 0660 };
+	poc_store *s;
+	GStatBuf st;
+
+	ck_assert_int_eq(poc_store_open_ex(dir, &o, &s, NULL), 0);
+	ck_assert_int_eq(g_stat(lock, &st), 0);
+	{
+		mode_t mask = umask(0);
+
+		umask(mask);
+		ck_assert_int_eq(st.st_mode & 0777, 0660 & ~mask);	/* LMDB honours the umask */
+	}
+	poc_store_close(s);
+	rmtree(dir);
+	g_free(dir);
+	g_free(lock);
+}
+END_TEST
+
+START_TEST(test_map_growth)
+{
+	char *dir = tmpdir();
+	poc_store_options o = { .map_size = 256 * 1024 };
+	poc_store *s;
+	size_t first;
+	char *body = g_malloc(3000);
+	int n = 0;
+
+	memset(body, 'x', 3000);
+	ck_assert_int_eq(poc_store_open_ex(dir, &o, &s, NULL), 0);
+	first = poc_store_map_size(s);
+	for (int i = 0; i < 1500; i++) {
+		char *id = g_strdup_printf("<g%d@x>", i), *tn = g_strdup_printf("JPCERT#%d", i / 3);
+		poc_message *m = mkmsg(id, tn, "JVNVU#1 CVE-2026-1", T0 + i);
+		guint64 spool;
+
+		ck_assert_int_eq(poc_store_spool_put(s, body, 3000, NULL, &spool, NULL), 0);
+		file_ok(s, spool, m, NULL);
+		poc_message_free(m);
+		g_free(id), g_free(tn);
+	}
+	ck_assert(poc_store_map_size(s) >= 8 * first);
+	poc_store_close(s);
+	/* reopened: the grown map is kept, everything is there */
+	ck_assert_int_eq(poc_store_open_ex(dir, &o, &s, NULL), 0);
+	ck_assert(poc_store_map_size(s) >= 8 * first);
+	ck_assert_int_eq(poc_store_foreach_case(s, count_case, &n, NULL), 0);
+	ck_assert_int_eq(n, 500);
+	ck_assert(poc_store_has_message(s, "<g1499@x>"));
+	poc_store_close(s);
+	/* a map that may not grow: disk full, clearly */
+	{
+		char *dir2 = tmpdir();
+		poc_store_options small = { .map_size = 256 * 1024, .max_map_size = 512 * 1024 };
+		GError *err = NULL;
+		int st = POC_OK;
+
+		ck_assert_int_eq(poc_store_open_ex(dir2, &small, &s, NULL), 0);
+		for (int i = 0; i < 1000 && st == POC_OK; i++)
+			st = poc_store_spool_put(s, body, 3000, NULL, NULL, &err);
+		ck_assert_int_eq(st, POC_ERR_DB_FULL);
+		ck_assert_ptr_nonnull(strstr(err->message, "map size limit"));
+		g_clear_error(&err);
+		poc_store_close(s);
+		rmtree(dir2);
+		g_free(dir2);
+	}
+	g_free(body);
+	rmtree(dir);
+	g_free(dir);
+}
+END_TEST
+
+/* --- several processes ---------------------------------------------------- */
+
+/* A case is consistent when each of its messages is filed and points back at it. */
+typedef struct check_ctx {
+	int cases, bad;
+} check_ctx;
+
+static int
+check_case(poc_case *c, GPtrArray *msgs, void *data)
+{
+	check_ctx *k = data;
+
+	k->cases++;
+	if (msgs->len != c->message_ids->len)
+		k->bad++;
+	for (guint i = 0; i < msgs->len; i++) {
+		poc_message *m = g_ptr_array_index(msgs, i);
+
+		if (g_strcmp0(m->case_id, c->id) != 0 ||
+		    strcmp(m->message_id, g_ptr_array_index(c->message_ids, i)) != 0)
+			k->bad++;
+	}
+	/* each message brings one new VN: the case and its messages are written together */
+	if (c->vuln_ids->len != msgs->len)
+		k->bad++;
+	return 0;
+}
+
+static int
+check_case_loose(poc_case *c, GPtrArray *msgs, void *data)
+{
+	check_ctx *k = data;
+
+	k->cases++;
+	if (msgs->len != c->message_ids->len || msgs->len == 0)
+		k->bad++;
+	for (guint i = 0; i < msgs->len; i++)
+		if (g_strcmp0(((poc_message *)g_ptr_array_index(msgs, i))->case_id, c->id) != 0)
+			k->bad++;
+	return 0;
+}
+
+static void
+writer(const char *dir, int n, int report_fd)
+{
+	poc_store_options o = { .map_size = 512 * 1024 };
+	poc_store *s;
+	char body[2048];
+
+	memset(body, 'r', sizeof(body));
+	if (poc_store_open_ex(dir, &o, &s, NULL))
+		_exit(3);
+	for (int i = 0; i < n; i++) {
+		char *id = g_strdup_printf("<w%d@x>", i), *tn = g_strdup_printf("JPCERT#%d", i / 3);
+		char *vn = g_strdup_printf("JVN#%d", i);
+		char *vns = i % 3 == 0 ? g_strdup(vn) : g_strdup_printf("%s JVN#%d", vn, i - i % 3);
+		poc_message *m = mkmsg(id, tn, vns, T0 + i);
+		guint64 spool;
+
+		if (poc_store_spool_put(s, body, sizeof(body), NULL, &spool, NULL) ||
+		    poc_store_file(s, spool, m, NULL, NULL))
+			_exit(4);
+		if (report_fd >= 0) {
+			char line[64];
+			int len = g_snprintf(line, sizeof(line), "%s\n", id);
+
+			if (write(report_fd, line, len) != len)
+				_exit(5);
+		}
+		poc_message_free(m);
+		g_free(id), g_free(tn), g_free(vn), g_free(vns);
+	}
+	poc_store_close(s);
+}
+
+START_TEST(test_concurrent_readers)
+{
+	char *dir = tmpdir();
+	poc_store *s = open_rw(dir);
+	pid_t w, r[3];
+	int status;
+
+	poc_store_close(s);	/* created; nobody holds it across fork */
+	if ((w = fork()) == 0) {
+		writer(dir, 600, -1);
+		_exit(0);
+	}
+	for (int i = 0; i < 3; i++) {
+		if ((r[i] = fork()) == 0) {
+			poc_store *rs;
+			int rounds = 0, bad = 0;
+			gint64 give_up = g_get_monotonic_time() + 90 * G_USEC_PER_SEC;
+
+			if (poc_store_open(dir, POC_STORE_RDONLY, &rs, NULL))
+				_exit(3);
+			for (;;) {
+				check_ctx k = { 0, 0 };
+
+				if (poc_store_foreach_case_full(rs, check_case, NULL, &k, NULL))
+					_exit(4);
+				bad += k.bad;
+				rounds++;
+				if (k.cases == 200 || g_get_monotonic_time() > give_up)
+					break;
+			}
+			poc_store_close(rs);
+			_exit(bad ? 1 : rounds < 2 ? 2 : 0);
+		}
+	}
+	ck_assert_int_eq(waitpid(w, &status, 0), w);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(waitpid(r[i], &status, 0), r[i]);
+		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "reader %d: status %d",
+			      i, status);
+	}
+	rmtree(dir);
+	g_free(dir);
+}
+END_TEST
+
+START_TEST(test_crash)
+{
+	char *dir = tmpdir();
+	GHashTable *committed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	GRand *rnd = g_rand_new_with_seed(42);
+	poc_store *s = open_rw(dir);
+	GArray *pending = g_array_new(FALSE, FALSE, sizeof(guint64));
+	GHashTableIter it;
+	gpointer key;
+
+	poc_store_close(s);
+	for (int round = 0; round < 6; round++) {
+		int fds[2];
+		pid_t pid;
+		GString *got = g_string_new(NULL);
+		char buf[4096];
+		ssize_t n;
+
+		ck_assert_int_eq(pipe(fds), 0);
+		if ((pid = fork()) == 0) {
+			close(fds[0]);
+			/* each round files its own ids into cases shared across rounds */
+			{
+				poc_store_options o = { .map_size = 512 * 1024 };
+				poc_store *cs;
+				char body[1500];
+
+				memset(body, 'c', sizeof(body));
+				if (poc_store_open_ex(dir, &o, &cs, NULL))
+					_exit(3);
+				for (int i = 0;; i++) {
+					char *id = g_strdup_printf("<c%d-%d@x>", round, i);
+					char *tn = g_strdup_printf("JPCERT#%d", i / 3);
+					char *vns = g_strdup_printf("JVN#%d JVN#%d", i, i + 1);
+					poc_message *m = mkmsg(id, tn, vns, T0 + i);
+					guint64 spool;
+					char line[64];
+					int len;
+
+					if (poc_store_spool_put(cs, body, sizeof(body), NULL, &spool, NULL) ||
+					    poc_store_file(cs, spool, m, NULL, NULL))
+						_exit(4);
+					len = g_snprintf(line, sizeof(line), "%s\n", id);
+					if (write(fds[1], line, len) != len)
+						_exit(5);
+					poc_message_free(m);
+					g_free(id), g_free(tn), g_free(vns);
+				}
+			}
+		}
+		close(fds[1]);
+		g_usleep(g_rand_int_range(rnd, 20000, 250000));
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		while ((n = read(fds[0], buf, sizeof(buf))) > 0)
+			g_string_append_len(got, buf, n);
+		close(fds[0]);
+		{
+			char **lines = g_strsplit(got->str, "\n", -1);
+
+			for (char **l = lines; *l; l++)
+				if (**l)
+					g_hash_table_add(committed, g_strdup(*l));
+			g_strfreev(lines);
+		}
+		g_string_free(got, TRUE);
+	}
+	ck_assert_uint_gt(g_hash_table_size(committed), 6);
+	s = open_rw(dir);
+	g_hash_table_iter_init(&it, committed);
+	while (g_hash_table_iter_next(&it, &key, NULL))
+		ck_assert_msg(poc_store_has_message(s, key), "lost %s", (char *)key);
+	/* each case consistent: messages filed and pointing back */
+	{
+		check_ctx kk = { 0, 0 };
+
+		ck_assert_int_eq(poc_store_foreach_case_full(s, check_case_loose, NULL, &kk, NULL), 0);
+		ck_assert_int_eq(kk.bad, 0);
+		ck_assert_int_gt(kk.cases, 0);
+	}
+	/* at most one spool entry per kill, each either filed next or pending */
+	ck_assert_int_eq(poc_store_spool_pending(s, pending, NULL), 0);
+	ck_assert_uint_le(pending->len, 6);
+	poc_store_close(s);
+	g_array_unref(pending);
+	g_rand_free(rnd);
+	g_hash_table_unref(committed);
+	rmtree(dir);
+	g_free(dir);
+}
+END_TEST
+
+static Suite *
+store_suite(void)
+{
+	Suite *s = suite_create("store");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_open_layout);
+	tcase_add_test(tc, test_spool);
+	tcase_add_test(tc, test_file_and_lookup);
+	tcase_add_test(tc, test_duplicate);
+	tcase_add_test(tc, test_local_ids);
+	tcase_add_test(tc, test_open_acks);
+	tcase_add_test(tc, test_outbox);
+	tcase_add_test(tc, test_events_and_case_update);
+	tcase_add_test(tc, test_schema_version);
+	tcase_add_test(tc, test_readonly);
+	tcase_add_test(tc, test_mode_option);
+	tcase_add_test(tc, test_map_growth);
+	tcase_add_test(tc, test_concurrent_readers);
+	tcase_add_test(tc, test_crash);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(store_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
