@@ -161,7 +161,9 @@ part_bytes(GMimePart *part)
 		return g_byte_array_new();
 	stream = g_mime_stream_mem_new();
 	g_mime_data_wrapper_write_to_stream(content, stream);
-	a = g_byte_array_ref(g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(stream)));
+	/* Take the array: the stream would free its data, whatever its refcount. */
+	a = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(stream));
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
 	g_object_unref(stream);
 	return a;
 }
@@ -851,7 +853,8 @@ signed_bytes(GMimeObject *content)
 	g_mime_object_write_to_stream(content, NULL, filtered);
 	g_mime_stream_flush(filtered);
 	g_object_unref(filtered);
-	a = g_byte_array_ref(g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem)));
+	a = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(mem), FALSE);
 	g_object_unref(mem);
 	return a;
 }
