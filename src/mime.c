@@ -149,6 +149,19 @@ bytes_free(GByteArray *a)
 	g_byte_array_unref(a);
 }
 
+/* Never a NULL data pointer, even when empty: callers do pointer arithmetic. */
+static GByteArray *
+bytes_nonnull(GByteArray *a)
+{
+	if (a->data == NULL) {
+		guint8 zero = 0;
+
+		g_byte_array_append(a, &zero, 1);
+		g_byte_array_set_size(a, 0);
+	}
+	return a;
+}
+
 /* The content of a leaf after transfer decoding (no charset conversion). */
 static GByteArray *
 part_bytes(GMimePart *part)
@@ -158,14 +171,14 @@ part_bytes(GMimePart *part)
 	GByteArray *a;
 
 	if (content == NULL)
-		return g_byte_array_new();
+		return bytes_nonnull(g_byte_array_new());
 	stream = g_mime_stream_mem_new();
 	g_mime_data_wrapper_write_to_stream(content, stream);
 	/* Take the array: the stream would free its data, whatever its refcount. */
 	a = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(stream));
 	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
 	g_object_unref(stream);
-	return a;
+	return bytes_nonnull(a);
 }
 
 static const char *
@@ -856,7 +869,7 @@ signed_bytes(GMimeObject *content)
 	a = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
 	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(mem), FALSE);
 	g_object_unref(mem);
-	return a;
+	return bytes_nonnull(a);
 }
 
 static void
