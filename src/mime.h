@@ -1,1 +1,85 @@
-/* mime.h: to be written */
+/*
+ * NAME
+ *	mime.h - walking a GMime message for its text and its OpenPGP parts
+ * DESCRIPTION
+ *	poc_mime_walk_message() visits every part of a parsed message once,
+ *	decrypts and verifies what is OpenPGP (PGP/MIME encrypted or signed,
+ *	inline armour, the Exchange-mangled form, .asc/.pgp/.gpg attachments),
+ *	recurses into decrypted MIME entities and forwarded message/rfc822
+ *	parts, and gathers the readable text as UTF-8 (every Japanese charset
+ *	through jis.h, format=flowed joined, HTML reduced to text).
+ *
+ *	The walk stops at the limits (decoded bytes, depth, parts) and says
+ *	so in problems; what was read so far is kept. Malformed MIME is read
+ *	as far as it goes, never fatal.
+ *
+ *	Crypto outcome of the walk (doc/NOTICES.md):
+ *	- encrypted: some part was OpenPGP-encrypted;
+ *	- decryption: failed if any encrypted part could not be decrypted,
+ *	  else ok if one was, else none;
+ *	- signature, signer: the first signature met in walk order (outer
+ *	  layers before inner ones, then document order), outside forwarded
+ *	  messages; a forwarded message's signature is only noted in problems.
+ * SECURITY
+ *	body and protected_headers hold decrypted text: poc_mime_walk_clear()
+ *	wipes them. Problems never quote the text.
+ */
+#ifndef POC_MIME_H
+#define POC_MIME_H
+
+#include <gmime/gmime.h>
+
+#include "crypto.h"
+
+G_BEGIN_DECLS
+
+typedef struct poc_mime_walk {
+	/* set by the caller */
+	poc_crypto *crypto;			/* NULL: nothing is decrypted or verified */
+	const char *const *trusted;		/* trusted signing fingerprints */
+	gsize max_size;				/* decoded bytes, decrypted included */
+	int max_depth;
+	int max_parts;
+
+	/* results */
+	GString *body;				/* UTF-8 text of the readable parts, in order */
+	char *protected_subject;		/* RFC 9788 / memory-hole Subject, or NULL */
+	gboolean encrypted;
+	poc_decryption decryption;
+	poc_signature signature;
+	char signer[41];
+	GPtrArray *problems;			/* char *, one line each */
+
+	/* bookkeeping */
+	gsize bytes;
+	int parts;
+	gboolean stopped;			/* a limit was reached */
+	gboolean decrypt_ok, decrypt_failed, have_signature;
+} poc_mime_walk;
+
+/* Zero the results; the caller then sets crypto, trusted and the limits. */
+void poc_mime_walk_init(poc_mime_walk *walk);
+/* Wipe and free the results (problems too, unless stolen: set to NULL). */
+void poc_mime_walk_clear(poc_mime_walk *walk);
+void poc_mime_walk_message(poc_mime_walk *walk, GMimeMessage *message);
+
+/*
+ * A header value (raw, possibly folded, RFC 2047 encoded words in any
+ * charset, or raw 8-bit) to UTF-8, unfolded and trimmed. Encoded words
+ * are decoded here, not by GMime, so that ISO-2022-JP with the Windows
+ * extensions (①, ㈱) goes through poc_charset_to_utf8(). A new string.
+ */
+char *poc_mime_decode_header(const char *raw);
+
+/* HTML to plain text: tags dropped, block ends as newlines, entities decoded. */
+char *poc_mime_html_to_text(const char *html);
+
+/* RFC 3676 format=flowed to plain lines. */
+char *poc_mime_unflow(const char *text, gboolean delsp);
+
+/* Bytes in charset (NULL: guess) to UTF-8 with NULs made spaces. A new string. */
+char *poc_mime_text_to_utf8(const char *charset, const char *data, size_t len);
+
+G_END_DECLS
+
+#endif

@@ -1,0 +1,423 @@
+/*
+ * NAME
+ *	notice.c - from the raw bytes of a mail to a message record
+ * SYNOPSIS
+ *	#include "notice.h"
+ * DESCRIPTION
+ *	poc_notice_read() parses the mail with GMime (at most max_size bytes,
+ *	at most max_parts nested headers), reads the envelope-ish headers
+ *	itself, lets mime.c walk the body (decryption, verification, text),
+ *	then reads the identifiers, the kind and the publication date from
+ *	the text (text.h).
+ *
+ *	Tracking number: the protected Subject (RFC 9788), then the outer
+ *	Subject, then the first POC_TRACKING_LINES lines of the body with
+ *	quoted text stripped. Every other tracking number met anywhere
+ *	(quoted text included) goes to related_tracking.
+ *
+ *	auto_submitted is set for: Auto-Submitted other than "no"; a null
+ *	("" or "<>") or MAILER-DAEMON envelope sender (NULL: unknown); From: mailer-daemon@ or postmaster@;
+ *	a multipart/report; List-Id; Precedence bulk, list or junk;
+ *	X-Autoreply / X-Autorespond; our own mail (From: one of
+ *	own_addresses, or the POC_OWN_HEADER header), noted "own mail".
+ *	X-Auto-Response-Suppress alone is not enough: Outlook sets it on
+ *	ordinary mail.
+ * DIAGNOSTICS
+ *	Only POC_ERR_INVAL (no reader, message or bytes) fails; everything
+ *	the mail lacks or breaks is a line in msg->problems.
+ * SECURITY
+ *	Decrypted text stays in this call: the walk's buffers are wiped and
+ *	freed before it returns; only identifiers, dates and the crypto
+ *	outcome reach msg.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "mime.h"
+#include "notice.h"
+
+#define POC_TRACKING_LINES 40
+
+static gpointer
+gmime_init_once(gpointer unused)
+{
+	g_mime_init();
+	return NULL;
+}
+
+void
+poc_notice_init(void)
+{
+	static GOnce once = G_ONCE_INIT;
+
+	g_once(&once, gmime_init_once, NULL);
+}
+
+static const poc_kind_rules *
+default_rules(void)
+{
+	static gsize done;
+	static poc_kind_rules *rules;
+
+	if (g_once_init_enter(&done)) {
+		rules = poc_kind_rules_default();
+		g_once_init_leave(&done, 1);
+	}
+	return rules;
+}
+
+G_GNUC_PRINTF(2, 3) static void
+add_problem(poc_message *msg, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	g_ptr_array_add(msg->problems, g_strdup_vprintf(fmt, ap));
+	va_end(ap);
+}
+
+static GPtrArray *
+ensure_array(GPtrArray **a)
+{
+	if (*a == NULL)
+		*a = g_ptr_array_new_with_free_func(g_free);
+	return *a;
+}
+
+static gboolean
+in_list(const char *s, const char *const *list)
+{
+	if (s == NULL || list == NULL)
+		return FALSE;
+	for (; *list; list++)
+		if (g_ascii_strcasecmp(s, *list) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+static gboolean
+ptr_array_has(GPtrArray *a, const char *s)
+{
+	for (guint i = 0; a && i < a->len; i++)
+		if (strcmp(g_ptr_array_index(a, i), s) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+/* The raw (undecoded) value of the first header called name, or NULL. */
+static const char *
+raw_header(GMimeObject *obj, const char *name)
+{
+	GMimeHeaderList *list = g_mime_object_get_header_list(obj);
+	GMimeHeader *h = list ? g_mime_header_list_get_header(list, name) : NULL;
+
+	return h ? g_mime_header_get_raw_value(h) : NULL;
+}
+
+/* Unfolded and trimmed; a new string or NULL. */
+static char *
+header_trimmed(GMimeObject *obj, const char *name)
+{
+	const char *raw = raw_header(obj, name);
+	GString *s;
+
+	if (raw == NULL)
+		return NULL;
+	s = g_string_new(NULL);
+	for (; *raw; raw++)
+		if (*raw != '\r' && *raw != '\n')
+			g_string_append_c(s, *raw == '\t' ? ' ' : *raw);
+	g_strstrip(s->str);
+	return g_string_free(s, FALSE);
+}
+
+/* "<id>" of a Message-ID-like header, or NULL. */
+static char *
+message_id_header(GMimeObject *obj, const char *name)
+{
+	char *value = header_trimmed(obj, name), *id, *result = NULL;
+
+	if (value == NULL)
+		return NULL;
+	id = g_mime_utils_decode_message_id(value);
+	if (id && *id && !strpbrk(id, " \t<>"))
+		result = g_strdup_printf("<%s>", id);
+	g_free(id);
+	g_free(value);
+	return result;
+}
+
+static char *
+sha256_message_id(const char *raw, size_t len)
+{
+	GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+	char *id;
+
+	g_checksum_update(sum, (const guchar *) raw, len);
+	id = g_strdup_printf("<sha256-%s@pocmilter.invalid>", g_checksum_get_string(sum));
+	g_checksum_free(sum);
+	return id;
+}
+
+/* The addr-spec of the first mailbox, domain lower-cased. */
+static char *
+from_address(GMimeMessage *message)
+{
+	InternetAddressList *list = g_mime_message_get_from(message);
+	char *addr = NULL, *at;
+
+	for (int i = 0; list && i < internet_address_list_length(list); i++) {
+		InternetAddress *ia = internet_address_list_get_address(list, i);
+
+		if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
+			const char *a = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
+
+			if (a && *a && strchr(a, '@')) {
+				addr = g_strdup(a);
+				break;
+			}
+		}
+	}
+	if (addr && (at = strrchr(addr, '@')) != NULL)
+		for (char *c = at; *c; c++)
+			*c = g_ascii_tolower(*c);
+	return addr;
+}
+
+static gboolean
+local_part_is(const char *addr, const char *name)
+{
+	size_t n = strlen(name);
+
+	return addr && g_ascii_strncasecmp(addr, name, n) == 0 && addr[n] == '@';
+}
+
+/* Why this mail is automatic, or NULL. */
+static const char *
+automatic_reason(const poc_reader *reader, GMimeMessage *message, const poc_message *msg)
+{
+	GMimeObject *obj = GMIME_OBJECT(message);
+	GMimeObject *body = g_mime_message_get_mime_part(message);
+	const char *v;
+
+	if (in_list(msg->from, reader->own_addresses) || raw_header(obj, POC_OWN_HEADER))
+		return "own mail";
+	if ((v = raw_header(obj, "Auto-Submitted")) != NULL) {
+		char *s = g_strstrip(g_ascii_strdown(v, -1));
+		gboolean no = g_str_has_prefix(s, "no") && (s[2] == '\0' || s[2] == ';' || s[2] == ' ');
+
+		g_free(s);
+		if (!no)
+			return "Auto-Submitted";
+	}
+	if (msg->envelope_from && (msg->envelope_from[0] == '\0'
+				   || strcmp(msg->envelope_from, "<>") == 0))
+		return "null envelope sender";
+	if (local_part_is(msg->envelope_from, "mailer-daemon")
+	    || local_part_is(msg->envelope_from, "<mailer-daemon"))
+		return "MAILER-DAEMON envelope sender";
+	if (local_part_is(msg->from, "mailer-daemon") || local_part_is(msg->from, "postmaster"))
+		return "From: mailer-daemon or postmaster";
+	if (body && g_mime_object_get_content_type(body)
+	    && g_mime_content_type_is_type(g_mime_object_get_content_type(body), "multipart",
+					   "report"))
+		return "multipart/report";
+	if (raw_header(obj, "List-Id"))
+		return "List-Id";
+	if ((v = raw_header(obj, "Precedence")) != NULL) {
+		char *s = g_strstrip(g_ascii_strdown(v, -1));
+		gboolean bulk = strcmp(s, "bulk") == 0 || strcmp(s, "list") == 0
+			|| strcmp(s, "junk") == 0;
+
+		g_free(s);
+		if (bulk)
+			return "Precedence";
+	}
+	if (raw_header(obj, "X-Autoreply") || raw_header(obj, "X-Autorespond"))
+		return "X-Autoreply";
+	return NULL;
+}
+
+/*
+ * The offset just past the (limit)th "Content-Type:" at a line start:
+ * each nesting level needs one, and GMime's parser recurses per level.
+ */
+static size_t
+bound_nesting(const char *raw, size_t len, int limit)
+{
+	int seen = 0;
+
+	for (size_t i = 0; i + 13 < len; i++)
+		if ((i == 0 || raw[i - 1] == '\n') && (raw[i] == 'C' || raw[i] == 'c')
+		    && g_ascii_strncasecmp(raw + i, "content-type:", 13) == 0 && ++seen > limit)
+			return i;
+	return len;
+}
+
+/* Identifiers from subject(s) and body; body is normalised UTF-8. */
+static void
+read_identifiers(poc_message *msg, const char *protected_subject, const char *body)
+{
+	GPtrArray *tn = g_ptr_array_new_with_free_func(g_free);
+	GPtrArray *vulns = ensure_array(&msg->vuln_ids);
+	GPtrArray *related = ensure_array(&msg->related_tracking);
+	const char *subjects[] = { protected_subject, msg->subject };
+	char *stripped, *head;
+
+	/* Subjects first: a tracking number there wins. */
+	for (size_t i = 0; i < G_N_ELEMENTS(subjects); i++) {
+		char *norm;
+
+		if (subjects[i] == NULL)
+			continue;
+		norm = poc_text_normalise(subjects[i]);
+		poc_text_scan_ids(norm, tn, vulns);
+		g_free(norm);
+	}
+	/* Then the start of the body without quoted text. */
+	stripped = poc_text_strip_quoted(body);
+	{
+		const char *p = stripped;
+
+		for (int line = 0; line < POC_TRACKING_LINES && p && *p; line++) {
+			p = strchr(p, '\n');
+			if (p)
+				p++;
+		}
+		head = g_strndup(stripped, p ? (gsize) (p - stripped) : strlen(stripped));
+	}
+	poc_text_scan_ids(head, tn, NULL);
+	/* Everything else: vulnerability numbers anywhere, other TNs as related. */
+	poc_text_scan_ids(body, tn, vulns);
+	if (tn->len > 0 && msg->tracking == NULL)
+		msg->tracking = g_strdup(g_ptr_array_index(tn, 0));
+	for (guint i = 0; i < tn->len; i++) {
+		const char *t = g_ptr_array_index(tn, i);
+
+		if (g_strcmp0(t, msg->tracking) != 0 && !ptr_array_has(related, t))
+			g_ptr_array_add(related, g_strdup(t));
+	}
+	explicit_bzero(stripped, strlen(stripped));
+	explicit_bzero(head, strlen(head));
+	g_free(stripped);
+	g_free(head);
+	g_ptr_array_unref(tn);
+}
+
+int
+poc_notice_read(const poc_reader *reader, const char *raw, size_t len, poc_message *msg,
+		GError **error)
+{
+	gsize max_size = reader && reader->max_size ? reader->max_size : 32 * 1024 * 1024;
+	int max_parts = reader && reader->max_parts > 0 ? reader->max_parts : 1000;
+	GMimeStream *stream = NULL;
+	GMimeParser *parser = NULL;
+	GMimeMessage *message = NULL;
+	poc_mime_walk walk;
+	size_t parse_len;
+	const char *why;
+	char *body = NULL, *subject_norm = NULL, *kind_subject, *text_all;
+
+	if (reader == NULL || msg == NULL || (raw == NULL && len > 0)) {
+		g_set_error(error, POC_ERROR, POC_ERR_INVAL, "poc_notice_read: missing argument");
+		return POC_ERR_INVAL;
+	}
+	poc_notice_init();
+	ensure_array(&msg->problems);
+	ensure_array(&msg->vuln_ids);
+	ensure_array(&msg->related_tracking);
+	msg->size = len;
+
+	parse_len = MIN(len, max_size);
+	if (parse_len < len)
+		add_problem(msg, "message over the size limit (%" G_GSIZE_FORMAT
+			    " bytes): only its start is read", max_size);
+	{
+		size_t bounded = bound_nesting(raw, parse_len, max_parts);
+
+		if (bounded < parse_len) {
+			add_problem(msg, "over the part limit (%d): the rest is not read", max_parts);
+			parse_len = bounded;
+		}
+	}
+	stream = g_mime_stream_mem_new_with_buffer(raw ? raw : "", parse_len);
+	parser = g_mime_parser_new_with_stream(stream);
+	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+	message = g_mime_parser_construct_message(parser, NULL);
+	if (message == NULL) {
+		add_problem(msg, "not a mail message: nothing could be parsed");
+		msg->message_id = sha256_message_id(raw ? raw : "", len);
+		msg->auto_submitted = FALSE;
+		goto cleanup;
+	}
+
+	/* Headers: ours to read, never GMime's charset guesses. */
+	msg->message_id = message_id_header(GMIME_OBJECT(message), "Message-ID");
+	if (msg->message_id == NULL)
+		msg->message_id = sha256_message_id(raw, len);
+	msg->in_reply_to = message_id_header(GMIME_OBJECT(message), "In-Reply-To");
+	msg->date = header_trimmed(GMIME_OBJECT(message), "Date");
+	{
+		const char *s = raw_header(GMIME_OBJECT(message), "Subject");
+
+		msg->subject = s ? poc_mime_decode_header(s) : NULL;
+	}
+	msg->from = from_address(message);
+	if (msg->from == NULL)
+		add_problem(msg, "no sender address in From:");
+	msg->from_coordinator = in_list(msg->from, reader->coordinators);
+	if ((why = automatic_reason(reader, message, msg)) != NULL) {
+		msg->auto_submitted = TRUE;
+		if (strcmp(why, "own mail") == 0)
+			add_problem(msg, "own mail");
+	}
+
+	/* The body: decryption, signatures, text. */
+	poc_mime_walk_init(&walk);
+	walk.crypto = reader->crypto;
+	walk.trusted = reader->coordinator_keys;
+	walk.max_size = max_size;
+	if (reader->max_depth > 0)
+		walk.max_depth = reader->max_depth;
+	walk.max_parts = max_parts;
+	poc_mime_walk_message(&walk, message);
+	msg->encrypted = walk.encrypted;
+	msg->decryption = walk.decryption;
+	msg->signature = walk.signature;
+	g_free(msg->signer);
+	msg->signer = walk.signer[0] ? g_strdup(walk.signer) : NULL;
+	for (guint i = 0; i < walk.problems->len; i++)
+		g_ptr_array_add(msg->problems, g_strdup(g_ptr_array_index(walk.problems, i)));
+
+	/* Identifiers, kind, date: from normalised text. */
+	body = poc_text_normalise(walk.body->str);
+	read_identifiers(msg, walk.protected_subject, body);
+	kind_subject = walk.protected_subject ? walk.protected_subject
+		: msg->subject ? msg->subject : "";
+	subject_norm = poc_text_normalise(kind_subject);
+	msg->kind = poc_kind_classify(reader->rules ? reader->rules : default_rules(),
+				      msg->from_coordinator, subject_norm, body);
+	text_all = g_strconcat(subject_norm, "\n", body, NULL);
+	msg->publication_date = poc_text_find_publication_date(text_all);
+	explicit_bzero(text_all, strlen(text_all));
+	g_free(text_all);
+	poc_mime_walk_clear(&walk);
+
+cleanup:
+	if (body) {
+		explicit_bzero(body, strlen(body));
+		g_free(body);
+	}
+	if (subject_norm) {
+		explicit_bzero(subject_norm, strlen(subject_norm));
+		g_free(subject_norm);
+	}
+	if (message)
+		g_object_unref(message);
+	if (parser)
+		g_object_unref(parser);
+	if (stream)
+		g_object_unref(stream);
+	return POC_OK;
+}

@@ -41,7 +41,16 @@ typedef struct poc_reader {
 	int max_parts;				/* MIME parts (default 1000) */
 } poc_reader;
 
-/* Only POC_ERR_NOMEM / POC_ERR_INVAL fail; everything else is in msg->problems. */
+/*
+ * A header our acknowledgements carry: mail with it is our own (never
+ * acked, noted "own mail"), like mail From: one of own_addresses.
+ */
+#define POC_OWN_HEADER "X-POC-Ack"
+
+/*
+ * msg->envelope_from: NULL when unknown (an import without one), "" or
+ * "<>" for the null sender (a bounce).
+ * Only POC_ERR_NOMEM / POC_ERR_INVAL fail; everything else is in msg->problems. */
 int poc_notice_read(const poc_reader *reader, const char *raw, size_t len, poc_message *msg,
 		    GError **error);
 
