@@ -20,7 +20,7 @@
 #define MAX_BACKOFF 3600
 
 int
-poc_outbox_exec(const char *command, GBytes *payload, char **diagnostic)
+poc_outbox_exec(const char *command, const char *sender, GBytes *payload, char **diagnostic)
 {
 	char **argv = NULL;
 	GError *err = NULL;
@@ -33,6 +33,15 @@ poc_outbox_exec(const char *command, GBytes *payload, char **diagnostic)
 		*diagnostic = g_strdup_printf("AckSendmail: %s", err->message);
 		g_error_free(err);
 		return POC_ERR_CONFIG;
+	}
+	if (sender) {
+		/* The envelope sender is AckFrom, not the daemon's login name. */
+		guint n = g_strv_length(argv);
+
+		argv = g_renew(char *, argv, n + 3);
+		argv[n] = g_strdup("-f");
+		argv[n + 1] = g_strdup(sender);
+		argv[n + 2] = NULL;
 	}
 	proc = g_subprocess_newv((const char *const *)argv,
 				 G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
@@ -89,7 +98,7 @@ poc_outbox_run(poc_store *store, const poc_config *cfg, int *sent, GError **erro
 			poc_outbox_entry_free(e);
 			return status;
 		}
-		rc = poc_outbox_exec(cfg->ack_sendmail, e->payload, &diag);
+		rc = poc_outbox_exec(cfg->ack_sendmail, cfg->ack_from, e->payload, &diag);
 		if (rc == POC_OK) {
 			e->state = POC_OUTBOX_SENT;
 			e->sent_at = poc_now();

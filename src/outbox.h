@@ -21,8 +21,8 @@
 
 G_BEGIN_DECLS
 
-/* Run the sendmail-compatible command with payload on stdin. */
-int poc_outbox_exec(const char *command, GBytes *payload, char **diagnostic);
+/* Run the sendmail-compatible command with payload on stdin; sender: "-f sender" is added. */
+int poc_outbox_exec(const char *command, const char *sender, GBytes *payload, char **diagnostic);
 
 /* Send every due entry; returns how many were sent in *sent. */
 int poc_outbox_run(poc_store *store, const poc_config *cfg, int *sent, GError **error);

@@ -21,7 +21,8 @@ h_send "$H/n1.eml" || fail "SMTP send"
 POC="$H/mail/vendor/security" COORD="$H/mail/jpcert/vuls"
 h_wait_for 30 test "$(h_maildir_count "$POC")" = 1 || fail "notice not delivered to the POC Maildir"
 delivered=$(h_maildir_files "$POC" | head -1)
-python3 -c 'import sys; a=open(sys.argv[1],"rb").read(); b=open(sys.argv[2],"rb").read(); sys.exit(0 if a.endswith(b) else 1)' \
+# Postfix adds Return-Path, Delivered-To and Received above; SMTP may end it with a blank line.
+python3 -c 'import sys; a=open(sys.argv[1],"rb").read().rstrip(b"\n"); b=open(sys.argv[2],"rb").read().rstrip(b"\n"); sys.exit(0 if a.endswith(b) else 1)' \
 	"$delivered" "$H/n1.eml" || fail "the delivered notice differs from what was sent"
 ok "notice delivered unchanged"
 
