@@ -43,6 +43,7 @@
 #include "log.h"
 #include "notice.h"
 #include "outbox.h"
+#include "page.h"
 #include "worker.h"
 
 /* --- shared state ------------------------------------------------------ */
@@ -346,7 +347,7 @@ worker_main(gpointer unused)
 {
 	poc_crypto *crypto = NULL;
 	GError *err = NULL;
-	gint64 last_beat = 0;
+	gint64 last_beat = 0, last_watch = 0;
 
 	if (poc_crypto_new(runtime->cfg->gnupg_home, &crypto, &err) != POC_OK) {
 		msg_error("GnuPG home %s: %s: notices are filed as not decrypted",
@@ -374,6 +375,22 @@ worker_main(gpointer unused)
 				g_clear_error(&err);
 			}
 			last_beat = now;
+		}
+		if (now - last_watch >= 60) {
+			poc_watch_status st;
+			int queued = 0;
+
+			/* Hold mode's guard, then the paging check, once a minute. */
+			if (poc_ack_guard_run(runtime, crypto, now, &queued, &err) != POC_OK) {
+				msg_error("ack guard: %s", err ? err->message : "?");
+				g_clear_error(&err);
+			}
+			if (poc_watch_run(runtime, now, TRUE, TRUE, &st, &err) != POC_OK) {
+				msg_error("paging check: %s", err ? err->message : "?");
+				g_clear_error(&err);
+			}
+			poc_watch_status_clear(&st);
+			last_watch = now;
 		}
 		g_rw_lock_reader_unlock(&runtime_lock);
 

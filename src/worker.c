@@ -198,3 +198,11 @@ poc_process_pending(poc_runtime *rt, poc_crypto *crypto, int *done, GError **err
 	g_array_free(ids, TRUE);
 	return status;
 }
+
+int
+poc_ack_guard_run(poc_runtime *rt, poc_crypto *crypto, gint64 now, int *queued, GError **error)
+{
+	/* Placeholder until hold mode lands (issue 6). */
+	*queued = 0;
+	return POC_OK;
+}

@@ -48,6 +48,13 @@ typedef enum { POC_FILED, POC_DUPLICATE } poc_process_result;
 
 int poc_process_spooled(poc_runtime *rt, poc_crypto *crypto, guint64 spool_id,
 			poc_process_result *result, GError **error);
+/*
+ * AckMode hold: queue the default template for every held notice whose
+ * business time left is under AckGuard (recorded and paged). *queued: how many.
+ */
+int poc_ack_guard_run(poc_runtime *rt, poc_crypto *crypto, gint64 now, int *queued,
+		      GError **error);
+
 /* Every pending spool entry, oldest first. */
 int poc_process_pending(poc_runtime *rt, poc_crypto *crypto, int *done, GError **error);
 
