@@ -5,7 +5,9 @@
  *	./configure CC=clang --enable-fuzz \
  *	    CFLAGS="-g -O1 -fsanitize=fuzzer-no-link,address,undefined"
  *	make tests/fuzz/fuzz_text
- *	tests/fuzz/fuzz_text -max_total_time=300 tests/fuzz/corpus/text
+ *	mkdir work && cp tests/fuzz/corpus/text/* work/
+ *	tests/fuzz/fuzz_text -dict=tests/fuzz/text.dict -max_len=16384 \
+ *	    -max_total_time=300 work
  * DESCRIPTION
  *	Input: a charset name, a newline, then the body bytes. Runs the
  *	whole text path the notice parser runs on outside input: charset
