@@ -61,6 +61,8 @@ poc_log_set_verbose(int level)
 	verbose_level = level;
 }
 
+static void vlog(int priority, const char *tag, const char *fmt, va_list ap) G_GNUC_PRINTF(3, 0);
+
 static void
 vlog(int priority, const char *tag, const char *fmt, va_list ap)
 {
