@@ -70,10 +70,13 @@ h_postfix_start() {
 	mkdir -p "$pf/etc" "$pf/queue" "$pf/data"
 	uid=$(id -u nobody) gid=$(id -g nobody)
 	# postfix -c DIR is allowed only for directories listed in the default main.cf.
-	[ -f /etc/postfix/main.cf ] || printf 'compatibility_level = 3.6\n' >/etc/postfix/main.cf
-	local alt
-	alt=$(postconf -h alternate_config_directories 2>/dev/null)
-	postconf -e "alternate_config_directories = ${alt:+$alt, }$pf/etc"
+	# Several test runs may share the machine: edit the default main.cf under a lock.
+	(
+		flock 9
+		[ -f /etc/postfix/main.cf ] || printf 'compatibility_level = 3.6\n' >/etc/postfix/main.cf
+		alt=$(postconf -h alternate_config_directories 2>/dev/null)
+		postconf -e "alternate_config_directories = ${alt:+$alt, }$pf/etc"
+	) 9>/run/lock/pocmilter-harness.lock
 	cat >"$pf/etc/main.cf" <<EOT
 compatibility_level = 3.6
 queue_directory = $pf/queue
@@ -262,9 +265,11 @@ h_cleanup() {
 	done
 	if [ -n "${PF_CONF:-}" ]; then
 		# Leave /etc/postfix/main.cf as it was.
-		local alt
-		alt=$(postconf -h alternate_config_directories 2>/dev/null | sed "s#,* *$PF_CONF##")
-		postconf -e "alternate_config_directories = $alt" 2>/dev/null
+		(
+			flock 9
+			alt=$(postconf -h alternate_config_directories 2>/dev/null | sed "s#,* *$PF_CONF##")
+			postconf -e "alternate_config_directories = $alt" 2>/dev/null
+		) 9>/run/lock/pocmilter-harness.lock
 	fi
 	if [ "${KEEP:-0}" = 1 ] || { [ $rc -ne 0 ] && [ "${KEEP_ON_FAIL:-0}" = 1 ]; }; then
 		h_log "kept $H"
