@@ -1037,9 +1037,9 @@ scan_plain(scan *s, const char **str, size_t *len)
 	scan_ws(s);
 	if (s->p >= s->end || *s->p != '"')
 		return FALSE;
-	for (q = s->p + 1; q < s->end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20; q++)
-		;
-	if (q >= s->end || *q != '"')
+	/* memchr is vectorised; a raw control character is let through here */
+	q = memchr(s->p + 1, '"', s->end - (s->p + 1));
+	if (!q || memchr(s->p + 1, '\\', q - (s->p + 1)))
 		return FALSE;
 	*str = s->p + 1;
 	*len = (size_t)(q - (s->p + 1));
