@@ -203,6 +203,7 @@ typedef enum ftype {
 
 typedef struct field {
 	const char *name;
+	size_t name_len;
 	ftype type;
 	size_t off;
 	const char *(*enum_name)(int);
@@ -215,8 +216,9 @@ static const char *signature_name(int v) { return poc_signature_name((poc_signat
 static const char *ack_state_name(int v) { return poc_ack_state_name((poc_ack_state)v); }
 static const char *outbox_state_name(int v) { return poc_outbox_state_name((poc_outbox_state)v); }
 
-#define F(T, name, member, type) { name, type, offsetof(T, member), NULL, NULL }
-#define E(T, name, member, what) { name, F_ENUM, offsetof(T, member), what##_name, poc_##what##_parse }
+#define F(T, name, member, type) { name, sizeof(name) - 1, type, offsetof(T, member), NULL, NULL }
+#define E(T, name, member, what) \
+	{ name, sizeof(name) - 1, F_ENUM, offsetof(T, member), what##_name, poc_##what##_parse }
 
 static const field message_fields[] = {
 	F(poc_message, "message_id", message_id, F_STR),
@@ -1037,9 +1039,9 @@ scan_plain(scan *s, const char **str, size_t *len)
 	scan_ws(s);
 	if (s->p >= s->end || *s->p != '"')
 		return FALSE;
-	for (q = s->p + 1; q < s->end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20; q++)
-		;
-	if (q >= s->end || *q != '"')
+	/* memchr is vectorised; a raw control character is let through here */
+	q = memchr(s->p + 1, '"', s->end - (s->p + 1));
+	if (!q || memchr(s->p + 1, '\\', q - (s->p + 1)))
 		return FALSE;
 	*str = s->p + 1;
 	*len = (size_t)(q - (s->p + 1));
@@ -1292,7 +1294,7 @@ scan_value(scan *s, const field *f, void *rec)
 static gboolean
 name_is(const field *f, const char *name, size_t len)
 {
-	return strncmp(f->name, name, len) == 0 && f->name[len] == '\0';
+	return len == f->name_len && memcmp(f->name, name, len) == 0;
 }
 
 /* Reads a record's members into rec; *version gets "v" (0 when absent). */

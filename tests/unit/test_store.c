@@ -18,6 +18,7 @@
 
 #include <glib/gstdio.h>
 
+#include "pocdb.h"
 #include "store.h"
 
 #define T0 1795660200	/* 2026-11-26T11:30:00+09:00 */
@@ -398,9 +399,9 @@ START_TEST(test_outbox)
 {
 	char *dir = tmpdir();
 	poc_store *s = open_rw(dir);
-	poc_message *m = mkmsg("<n1@jpcert>", "JPCERT#9", NULL, T0);
+	poc_message *m1 = mkmsg("<n1@jpcert>", "JPCERT#9", NULL, T0), *m = m1;
 	poc_message *m2 = mkmsg("<n2@jpcert>", "JPCERT#9", NULL, T0 + 100);
-	poc_outbox_entry *ack = poc_outbox_entry_new(), *e, *e2 = poc_outbox_entry_new();
+	poc_outbox_entry *ack = poc_outbox_entry_new(), *e, *e2 = NULL;
 	GPtrArray *list = g_ptr_array_new_with_free_func((GDestroyNotify)poc_outbox_entry_free);
 	ev_list evs = { g_ptr_array_new_with_free_func(g_free), 0, TRUE };
 	GError *err = NULL;
@@ -445,7 +446,6 @@ START_TEST(test_outbox)
 	/* pocctl ack for a message filed without one; then it fails */
 	g_setenv("POC_FAKE_NOW", "1795660400", TRUE);
 	file_ok(s, 0, m2, NULL);
-	g_free(e2);
 	e2 = poc_outbox_entry_new();
 	e2->message_id = g_strdup("<n2@jpcert>");
 	e2->next_attempt_at = T0;
@@ -478,6 +478,7 @@ START_TEST(test_outbox)
 	poc_outbox_entry_free(ack);
 	poc_outbox_entry_free(e);
 	poc_outbox_entry_free(e2);
+	poc_message_free(m1);
 	poc_message_free(m2);
 	poc_store_close(s);
 	rmtree(dir);
@@ -666,6 +667,52 @@ START_TEST(test_map_growth)
 	g_free(body);
 	rmtree(dir);
 	g_free(dir);
+}
+END_TEST
+
+static int
+count_json(const char *json, size_t len, void *data)
+{
+	ck_assert_int_eq(strlen(json), len);
+	ck_assert(g_str_has_prefix(json, "{\"id\":"));
+	(*(int *)data)++;
+	return 0;
+}
+
+START_TEST(test_pocdb)
+{
+	char *dir = tmpdir(), *missing = g_build_filename(dir, "none", NULL);
+	poc_store *s = open_rw(dir);
+	poc_message *m = mkmsg("<p1@x>", "JPCERT#8", "JVN#8 CVE-2026-8", T0);
+	pocdb *db;
+	char *json, *err;
+	int n = 0;
+	JsonNode *node;
+
+	file_ok(s, 0, m, NULL);
+	ck_assert_int_eq(pocdb_open(dir, &db, &err), POCDB_OK);
+	ck_assert_int_eq(pocdb_case_json(db, "CVE-2026-8", &json), POCDB_OK);
+	node = poc_json_parse(json, -1, NULL);	/* valid JSON, the export object */
+	ck_assert_ptr_nonnull(node);
+	ck_assert_str_eq(json_object_get_string_member(json_node_get_object(node), "id"), "JPCERT#8");
+	ck_assert_int_eq(json_array_get_length(json_object_get_array_member(
+				 json_node_get_object(node), "messages")), 1);
+	json_node_unref(node);
+	pocdb_free(json);
+	ck_assert_int_eq(pocdb_case_json(db, "JPCERT#9", &json), POCDB_NOTFOUND);
+	ck_assert_ptr_nonnull(strstr(pocdb_errmsg(db), "JPCERT#9"));
+	ck_assert_int_eq(pocdb_foreach_case(db, count_json, &n), POCDB_OK);
+	ck_assert_int_eq(n, 1);
+	pocdb_close(db);
+	ck_assert_int_eq(pocdb_open(missing, &db, &err), POCDB_NOTFOUND);
+	ck_assert_ptr_null(db);
+	ck_assert_ptr_nonnull(strstr(err, missing));
+	pocdb_free(err);
+	poc_message_free(m);
+	poc_store_close(s);
+	rmtree(dir);
+	g_free(dir);
+	g_free(missing);
 }
 END_TEST
 
@@ -901,6 +948,7 @@ store_suite(void)
 	tcase_add_test(tc, test_readonly);
 	tcase_add_test(tc, test_mode_option);
 	tcase_add_test(tc, test_map_growth);
+	tcase_add_test(tc, test_pocdb);
 	tcase_add_test(tc, test_concurrent_readers);
 	tcase_add_test(tc, test_crash);
 	suite_add_tcase(s, tc);
