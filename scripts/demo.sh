@@ -36,7 +36,7 @@ h_send "$H/notice.eml" || h_die "SMTP send failed"
 
 step "Waiting for the case and the acknowledgement"
 COORD="$H/mail/jpcert/vuls"
-h_wait_for 60 test "$(h_maildir_count "$COORD")" -ge 1 || {
+h_wait_maildir 60 "$COORD" 1 || {
 	tail -20 "$H/pocmilter.log"; h_die "no acknowledgement arrived"; }
 echo "notice in the POC mailbox: $(h_maildir_count "$H/mail/vendor/security") message(s)"
 

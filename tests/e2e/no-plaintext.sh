@@ -23,7 +23,7 @@ $canary: the reproduction steps are secret ($i).
 	grep -q "$canary" "$H/plain-$i.eml" && fail "the notice itself is not encrypted"
 	h_send "$H/plain-$i.eml" || fail "send $i"
 done
-h_wait_for 60 test "$(h_maildir_count "$H/mail/jpcert/vuls")" -ge 3 || fail "acknowledgements did not arrive"
+h_wait_maildir 60 "$H/mail/jpcert/vuls" 3 || fail "acknowledgements did not arrive"
 "$POCCTL" -c "$CONF" export >"$H/export.json"
 python3 - "$H/export.json" <<'PY' || fail "the notices were not decrypted (the canary test would prove nothing)"
 import json, sys

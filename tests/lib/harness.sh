@@ -15,6 +15,7 @@
 #   h_send FILE [FROM [TO]]  SMTP to the private postfix
 #   h_wait_for SECONDS CMD   poll until CMD succeeds
 #   h_maildir_count DIR      messages delivered to a Maildir
+#   h_wait_maildir S DIR N   wait up to S seconds for N messages in a Maildir
 #   h_cleanup
 
 : "${TOP:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
@@ -252,6 +253,16 @@ h_maildir_count() { # DIR
 	local n=0 f
 	for f in "$1"/new/* "$1"/cur/*; do [ -f "$f" ] && n=$((n + 1)); done
 	echo $n
+}
+
+# Wait until a Maildir holds at least N messages. (Not h_wait_for with
+# "$(h_maildir_count ...)": that would be counted once, before waiting.)
+h_wait_maildir() { # SECONDS DIR N
+	local end=$((SECONDS + $1))
+	while [ "$(h_maildir_count "$2")" -lt "$3" ]; do
+		[ $SECONDS -lt "$end" ] || return 1
+		sleep 0.2
+	done
 }
 
 h_maildir_files() { ls -1 "$1"/new/* "$1"/cur/* 2>/dev/null; }
