@@ -521,6 +521,51 @@ cmd_ack(int argc, char **argv)
 	return 0;
 }
 
+/* --- reprocess ------------------------------------------------------------------ */
+
+static int
+cmd_reprocess(int argc, char **argv)
+{
+	poc_runtime *rt;
+	poc_case *c;
+	poc_crypto *crypto = NULL;
+	GError *err = NULL;
+	char *who;
+	int failed = 0;
+
+	if (argc != 2)
+		die(EXIT_USAGE, "usage: pocctl reprocess ID");
+	rt = open_runtime(0);
+	c = find_case(rt, argv[1]);
+	if (poc_crypto_new(rt->cfg->gnupg_home, &crypto, &err) != POC_OK) {
+		fprintf(stderr, "pocctl: GnuPG home %s: %s\n", rt->cfg->gnupg_home,
+			err ? err->message : "?");
+		g_clear_error(&err);
+	}
+	who = actor();
+	for (guint i = 0; c->message_ids && i < c->message_ids->len; i++) {
+		const char *mid = g_ptr_array_index(c->message_ids, i);
+		poc_message *m = NULL;
+
+		if (poc_reprocess_message(rt, crypto, mid, who, &m, &err) != POC_OK) {
+			fprintf(stderr, "pocctl: %s: %s\n", mid, err ? err->message : "?");
+			g_clear_error(&err);
+			failed++;
+			continue;
+		}
+		printf("%s: %s decryption=%s signature=%s kind=%s ack=%s\n", c->id, mid,
+		       poc_decryption_name(m->decryption), poc_signature_name(m->signature),
+		       poc_kind_name(m->kind), poc_ack_state_name(m->ack_state));
+		poc_message_free(m);
+	}
+	g_free(who);
+	if (crypto)
+		poc_crypto_free(crypto);
+	poc_case_free(c);
+	poc_runtime_close(rt);
+	return failed ? EXIT_FAIL : 0;
+}
+
 /* --- import ------------------------------------------------------------------- */
 
 typedef struct import_ctx {
@@ -749,6 +794,7 @@ static const struct verb {
 	{ "note", NULL, "note ID TEXT" },
 	{ "close", NULL, "close ID" },
 	{ "import", cmd_import, "import PATH..." },
+	{ "reprocess", cmd_reprocess, "reprocess ID" },
 	{ "calendar", cmd_calendar, "calendar holidays YEAR | calendar deadline TIME" },
 	{ "check-config", cmd_check_config, "check-config" },
 };

@@ -98,6 +98,123 @@ log_filed(const poc_message *m, const char *what)
 		 poc_signature_name(m->signature), poc_ack_state_name(m->ack_state));
 }
 
+/* The one place a notice is read: the same limits and trust for every path. */
+static int
+read_notice(poc_runtime *rt, poc_crypto *crypto, GBytes *raw, poc_message *msg, GError **error)
+{
+	const poc_config *cfg = rt->cfg;
+	const char *own[2] = { cfg->ack_from, NULL };
+	poc_reader reader = { 0 };
+
+	reader.crypto = crypto;
+	reader.coordinator_keys = poc_config_strv(cfg->coordinator_key);
+	reader.coordinators = poc_config_strv(cfg->coordinator);
+	reader.own_addresses = own;
+	reader.rules = rt->rules;
+	reader.max_size = cfg->max_message_size;
+	reader.max_depth = 32;
+	reader.max_parts = 1000;
+	return poc_notice_read(&reader, g_bytes_get_data(raw, NULL), g_bytes_get_size(raw), msg,
+			       error);
+}
+
+/* Keep from the old record what reading cannot know: reception and acknowledgement. */
+static void
+keep_reception(poc_message *fresh, const poc_message *old)
+{
+	fresh->case_id = g_strdup(old->case_id);
+	fresh->received_at = old->received_at;
+	fresh->queue_id = g_strdup(old->queue_id);
+	fresh->size = old->size;
+	fresh->ack_deadline = old->ack_deadline;
+	fresh->ack_sent_at = old->ack_sent_at;
+	fresh->ack_message_id = g_strdup(old->ack_message_id);
+	g_free(fresh->message_id);
+	fresh->message_id = g_strdup(old->message_id);
+}
+
+int
+poc_reprocess_message(poc_runtime *rt, poc_crypto *crypto, const char *message_id,
+		      const char *actor, poc_message **out, GError **error)
+{
+	poc_message *old = NULL, *fresh = NULL;
+	poc_outbox_entry *ack = NULL;
+	GBytes *raw = NULL;
+	poc_event ev = { 0 };
+	char *detail = NULL;
+	int status;
+
+	if ((status = poc_store_get_message(rt->store, message_id, &old, error)) != POC_OK ||
+	    (status = poc_store_get_raw(rt->store, message_id, &raw, error)) != POC_OK)
+		goto out;
+	fresh = poc_message_new();
+	fresh->envelope_from = g_strdup(old->envelope_from);
+	if ((status = read_notice(rt, crypto, raw, fresh, error)) != POC_OK)
+		goto out;
+	keep_reception(fresh, old);
+	if (old->tracking && g_strcmp0(fresh->tracking, old->case_id) != 0 && fresh->tracking &&
+	    g_strcmp0(fresh->tracking, old->tracking) != 0) {
+		if (!fresh->problems)
+			fresh->problems = g_ptr_array_new_with_free_func(g_free);
+		g_ptr_array_add(fresh->problems,
+				g_strdup_printf("reprocessing read tracking number %s; the message "
+						"stays in case %s",
+						fresh->tracking, old->case_id));
+	}
+	/* At most one acknowledgement per notice, ever: a decided one stays decided. */
+	if (old->ack_state == POC_ACK_SENT || old->ack_state == POC_ACK_QUEUED ||
+	    (old->ack_state == POC_ACK_NOT_REQUIRED && old->ack_note && !old->ack_required)) {
+		fresh->ack_required = old->ack_required;
+		fresh->ack_state = old->ack_state;
+		fresh->ack_note = g_strdup(old->ack_note);
+	} else {
+		poc_ack_decide(rt->cfg, fresh);
+		if (fresh->ack_required && !fresh->ack_deadline)
+			fresh->ack_deadline = poc_calendar_ack_deadline(rt->cal, fresh->received_at);
+		if (fresh->ack_state == POC_ACK_QUEUED) {
+			GError *cerr = NULL;
+
+			if (!rt->templates ||
+			    poc_ack_compose(rt->cfg, rt->templates, crypto, fresh, NULL, poc_now(),
+					    &ack, &cerr) != POC_OK) {
+				fresh->ack_state = POC_ACK_FAILED;
+				g_free(fresh->ack_note);
+				fresh->ack_note = g_strdup_printf("acknowledgement not composed: %s",
+								  cerr ? cerr->message : "no templates");
+				g_clear_error(&cerr);
+			}
+		}
+	}
+	detail = g_strdup_printf("decryption %s -> %s, signature %s -> %s, ack %s -> %s",
+				 poc_decryption_name(old->decryption),
+				 poc_decryption_name(fresh->decryption),
+				 poc_signature_name(old->signature), poc_signature_name(fresh->signature),
+				 poc_ack_state_name(old->ack_state), poc_ack_state_name(fresh->ack_state));
+	ev.at = poc_now();
+	ev.case_id = fresh->case_id;
+	ev.type = "reprocessed";
+	ev.actor = (char *)actor;
+	ev.message_id = fresh->message_id;
+	ev.detail = detail;
+	status = poc_store_update_message(rt->store, fresh, &ev, error);
+	if (status == POC_OK && ack)
+		status = poc_store_outbox_add(rt->store, ack, error);
+	if (status == POC_OK)
+		log_filed(fresh, "reprocessed");
+	if (status == POC_OK && out) {
+		*out = fresh;
+		fresh = NULL;
+	}
+out:
+	g_free(detail);
+	poc_outbox_entry_free(ack);
+	poc_message_free(old);
+	poc_message_free(fresh);
+	if (raw)
+		g_bytes_unref(raw);
+	return status;
+}
+
 int
 poc_process_spooled(poc_runtime *rt, poc_crypto *crypto, guint64 spool_id,
 		    poc_process_result *result, GError **error)
@@ -107,24 +224,13 @@ poc_process_spooled(poc_runtime *rt, poc_crypto *crypto, guint64 spool_id,
 	poc_spool_info info = { 0 };
 	poc_message *msg = NULL;
 	poc_outbox_entry *ack = NULL;
-	poc_reader reader = { 0 };
-	const char *own[3] = { cfg->ack_from, NULL, NULL };
 	int status;
 
 	if ((status = poc_store_spool_get(rt->store, spool_id, &raw, &info, error)) != POC_OK)
 		return status;
 	msg = poc_message_new();
 	msg->envelope_from = g_strdup(info.envelope_from);
-	reader.crypto = crypto;
-	reader.coordinator_keys = poc_config_strv(cfg->coordinator_key);
-	reader.coordinators = poc_config_strv(cfg->coordinator);
-	reader.own_addresses = own;
-	reader.rules = rt->rules;
-	reader.max_size = cfg->max_message_size;
-	reader.max_depth = 32;
-	reader.max_parts = 1000;
-	if ((status = poc_notice_read(&reader, g_bytes_get_data(raw, NULL), g_bytes_get_size(raw),
-				      msg, error)) != POC_OK)
+	if ((status = read_notice(rt, crypto, raw, msg, error)) != POC_OK)
 		goto out;
 	msg->received_at = info.received_at;
 	msg->queue_id = g_strdup(info.queue_id);

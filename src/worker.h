@@ -49,6 +49,16 @@ typedef enum { POC_FILED, POC_DUPLICATE } poc_process_result;
 int poc_process_spooled(poc_runtime *rt, poc_crypto *crypto, guint64 spool_id,
 			poc_process_result *result, GError **error);
 /*
+ * Read a filed message again from the message as received (after a key,
+ * a rule or a config was fixed) and update its record. A message whose
+ * acknowledgement was already queued or sent keeps it: never a second.
+ * One that becomes acknowledgeable is acknowledged. *out (may be NULL)
+ * gets the new record.
+ */
+int poc_reprocess_message(poc_runtime *rt, poc_crypto *crypto, const char *message_id,
+			  const char *actor, poc_message **out, GError **error);
+
+/*
  * AckMode hold: queue the default template for every held notice whose
  * business time left is under AckGuard (recorded and paged). *queued: how many.
  */
