@@ -375,6 +375,8 @@ poc_notice_read(const poc_reader *reader, const char *raw, size_t len, poc_messa
 
 	/* The body: decryption, signatures, text. */
 	poc_mime_walk_init(&walk);
+	if (reader->crypto)
+		poc_crypto_set_max_plaintext(reader->crypto, max_size);
 	walk.crypto = reader->crypto;
 	walk.trusted = reader->coordinator_keys;
 	walk.max_size = max_size;
