@@ -195,7 +195,8 @@ static void
 bounded_sink_wipe(bounded_sink *sink)
 {
 	if (sink->buf) {
-		explicit_bzero(sink->buf->data, sink->buf->len);
+		if (sink->buf->len)
+			explicit_bzero(sink->buf->data, sink->buf->len);
 		g_byte_array_unref(sink->buf);
 		sink->buf = NULL;
 	}
