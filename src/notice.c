@@ -12,8 +12,9 @@
  *
  *	Tracking number: the protected Subject (RFC 9788), then the outer
  *	Subject, then the first POC_TRACKING_LINES lines of the body with
- *	quoted text stripped. Every other tracking number met anywhere
- *	(quoted text included) goes to related_tracking.
+ *	quoted text stripped; failing those, the first in the rest of the
+ *	body (quoted text included: it never overrides, only fills in).
+ *	Every other tracking number met goes to related_tracking.
  *
  *	auto_submitted is set for: Auto-Submitted other than "no"; a null
  *	("" or "<>") or MAILER-DAEMON envelope sender (NULL: unknown); From: mailer-daemon@ or postmaster@;
