@@ -31,6 +31,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <locale.h>
 #include <string.h>
 
@@ -41,7 +42,10 @@
 struct poc_crypto {
 	gpgme_ctx_t ctx;	/* operations */
 	gpgme_ctx_t keyctx;	/* key look-ups */
+	gsize max_plaintext;
 };
+
+#define POC_CRYPTO_MAX_PLAINTEXT (256 * 1024 * 1024)
 
 static gpointer
 gpgme_init_once(gpointer unused)
@@ -97,6 +101,7 @@ poc_crypto_new(const char *gnupg_home, poc_crypto **out, GError **error)
 	if ((err = gpgme_engine_check_version(GPGME_PROTOCOL_OpenPGP)) != 0)
 		return crypto_error(error, POC_ERR_CRYPTO, "GnuPG engine", err);
 	crypto = g_new0(poc_crypto, 1);
+	crypto->max_plaintext = POC_CRYPTO_MAX_PLAINTEXT;
 	if ((err = context_new(gnupg_home, &crypto->ctx)) != 0
 	    || (err = context_new(gnupg_home, &crypto->keyctx)) != 0) {
 		poc_crypto_free(crypto);
@@ -116,6 +121,12 @@ poc_crypto_free(poc_crypto *crypto)
 	if (crypto->keyctx)
 		gpgme_release(crypto->keyctx);
 	g_free(crypto);
+}
+
+void
+poc_crypto_set_max_plaintext(poc_crypto *crypto, gsize max)
+{
+	crypto->max_plaintext = max ? max : POC_CRYPTO_MAX_PLAINTEXT;
 }
 
 /* --- plaintext that wipes itself ------------------------------------- */
@@ -153,6 +164,56 @@ data_to_bytes(gpgme_data_t *data, gboolean wipe)
 			explicit_bzero(buf, len);
 		gpgme_free(buf);
 	}
+	return g_bytes_new_with_free_func(block->data, len, wiped_block_free, block);
+}
+
+/*
+ * A write-only data object that refuses to grow past max: gpg then fails
+ * the operation (EFBIG) instead of filling memory with a decompressed bomb.
+ */
+typedef struct bounded_sink {
+	GByteArray *buf;
+	gsize max;
+} bounded_sink;
+
+static ssize_t
+bounded_write(void *handle, const void *buffer, size_t size)
+{
+	bounded_sink *sink = handle;
+
+	if (sink->buf->len + size > sink->max) {
+		errno = EFBIG;
+		return -1;
+	}
+	g_byte_array_append(sink->buf, buffer, size);
+	return size;
+}
+
+static struct gpgme_data_cbs bounded_cbs = { NULL, bounded_write, NULL, NULL };
+
+static void
+bounded_sink_wipe(bounded_sink *sink)
+{
+	if (sink->buf) {
+		if (sink->buf->len)
+			explicit_bzero(sink->buf->data, sink->buf->len);
+		g_byte_array_unref(sink->buf);
+		sink->buf = NULL;
+	}
+}
+
+/* The sink's bytes as a self-wiping GBytes (NUL-terminated); the sink is emptied. */
+static GBytes *
+bounded_sink_take(bounded_sink *sink)
+{
+	size_t len = sink->buf->len;
+	wiped_block *block = g_malloc(sizeof *block + len + 1);
+
+	block->len = len + 1;
+	if (len)
+		memcpy(block->data, sink->buf->data, len);
+	block->data[len] = '\0';
+	bounded_sink_wipe(sink);
 	return g_bytes_new_with_free_func(block->data, len, wiped_block_free, block);
 }
 
@@ -301,32 +362,29 @@ poc_crypto_decrypt_verify(poc_crypto *crypto, const void *data, size_t len,
 			  poc_crypto_outcome *outcome, GError **error)
 {
 	gpgme_data_t in = NULL, out = NULL;
+	bounded_sink sink = { g_byte_array_new(), crypto->max_plaintext };
+	gpgme_verify_result_t vres;
 	gpgme_error_t err;
 	int status = POC_OK;
 
 	memset(outcome, 0, sizeof *outcome);
 	*plaintext = NULL;
 	if ((err = gpgme_data_new_from_mem(&in, data, len, 0)) != 0
-	    || (err = gpgme_data_new(&out)) != 0) {
+	    || (err = gpgme_data_new_from_cbs(&out, &bounded_cbs, &sink)) != 0) {
 		status = crypto_error(error, POC_ERR_NOMEM, "GPGME data", err);
 		goto cleanup;
 	}
 	err = gpgme_op_decrypt_verify(crypto->ctx, in, out);
 	if (gpg_err_code(err) == GPG_ERR_NO_DATA) {
 		/* Not encrypted: perhaps an opaque signed message (gpg --sign). */
-		gpgme_data_release(out);
-		out = NULL;
-		if ((err = gpgme_data_new(&out)) != 0) {
-			status = crypto_error(error, POC_ERR_NOMEM, "GPGME data", err);
-			goto cleanup;
-		}
+		g_byte_array_set_size(sink.buf, 0);
 		gpgme_data_seek(in, 0, SEEK_SET);
 		err = gpgme_op_verify(crypto->ctx, in, NULL, out);
-		if (err == 0 && gpgme_op_verify_result(crypto->ctx)
-		    && gpgme_op_verify_result(crypto->ctx)->signatures) {
+		vres = err == 0 ? gpgme_op_verify_result(crypto->ctx) : NULL;
+		if (vres && vres->signatures) {
 			outcome->decryption = POC_DECRYPTION_NONE;
 			outcome_from_verify(crypto, trusted, outcome);
-			*plaintext = data_to_bytes(&out, TRUE);
+			*plaintext = bounded_sink_take(&sink);
 			goto cleanup;
 		}
 		outcome->decryption = POC_DECRYPTION_FAILED;
@@ -341,21 +399,15 @@ poc_crypto_decrypt_verify(poc_crypto *crypto, const void *data, size_t len,
 	}
 	outcome->decryption = POC_DECRYPTION_OK;
 	outcome_from_verify(crypto, trusted, outcome);
-	*plaintext = data_to_bytes(&out, TRUE);
+	*plaintext = bounded_sink_take(&sink);
 
 cleanup:
-	if (out) {
-		/* Wipe what gpg gave us even on failure: it may be partial plaintext. */
-		size_t n = 0;
-		char *buf = gpgme_data_release_and_get_mem(out, &n);
-
-		if (buf) {
-			explicit_bzero(buf, n);
-			gpgme_free(buf);
-		}
-	}
+	if (out)
+		gpgme_data_release(out);
 	if (in)
 		gpgme_data_release(in);
+	/* Even on failure: it may hold partial plaintext. */
+	bounded_sink_wipe(&sink);
 	return status;
 }
 

@@ -31,6 +31,12 @@ typedef struct poc_crypto_outcome {
 
 int poc_crypto_new(const char *gnupg_home, poc_crypto **out, GError **error);
 void poc_crypto_free(poc_crypto *crypto);
+/*
+ * Plaintext longer than this (default 256 MiB) fails decryption with
+ * "File too large": a small compressed message can expand without end.
+ * poc_notice_read() sets it to the reader's max_size.
+ */
+void poc_crypto_set_max_plaintext(poc_crypto *crypto, gsize max);
 
 /* An OpenPGP message (armoured or binary); signature inside verified too. */
 int poc_crypto_decrypt_verify(poc_crypto *crypto, const void *data, size_t len,

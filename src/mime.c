@@ -145,7 +145,8 @@ bytes_free(GByteArray *a)
 {
 	if (a == NULL)
 		return;
-	explicit_bzero(a->data, a->len);
+	if (a->len)
+		explicit_bzero(a->data, a->len);
 	g_byte_array_unref(a);
 }
 

@@ -12,8 +12,9 @@
  *
  *	Tracking number: the protected Subject (RFC 9788), then the outer
  *	Subject, then the first POC_TRACKING_LINES lines of the body with
- *	quoted text stripped. Every other tracking number met anywhere
- *	(quoted text included) goes to related_tracking.
+ *	quoted text stripped; failing those, the first in the rest of the
+ *	body (quoted text included: it never overrides, only fills in).
+ *	Every other tracking number met goes to related_tracking.
  *
  *	auto_submitted is set for: Auto-Submitted other than "no"; a null
  *	("" or "<>") or MAILER-DAEMON envelope sender (NULL: unknown); From: mailer-daemon@ or postmaster@;
@@ -375,6 +376,8 @@ poc_notice_read(const poc_reader *reader, const char *raw, size_t len, poc_messa
 
 	/* The body: decryption, signatures, text. */
 	poc_mime_walk_init(&walk);
+	if (reader->crypto)
+		poc_crypto_set_max_plaintext(reader->crypto, max_size);
 	walk.crypto = reader->crypto;
 	walk.trusted = reader->coordinator_keys;
 	walk.max_size = max_size;

@@ -266,6 +266,35 @@ START_TEST(test_default_signer)
 }
 END_TEST
 
+START_TEST(test_plaintext_limit)
+{
+	/* 8 MiB of zeros compress to a few KiB: a bomb in miniature. */
+	const char *rcpt[] = { fpr_vendor, NULL };
+	gsize big = 8 * 1024 * 1024, n;
+	char *zeros = g_malloc0(big);
+	GBytes *cipher = NULL, *plain = NULL;
+	poc_crypto_outcome o;
+	GError *error = NULL;
+
+	ck_assert_int_eq(poc_crypto_sign_encrypt(coord, fpr_coord, rcpt, zeros, big, &cipher, NULL),
+			 POC_OK);
+	const char *c = g_bytes_get_data(cipher, &n);
+	ck_assert_uint_lt(n, 1024 * 1024);
+	poc_crypto_set_max_plaintext(vendor, 1024 * 1024);
+	ck_assert_int_eq(poc_crypto_decrypt_verify(vendor, c, n, NULL, &plain, &o, &error),
+			 POC_ERR_CRYPTO);
+	ck_assert_int_eq(o.decryption, POC_DECRYPTION_FAILED);
+	ck_assert_ptr_null(plain);
+	g_clear_error(&error);
+	poc_crypto_set_max_plaintext(vendor, 0);	/* back to the default */
+	ck_assert_int_eq(poc_crypto_decrypt_verify(vendor, c, n, NULL, &plain, &o, NULL), POC_OK);
+	ck_assert_uint_eq(g_bytes_get_size(plain), big);
+	g_bytes_unref(plain);
+	g_bytes_unref(cipher);
+	g_free(zeros);
+}
+END_TEST
+
 Suite *
 crypto_suite(void)
 {
@@ -281,6 +310,7 @@ crypto_suite(void)
 	tcase_add_test(tc, test_missing_recipient_key);
 	tcase_add_test(tc, test_detached);
 	tcase_add_test(tc, test_default_signer);
+	tcase_add_test(tc, test_plaintext_limit);
 	suite_add_tcase(s, tc);
 	return s;
 }
