@@ -76,7 +76,7 @@ struct poc_kind_rules {
  * the subject rules and, after all of them, the body rules.
  */
 #define SCHEDULE_DATE_WORDS \
-	"公開日の?(変更|延期|決定|確定)|公開予定日の?(変更|延期|決定|確定)" \
+	"公開(予定)?日[のを]?(変更|延期|決定|確定)|新しい公開(予定)?日" \
 	"|publication date (has been |was |is )?(changed|set|rescheduled|moved|postponed|fixed)" \
 	"|changes? (of|in|to) (the )?publication date|rescheduled publication"
 /* A summary's body may say "公開日程は別途調整": 公開日程 only in a subject. */
