@@ -9,7 +9,8 @@
 #   h_init                   make $H, pick ports
 #   h_keys                   coordinator and vendor keys, exchanged
 #   h_postfix_start          the private postfix, milter attached
-#   h_config [KEY VALUE]...  write $H/etc/pocmilter.conf (extra lines appended)
+#   h_config [KEY VALUE]...  write $H/etc/pocmilter.conf (extra lines appended; one
+#                            for a key the harness sets replaces the harness's line)
 #   h_milter_start / h_milter_stop
 #   h_notice OPTIONS         write a notice to stdout (see h_notice below)
 #   h_send FILE [FROM [TO]]  SMTP to the private postfix
@@ -157,6 +158,12 @@ TemplateDir $TOP/conf/templates
 Organization Vendor Example
 PocName PSIRT
 EOT
+	# A key given as an argument replaces the default line of the same key.
+	local line key
+	for line in "$@"; do
+		key=${line%% *}
+		sed -i "/^${key} /Id" "$H/etc/pocmilter.conf"
+	done
 	for line in "$@"; do printf '%s\n' "$line" >>"$H/etc/pocmilter.conf"; done
 	CONF="$H/etc/pocmilter.conf"
 	export CONF
