@@ -244,7 +244,7 @@ START_TEST(test_claim_two_processes)
 	enum { N = 40 };
 	int fds[2][2];
 	pid_t pids[2];
-	GHashTable *seen = g_hash_table_new(g_int64_hash, g_int64_equal);
+	GHashTable *seen = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 	guint64 ids[N];
 	int total = 0;
 
