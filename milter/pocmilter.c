@@ -347,7 +347,8 @@ worker_main(gpointer unused)
 {
 	poc_crypto *crypto = NULL;
 	GError *err = NULL;
-	gint64 last_beat = 0, last_watch = 0;
+	gint64 last_beat = 0, last_watch = 0, last_recover = 0;
+	gboolean first = TRUE;
 
 	if (poc_crypto_new(runtime->cfg->gnupg_home, &crypto, &err) != POC_OK) {
 		msg_error("GnuPG home %s: %s: notices are filed as not decrypted",
@@ -362,6 +363,19 @@ worker_main(gpointer unused)
 		if (poc_process_pending(runtime, crypto, &done, &err) != POC_OK) {
 			msg_error("processing the spool: %s", err ? err->message : "?");
 			g_clear_error(&err);
+		}
+		now = poc_now();
+		if (first || now - last_recover >= 10) {
+			int unknown = 0;
+
+			/* Entries a previous run left SENDING: evidence, or FAILED after the grace. */
+			if (poc_outbox_recover(runtime->store, now, POC_OUTBOX_GRACE, first, &unknown,
+					       &err) != POC_OK) {
+				msg_error("outbox recovery: %s", err ? err->message : "?");
+				g_clear_error(&err);
+			}
+			last_recover = now;
+			first = FALSE;
 		}
 		if (runtime->cfg->ack_mode != POC_ACK_MODE_OFF &&
 		    poc_outbox_run(runtime->store, runtime->cfg, &sent, &err) != POC_OK) {

@@ -38,34 +38,59 @@ kind_listed(const poc_config *cfg, poc_kind kind)
 	return FALSE;
 }
 
+/*
+ * Why a notice may not be acknowledged by ourselves, or NULL when it may
+ * (whatever AckMode says). The first reason that applies is the one kept.
+ */
+static const char *
+not_auto_reason(const poc_config *cfg, const poc_message *msg)
+{
+	if (msg->auto_submitted) {
+		gboolean own = FALSE;
+
+		for (guint i = 0; msg->problems && i < msg->problems->len; i++)
+			own |= strcmp(g_ptr_array_index(msg->problems, i), "own mail") == 0;
+		return own ? "our own mail: never acknowledged"
+			   : "auto-submitted, bounce or list mail: never acknowledged by itself";
+	}
+	if (!msg->from_coordinator)
+		return "direct report (not from a coordinator): a person answers";
+	if (msg->decryption == POC_DECRYPTION_FAILED)
+		return "could not be decrypted";
+	if (msg->signature != POC_SIGNATURE_GOOD)
+		return "signature is not good";
+	if (!kind_listed(cfg, msg->kind))
+		return "kind not in AckKinds";
+	return NULL;
+}
+
+gboolean
+poc_ack_auto_worthy(const poc_config *cfg, const poc_message *msg)
+{
+	return not_auto_reason(cfg, msg) == NULL;
+}
+
 void
 poc_ack_decide(const poc_config *cfg, poc_message *msg)
 {
-	const char *why = NULL;
+	const char *why;
 
 	g_clear_pointer(&msg->ack_note, g_free);
-	if (msg->auto_submitted) {
-		msg->ack_required = FALSE;
-		msg->ack_state = POC_ACK_NOT_REQUIRED;
-		msg->ack_note = g_strdup("auto-submitted, bounce, list or own mail");
-		return;
-	}
-	if (!msg->from_coordinator && msg->kind != POC_KIND_DIRECT_REPORT) {
+	if (!msg->from_coordinator && !msg->auto_submitted && msg->kind != POC_KIND_DIRECT_REPORT) {
 		/* Unknown sender but not read as a report: a person decides, in time. */
 		msg->kind = POC_KIND_DIRECT_REPORT;
 	}
+	/*
+	 * Everything that reaches the POC needs a decision by the deadline:
+	 * what we may not answer ourselves (spoofed, unsigned, undecryptable,
+	 * reports, auto-replies, bounces, lists, our own mail) is held for a
+	 * person and paged, never dropped silently.
+	 */
 	msg->ack_required = TRUE;
-	if (!msg->from_coordinator)
-		why = "direct report (not from a coordinator): a person answers";
-	else if (msg->decryption == POC_DECRYPTION_FAILED)
-		why = "could not be decrypted";
-	else if (msg->signature != POC_SIGNATURE_GOOD)
-		why = "signature is not good";
-	else if (!kind_listed(cfg, msg->kind))
-		why = "kind not in AckKinds";
-	else if (cfg->ack_mode == POC_ACK_MODE_HOLD)
+	why = not_auto_reason(cfg, msg);
+	if (!why && cfg->ack_mode == POC_ACK_MODE_HOLD)
 		why = "AckMode hold: waiting for a person";
-	else if (cfg->ack_mode == POC_ACK_MODE_OFF)
+	else if (!why && cfg->ack_mode == POC_ACK_MODE_OFF)
 		why = "AckMode off";
 	if (why) {
 		msg->ack_state = POC_ACK_HELD;
@@ -305,9 +330,12 @@ poc_ack_vars(const poc_config *cfg, const poc_message *notice, gint64 now)
 	return v;
 }
 
-/* "Re: " once, however many the notice had. */
+/*
+ * "Re: " once, however many the notice had; the tracking number kept (put
+ * in front in brackets when the notice's subject did not carry it).
+ */
 static char *
-reply_subject(const char *subject)
+reply_subject(const char *subject, const char *tracking)
 {
 	char *s = poc_header_sanitise(subject, 400);
 	const char *p = s;
@@ -322,7 +350,9 @@ reply_subject(const char *subject)
 		else
 			break;
 	}
-	char *r = g_strconcat("Re: ", p, NULL);
+	char *r = tracking && *tracking && !strstr(p, tracking)
+			  ? g_strconcat("Re: [", tracking, "] ", p, NULL)
+			  : g_strconcat("Re: ", p, NULL);
 	g_free(s);
 	return r;
 }
@@ -340,6 +370,181 @@ part_from_bytes(const char *type, const char *subtype, const void *data, gsize l
 	g_object_unref(w);
 	g_object_unref(stream);
 	return part;
+}
+
+/*
+ * The charset a text goes out in: ISO-2022-JP when asked for and every
+ * character is in JIS X 0208 (or ASCII); otherwise UTF-8. glibc's
+ * ISO-2022-JP is exactly that repertoire: ①, ㈱, half-width katakana,
+ * emoji fail the conversion and the text falls back to UTF-8.
+ */
+const char *
+poc_ack_charset_for(const char *text, const char *wanted)
+{
+	char *converted;
+
+	if (!wanted || g_ascii_strcasecmp(wanted, "iso-2022-jp") != 0)
+		return "utf-8";
+	converted = g_convert(text, -1, "ISO-2022-JP", "UTF-8", NULL, NULL, NULL);
+	if (!converted)
+		return "utf-8";
+	g_free(converted);
+	return "iso-2022-jp";
+}
+
+/* Does a word have to be encoded: 8-bit, or text a reader would take for an encoded word? */
+static gboolean
+word_needs_encoding(const char *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)w[i] >= 0x80 || (w[i] == '=' && i + 1 < n && w[i + 1] == '?'))
+			return TRUE;
+	return FALSE;
+}
+
+/* One encoded word, or NULL if the text does not convert to the charset. */
+static char *
+encoded_word(const char *text, size_t n, const char *charset)
+{
+	gsize len = 0;
+	char *bytes, *b64, *word;
+
+	if (g_ascii_strcasecmp(charset, "iso-2022-jp") == 0) {
+		/* g_convert ends in ASCII (ESC ( B): every word stands alone, as RFC 1468 asks. */
+		bytes = g_convert(text, n, "ISO-2022-JP", "UTF-8", NULL, &len, NULL);
+		if (!bytes)
+			return NULL;
+	} else {
+		bytes = g_strndup(text, n);
+		len = n;
+	}
+	b64 = g_base64_encode((const guchar *)bytes, len);
+	word = g_strdup_printf("=?%s?B?%s?=", g_ascii_strcasecmp(charset, "iso-2022-jp") == 0
+						    ? "ISO-2022-JP" : "UTF-8", b64);
+	g_free(b64);
+	g_free(bytes);
+	return word;
+}
+
+/* Encode a run of text as B encoded words of at most 75 characters, split between characters. */
+static gboolean
+encode_run(const char *run, size_t n, const char *charset, GPtrArray *words)
+{
+	/* 75 - len("=?ISO-2022-JP?B?") - len("?=") = 57 base64 chars = 42 bytes (45 for UTF-8). */
+	const size_t max_bytes = g_ascii_strcasecmp(charset, "iso-2022-jp") == 0 ? 42 : 45;
+	const char *start = run, *end = run + n;
+
+	while (start < end) {
+		const char *stop = start, *next;
+		char *word = NULL;
+
+		/* Grow character by character while the encoded bytes fit. */
+		while (stop < end) {
+			gsize len = 0;
+			char *bytes;
+
+			next = g_utf8_next_char(stop);
+			if (g_ascii_strcasecmp(charset, "iso-2022-jp") == 0) {
+				bytes = g_convert(start, next - start, "ISO-2022-JP", "UTF-8", NULL, &len,
+						  NULL);
+				if (!bytes)
+					return FALSE;
+				g_free(bytes);
+			} else {
+				len = next - start;
+			}
+			if (len > max_bytes && stop > start)
+				break;
+			stop = next;
+		}
+		if (!(word = encoded_word(start, stop - start, charset)))
+			return FALSE;
+		g_ptr_array_add(words, word);
+		start = stop;
+	}
+	return TRUE;
+}
+
+/*
+ * The raw value (" ...\n", folded) of a Subject in charset: ASCII words as
+ * they are, every run of words that needs it as B encoded words (RFC 2047;
+ * ISO-2022-JP per RFC 1468). NULL if the text does not convert.
+ */
+char *
+poc_ack_encode_header(const char *name, const char *utf8, const char *charset)
+{
+	GPtrArray *tokens = g_ptr_array_new_with_free_func(g_free);
+	GString *out = g_string_new(" ");
+	size_t col = strlen(name) + 2;
+	const char *p = utf8;
+	gboolean ok = TRUE, first = TRUE;
+
+	while (ok && *p) {
+		const char *w = p, *run_end;
+		size_t n = strcspn(w, " ");
+
+		if (n == 0) {
+			p++;
+			continue;
+		}
+		if (!word_needs_encoding(w, n)) {
+			g_ptr_array_add(tokens, g_strndup(w, n));
+			p = w + n;
+			continue;
+		}
+		/* The run: this word and the next ones that need encoding, with their spaces. */
+		run_end = w + n;
+		for (;;) {
+			const char *q = run_end;
+			size_t m;
+
+			while (*q == ' ')
+				q++;
+			m = strcspn(q, " ");
+			if (m == 0 || !word_needs_encoding(q, m))
+				break;
+			run_end = q + m;
+		}
+		ok = encode_run(w, run_end - w, charset, tokens);
+		p = run_end;
+	}
+	for (guint i = 0; ok && i < tokens->len; i++) {
+		const char *t = g_ptr_array_index(tokens, i);
+		size_t len = strlen(t);
+
+		if (!first && col + 1 + len > 76) {
+			g_string_append(out, "\n ");
+			col = 1;
+		} else if (!first) {
+			g_string_append_c(out, ' ');
+			col++;
+		}
+		g_string_append(out, t);
+		col += len;
+		first = FALSE;
+	}
+	g_string_append_c(out, '\n');
+	g_ptr_array_free(tokens, TRUE);
+	if (!ok) {
+		g_string_free(out, TRUE);
+		return NULL;
+	}
+	return g_string_free(out, FALSE);
+}
+
+/* Set a header of ours to text, encoded as poc_ack_encode_header() does. */
+static void
+set_encoded_header(GMimeObject *obj, const char *name, const char *utf8, const char *charset)
+{
+	char *raw = poc_ack_encode_header(name, utf8, charset);
+	GMimeHeader *h;
+
+	if (!raw)
+		raw = poc_ack_encode_header(name, utf8, "utf-8");
+	g_mime_object_set_header(obj, name, "-", NULL);
+	h = g_mime_header_list_get_header(g_mime_object_get_header_list(obj), name);
+	g_mime_header_set_raw_value(h, raw);
+	g_free(raw);
 }
 
 /* The inner, to-be-encrypted entity: text/plain with a protected Subject. */
@@ -371,7 +576,8 @@ inner_entity(const char *body_utf8, const char *subject, const char *charset)
 								   : GMIME_CONTENT_ENCODING_7BIT);
 	g_mime_object_set_content_type_parameter(GMIME_OBJECT(part), "charset", cs);
 	g_mime_object_set_content_type_parameter(GMIME_OBJECT(part), "protected-headers", "v1");
-	g_mime_object_set_header(GMIME_OBJECT(part), "Subject", subject, "utf-8");
+	set_encoded_header(GMIME_OBJECT(part), "Subject", subject,
+			   poc_ack_charset_for(subject, charset));
 	fmt = g_mime_format_options_new();
 	g_mime_format_options_set_newline_format(fmt, GMIME_NEWLINE_FORMAT_DOS);
 	text = g_mime_object_to_string(GMIME_OBJECT(part), fmt);
@@ -380,6 +586,21 @@ inner_entity(const char *body_utf8, const char *subject, const char *charset)
 	g_object_unref(part);
 	g_free(converted);
 	return out;
+}
+
+/* One "<left@right>" token, bounded, nothing that could start another header or id. */
+static gboolean
+msg_id_usable(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n < 5 || n > 250 || id[0] != '<' || id[n - 1] != '>' || !strchr(id, '@'))
+		return FALSE;
+	for (size_t i = 1; i + 1 < n; i++)
+		if ((unsigned char)id[i] <= 0x20 || (unsigned char)id[i] >= 0x7f || id[i] == '<' ||
+		    id[i] == '>')
+			return FALSE;
+	return !g_str_has_suffix(id, "@pocmilter.invalid>");
 }
 
 static const char *
@@ -446,7 +667,7 @@ poc_ack_compose(const poc_config *cfg, const poc_templates *t, poc_crypto *crypt
 
 	vars = poc_ack_vars(cfg, notice, now);
 	body = poc_template_render(tmpl, vars);
-	subject = reply_subject(notice->subject ? notice->subject : "");
+	subject = reply_subject(notice->subject ? notice->subject : "", notice->tracking);
 	inner = inner_entity(body, subject, cfg->ack_charset ? cfg->ack_charset : "iso-2022-jp");
 	status = poc_crypto_sign_encrypt(crypto, cfg->ack_sign_key ? cfg->ack_sign_key : cfg->ack_from,
 					 (const char *const *)recipients->pdata,
@@ -477,8 +698,8 @@ poc_ack_compose(const poc_config *cfg, const poc_templates *t, poc_crypto *crypt
 	g_mime_message_set_mime_part(m, GMIME_OBJECT(mp));
 	g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_FROM, cfg->poc_name, cfg->ack_from);
 	g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_TO, NULL, to);
-	g_mime_message_set_subject(m, subject, g_ascii_strcasecmp(cfg->ack_charset, "utf-8") == 0
-						       ? "utf-8" : "iso-2022-jp");
+	set_encoded_header(GMIME_OBJECT(m), "Subject", subject,
+			   poc_ack_charset_for(subject, cfg->ack_charset));
 	jst = g_time_zone_new_offset(9 * 3600);
 	date = g_date_time_new_from_unix_local(now);
 	{
@@ -488,7 +709,8 @@ poc_ack_compose(const poc_config *cfg, const poc_templates *t, poc_crypto *crypt
 	}
 	msgid = poc_ack_new_message_id(cfg->ack_from);
 	g_mime_message_set_message_id(m, msgid);
-	if (notice->message_id && *notice->message_id) {
+	/* Thread to the notice, unless its id is our stand-in for a missing one, or not an id. */
+	if (notice->message_id && msg_id_usable(notice->message_id)) {
 		char *mid = poc_header_sanitise(notice->message_id, 998);
 		g_mime_object_set_header(GMIME_OBJECT(m), "In-Reply-To", mid, NULL);
 		g_mime_object_set_header(GMIME_OBJECT(m), "References", mid, NULL);

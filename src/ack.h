@@ -27,8 +27,14 @@
 
 G_BEGIN_DECLS
 
-/* Set msg->ack_required, ack_state (held/queued/not-required) and ack_note. */
+/*
+ * Set msg->ack_required, ack_state (queued, or held with the reason in
+ * ack_note). Auto-submitted mail, bounces, list mail and our own mail are
+ * held too (a person decides), never queued.
+ */
 void poc_ack_decide(const poc_config *cfg, poc_message *msg);
+/* Would the auto rules acknowledge it (coordinator, good signature, kind in AckKinds, not automatic)? */
+gboolean poc_ack_auto_worthy(const poc_config *cfg, const poc_message *msg);
 
 typedef struct poc_templates poc_templates;
 
@@ -57,6 +63,17 @@ GHashTable *poc_ack_vars(const poc_config *cfg, const poc_message *notice, gint6
 int poc_ack_compose(const poc_config *cfg, const poc_templates *t, poc_crypto *crypto,
 		    const poc_message *notice, const char *name, gint64 now,
 		    poc_outbox_entry **out, GError **error);
+
+/* "iso-2022-jp" when wanted is and text fits JIS X 0208; "utf-8" otherwise. */
+const char *poc_ack_charset_for(const char *text, const char *wanted);
+
+/*
+ * The raw, folded value (" ...\n") of header name with UTF-8 text in
+ * charset: RFC 2047 B encoded words (ISO-2022-JP per RFC 1468, each word
+ * ending in ASCII) of at most 75 characters, ASCII words left as they
+ * are. NULL when the text does not convert to charset.
+ */
+char *poc_ack_encode_header(const char *name, const char *utf8, const char *charset);
 
 /* A header value from a notice made safe for ours: no CR, LF or NUL, bounded. */
 char *poc_header_sanitise(const char *value, gsize max);

@@ -81,6 +81,24 @@ out:
 	return status;
 }
 
+/* The back-off after attempt n (1, 2, ...): AckRetry doubled, at most an hour. */
+gint64
+poc_outbox_backoff(gint64 retry, int attempts)
+{
+	gint64 delay = retry > 0 ? retry : 60;
+
+	for (int i = 1; i < attempts && delay < MAX_BACKOFF; i++)
+		delay *= 2;
+	return MIN(delay, MAX_BACKOFF);
+}
+
+/* Wall time with microseconds, for the latency figures (bench/bench_ack.sh). */
+static double
+handed_at(void)
+{
+	return (double)g_get_real_time() / G_USEC_PER_SEC;
+}
+
 int
 poc_outbox_run(poc_store *store, const poc_config *cfg, int *sent, GError **error)
 {
@@ -88,41 +106,46 @@ poc_outbox_run(poc_store *store, const poc_config *cfg, int *sent, GError **erro
 	int status;
 
 	*sent = 0;
-	while ((status = poc_store_outbox_next_due(store, poc_now(), &e, error)) == POC_OK) {
+	/* The claim marks the entry SENDING in the same transaction that finds it. */
+	while ((status = poc_store_outbox_claim(store, poc_now(), &e, error)) == POC_OK) {
 		char *diag = NULL;
 		int rc;
 
-		e->state = POC_OUTBOX_SENDING;
-		e->attempts++;
-		if ((status = poc_store_outbox_update(store, e, error)) != POC_OK) {
-			poc_outbox_entry_free(e);
-			return status;
-		}
 		rc = poc_outbox_exec(cfg->ack_sendmail, cfg->ack_from, e->payload, &diag);
 		if (rc == POC_OK) {
 			e->state = POC_OUTBOX_SENT;
 			e->sent_at = poc_now();
 			g_clear_pointer(&e->last_error, g_free);
 			(*sent)++;
-			msg_info("case=%s ack=%s sent to %s", e->case_id ? e->case_id : "-",
-				 e->ack_message_id, e->recipient);
+			msg_info("case=%s ack=%s sent to %s attempt=%d handed_at=%.6f",
+				 e->case_id ? e->case_id : "-", e->ack_message_id, e->recipient,
+				 e->attempts, handed_at());
+			status = poc_store_outbox_update(store, e, error);
+			if (status == POC_ERR_EXISTS) {
+				/* The milter saw it pass the MTA before the command returned. */
+				g_clear_error(error);
+				status = POC_OK;
+			}
 		} else {
-			gint64 delay = cfg->ack_retry > 0 ? cfg->ack_retry : 60;
+			gint64 delay = poc_outbox_backoff(cfg->ack_retry, e->attempts);
+			char detail[512];
+			poc_event ev = { .type = "ack-send-failed", .actor = "pocmilter", .detail = detail };
 
-			for (int i = 1; i < e->attempts && delay < MAX_BACKOFF; i++)
-				delay *= 2;
 			e->state = POC_OUTBOX_QUEUED;
-			e->next_attempt_at = poc_now() + MIN(delay, MAX_BACKOFF);
+			e->next_attempt_at = poc_now() + delay;
 			g_free(e->last_error);
 			e->last_error = diag;
 			diag = NULL;
+			g_snprintf(detail, sizeof(detail),
+				   "outbox %" G_GUINT64_FORMAT " attempt %d: %s; retry in %" G_GINT64_FORMAT "s",
+				   e->id, e->attempts, e->last_error, delay);
 			msg_warn("case=%s ack=%s send failed (attempt %d, retry in %" G_GINT64_FORMAT
 				 "s): %s",
-				 e->case_id ? e->case_id : "-", e->ack_message_id, e->attempts,
-				 MIN(delay, MAX_BACKOFF), e->last_error);
+				 e->case_id ? e->case_id : "-", e->ack_message_id, e->attempts, delay,
+				 e->last_error);
+			status = poc_store_outbox_update_event(store, e, &ev, error);
 		}
 		g_free(diag);
-		status = poc_store_outbox_update(store, e, error);
 		poc_outbox_entry_free(e);
 		e = NULL;
 		if (status != POC_OK)
@@ -136,27 +159,95 @@ poc_outbox_run(poc_store *store, const poc_config *cfg, int *sent, GError **erro
 }
 
 int
-poc_outbox_seen(poc_store *store, const char *message_id)
+poc_outbox_recover(poc_store *store, gint64 now, gint64 grace, gboolean at_start, int *failed,
+		   GError **error)
+{
+	GPtrArray *list = g_ptr_array_new_with_free_func((GDestroyNotify)poc_outbox_entry_free);
+	int status;
+
+	*failed = 0;
+	if ((status = poc_store_outbox_list(store, POC_OUTBOX_SENDING, list, error)) != POC_OK)
+		goto out;
+	for (guint i = 0; i < list->len; i++) {
+		poc_outbox_entry *e = g_ptr_array_index(list, i);
+		char since[POC_TIME_BUFSIZE], detail[512];
+		poc_event ev = { .type = "ack-outcome-unknown", .actor = "pocmilter", .detail = detail };
+
+		poc_time_format(e->next_attempt_at, since);
+		if (now - e->next_attempt_at < grace) {
+			if (at_start)
+				msg_warn("case=%s ack=%s was being handed to the MTA (%s) when the "
+					 "daemon stopped: waiting for the MTA to show it",
+					 e->case_id ? e->case_id : "-", e->ack_message_id, since);
+			continue;
+		}
+		e->state = POC_OUTBOX_FAILED;
+		g_free(e->last_error);
+		e->last_error = g_strdup_printf(
+			"outcome unknown: handed to AckSendmail at %s, the daemon stopped before it "
+			"returned, and the MTA has not passed Message-ID %s through the milter "
+			"since; not resent (check the mail log, then pocctl ack)",
+			since, e->ack_message_id);
+		g_snprintf(detail, sizeof(detail), "outbox %" G_GUINT64_FORMAT ": %s", e->id,
+			   e->last_error);
+		msg_error("case=%s ack=%s %s", e->case_id ? e->case_id : "-", e->ack_message_id,
+			  e->last_error);
+		status = poc_store_outbox_update_event(store, e, &ev, error);
+		if (status == POC_ERR_EXISTS) {
+			/* Seen (and so sent) meanwhile. */
+			g_clear_error(error);
+			status = POC_OK;
+			continue;
+		}
+		if (status != POC_OK)
+			goto out;
+		(*failed)++;
+	}
+out:
+	g_ptr_array_free(list, TRUE);
+	return status;
+}
+
+static int
+seen_in(poc_store *store, poc_outbox_state state, const char *message_id)
 {
 	GPtrArray *list = g_ptr_array_new_with_free_func((GDestroyNotify)poc_outbox_entry_free);
 	int status = POC_ERR_NOTFOUND;
 
-	if (poc_store_outbox_list(store, POC_OUTBOX_SENDING, list, NULL) != POC_OK) {
+	if (poc_store_outbox_list(store, state, list, NULL) != POC_OK) {
 		g_ptr_array_free(list, TRUE);
 		return POC_ERR_DB;
 	}
 	for (guint i = 0; i < list->len; i++) {
 		poc_outbox_entry *e = g_ptr_array_index(list, i);
+		poc_event ev = { .type = "ack-evidence", .actor = "pocmilter",
+				 .detail = "seen passing the MTA (non_smtpd_milters)" };
 
 		if (e->ack_message_id && g_ascii_strcasecmp(e->ack_message_id, message_id) == 0) {
 			e->state = POC_OUTBOX_SENT;
 			e->sent_at = poc_now();
-			status = poc_store_outbox_update(store, e, NULL);
+			status = poc_store_outbox_update_event(store, e, &ev, NULL);
+			if (status == POC_ERR_EXISTS)
+				status = POC_OK;
 			msg_info("case=%s ack=%s seen passing the MTA: recorded as sent",
 				 e->case_id ? e->case_id : "-", e->ack_message_id);
 			break;
 		}
 	}
 	g_ptr_array_free(list, TRUE);
+	return status;
+}
+
+int
+poc_outbox_seen(poc_store *store, const char *message_id)
+{
+	int status;
+
+	if (!message_id || !*message_id)
+		return POC_ERR_NOTFOUND;
+	/* SENDING: an unknown outcome; FAILED: given up on for want of evidence, which came late. */
+	status = seen_in(store, POC_OUTBOX_SENDING, message_id);
+	if (status == POC_ERR_NOTFOUND)
+		status = seen_in(store, POC_OUTBOX_FAILED, message_id);
 	return status;
 }

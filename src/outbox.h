@@ -8,7 +8,7 @@
  *	passes our acknowledgement through pocmilter (non_smtpd_milters),
  *	which recognises its fixed Message-ID and records it as sent
  *	(poc_outbox_seen); one still unresolved after a grace time is
- *	paged, never resent by guess.
+ *	marked FAILED (poc_outbox_recover) and paged, never resent by guess.
  *
  *	A failed send goes back to QUEUED with a back-off (AckRetry,
  *	doubling up to an hour), for ever: paging tells people.
@@ -24,10 +24,32 @@ G_BEGIN_DECLS
 /* Run the sendmail-compatible command with payload on stdin; sender: "-f sender" is added. */
 int poc_outbox_exec(const char *command, const char *sender, GBytes *payload, char **diagnostic);
 
-/* Send every due entry; returns how many were sent in *sent. */
+/*
+ * Send every due entry; returns how many were sent in *sent. Each entry
+ * is claimed (QUEUED -> SENDING) atomically in the store; a failure is
+ * recorded as an ack-send-failed event and retried after the back-off.
+ */
 int poc_outbox_run(poc_store *store, const poc_config *cfg, int *sent, GError **error);
+/* Seconds to wait after attempt n failed: AckRetry, doubling, at most an hour. */
+gint64 poc_outbox_backoff(gint64 retry, int attempts);
 
-/* Our own acknowledgement passed through the MTA: mark its entry sent. */
+/*
+ * Entries left SENDING by a process that stopped while AckSendmail ran:
+ * those claimed more than grace seconds before now are marked FAILED
+ * (last_error says why, an ack-outcome-unknown event is recorded, the
+ * message's ack_state becomes failed, for paging); younger ones keep
+ * waiting for evidence. Never resent. Call it only when this process is
+ * not itself sending. at_start: log the ones still waiting.
+ */
+#define POC_OUTBOX_GRACE 600
+int poc_outbox_recover(poc_store *store, gint64 now, gint64 grace, gboolean at_start, int *failed,
+		       GError **error);
+
+/*
+ * Our own acknowledgement passed through the MTA (the milter saw its
+ * Message-ID): mark its SENDING entry sent, or a FAILED one whose outcome
+ * was unknown. POC_ERR_NOTFOUND: not one of ours waiting for evidence.
+ */
 int poc_outbox_seen(poc_store *store, const char *message_id);
 
 G_END_DECLS

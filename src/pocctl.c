@@ -279,6 +279,24 @@ audit_read(const char *verb, GPtrArray *case_ids)
 }
 
 static int
+collect_event_json(const poc_event *ev, void *data)
+{
+	json_array_add_element(data, poc_event_to_json(ev));
+	return 0;
+}
+
+static int
+print_event(const poc_event *ev, void *data)
+{
+	char t[POC_TIME_BUFSIZE];
+
+	(void)data;
+	printf("event:       %s %-22s %s%s%s\n", poc_time_format(ev->at, t), ev->type,
+	       ev->actor ? ev->actor : "-", ev->detail ? " " : "", ev->detail ? ev->detail : "");
+	return 0;
+}
+
+static int
 cmd_show(int argc, char **argv)
 {
 	gboolean json = FALSE;
@@ -302,6 +320,11 @@ cmd_show(int argc, char **argv)
 	msgs = case_messages(rt, c);
 	if (json) {
 		JsonNode *node = poc_case_to_json(c, msgs);
+		JsonArray *events = json_array_new();
+
+		/* The case's history too (ack-queued, ack-send-failed, ack-sent, ...). */
+		poc_store_foreach_event(rt->store, c->id, collect_event_json, events, NULL);
+		json_object_set_array_member(json_node_get_object(node), "events", events);
 		print_json(node, TRUE);
 		json_node_unref(node);
 	} else {
@@ -340,6 +363,8 @@ cmd_show(int argc, char **argv)
 		}
 		for (guint i = 0; c->notes && i < c->notes->len; i++)
 			printf("note:        %s\n", (char *)g_ptr_array_index(c->notes, i));
+		printf("\n");
+		poc_store_foreach_event(rt->store, c->id, print_event, NULL, NULL);
 	}
 	ids = g_ptr_array_new_with_free_func(g_free);
 	g_ptr_array_add(ids, g_strdup(c->id));
@@ -465,7 +490,7 @@ cmd_ack(int argc, char **argv)
 		default: die(EXIT_USAGE, "usage: pocctl ack ID [--template NAME | --none REASON]");
 		}
 	}
-	if (optind + 1 != argc)
+	if (optind + 1 != argc || (tmpl && none) || (none && !*none))
 		die(EXIT_USAGE, "usage: pocctl ack ID [--template NAME | --none REASON]");
 	rt = open_runtime(0);
 	c = find_case(rt, argv[optind]);
@@ -502,14 +527,19 @@ cmd_ack(int argc, char **argv)
 		if (poc_ack_compose(rt->cfg, rt->templates, crypto, target, tmpl, poc_now(), &e,
 				    &err) != POC_OK)
 			die(EXIT_FAIL, "cannot compose the acknowledgement: %s", err ? err->message : "?");
-		status = poc_store_outbox_add(rt->store, e, &err);
+		{
+			poc_event ev = { .at = poc_now(), .type = "ack-queued-by-person" };
+
+			ev.actor = actor();
+			ev.detail = e->template_name;
+			/* Queued only if still held, checked in the same transaction as the guard's. */
+			status = poc_store_outbox_add_held(rt->store, e, &ev, &err);
+			g_free(ev.actor);
+		}
+		if (status == POC_ERR_EXISTS)
+			die(EXIT_FAIL, "%s: %s", c->id, err ? err->message : "already acknowledged");
 		if (status != POC_OK)
 			die(exit_for(status), "%s", err ? err->message : poc_strerror(status));
-		{
-			char *who = actor();
-			record_event(rt, c->id, "ack-queued-by-person", target->message_id, who);
-			g_free(who);
-		}
 		printf("%s: acknowledgement %s queued (template %s); the daemon sends it\n", c->id,
 		       e->ack_message_id, e->template_name);
 		poc_outbox_entry_free(e);

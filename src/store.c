@@ -1957,3 +1957,138 @@ poc_store_get_heartbeat(poc_store *s)
 	g_free(text);
 	return t < 0 ? 0 : t;
 }
+
+/* --- outbox: atomic claim, guarded add, update with an event (issue 6) ------- */
+
+/*
+ * Appended by the acknowledgement branch; the rest of this file belongs to
+ * the store module. Each function is one write transaction, so that two
+ * processes (a daemon and its restart, pocctl and the guard) cannot both
+ * take the same entry or queue two acknowledgements for one notice.
+ */
+
+typedef struct claim_ctx {
+	gint64 now;
+	poc_outbox_entry *entry;
+} claim_ctx;
+
+static int
+outbox_claim_fn(poc_store *s, MDB_txn *txn, void *ctx, GError **error)
+{
+	claim_ctx *c = ctx;
+	MDB_cursor *cur;
+	unsigned char first = POC_OUTBOX_QUEUED;
+	MDB_val k = { 1, &first }, v;
+	poc_outbox_entry *old = NULL;
+	guint64 id = 0;
+	int rc, status;
+
+	/* Run again after the map grew: start from nothing. */
+	g_clear_pointer(&c->entry, poc_outbox_entry_free);
+	if (!s->have[DB_IDX_OUTBOX])
+		return fail(POC_ERR_NOTFOUND, error, "no outbox entry is due");
+	if ((rc = mdb_cursor_open(txn, s->dbi[DB_IDX_OUTBOX], &cur)) != 0)
+		return db_error(rc, error, "reading idx_outbox");
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	if (rc == 0 && k.mv_size == 17 && ((unsigned char *)k.mv_data)[0] == POC_OUTBOX_QUEUED &&
+	    be64_get((unsigned char *)k.mv_data + 1) <= time_key(c->now))
+		id = be64_get((unsigned char *)k.mv_data + 9);
+	mdb_cursor_close(cur);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return db_error(rc, error, "reading idx_outbox");
+	if (id == 0)
+		return fail(POC_ERR_NOTFOUND, error, "no outbox entry is due");
+	if ((status = outbox_get_txn(s, txn, id, &old, error)) != POC_OK)
+		return status;
+	if ((status = outbox_get_txn(s, txn, id, &c->entry, error)) == POC_OK) {
+		c->entry->state = POC_OUTBOX_SENDING;
+		c->entry->attempts++;
+		/* While SENDING, next_attempt_at is when the entry was claimed. */
+		c->entry->next_attempt_at = c->now;
+		status = outbox_put(s, txn, c->entry, old, error);
+	}
+	poc_outbox_entry_free(old);
+	return status;
+}
+
+int
+poc_store_outbox_claim(poc_store *s, gint64 now, poc_outbox_entry **out, GError **error)
+{
+	claim_ctx c = { now, NULL };
+	int status = store_write(s, "outbox claim", outbox_claim_fn, &c, error);
+
+	if (status != POC_OK)
+		g_clear_pointer(&c.entry, poc_outbox_entry_free);
+	*out = c.entry;
+	return status;
+}
+
+typedef struct add_held_ctx {
+	poc_outbox_entry *entry;
+	const poc_event *ev;
+} add_held_ctx;
+
+static int
+outbox_add_held_fn(poc_store *s, MDB_txn *txn, void *ctx, GError **error)
+{
+	add_held_ctx *c = ctx;
+	outbox_ctx oc = { c->entry, NULL };
+	poc_message *m;
+	int status = get_message_txn(s, txn, c->entry->message_id, &m, error);
+
+	if (status == POC_ERR_NOTFOUND)
+		return fail(status, error, "database: no message %s to acknowledge",
+			    c->entry->message_id);
+	if (status != POC_OK)
+		return status;
+	if (!m->ack_required || (m->ack_state != POC_ACK_HELD && m->ack_state != POC_ACK_FAILED)) {
+		status = fail(POC_ERR_EXISTS, error,
+			      "message %s: acknowledgement is %s, not held: nothing queued",
+			      m->message_id, poc_ack_state_name(m->ack_state));
+		poc_message_free(m);
+		return status;
+	}
+	if ((status = outbox_add_fn(s, txn, &oc, error)) == POC_OK)
+		status = put_event_for(s, txn, c->ev, m->case_id, m->message_id, error);
+	poc_message_free(m);
+	return status;
+}
+
+int
+poc_store_outbox_add_held(poc_store *s, poc_outbox_entry *entry, const poc_event *ev,
+			  GError **error)
+{
+	add_held_ctx c = { entry, ev };
+
+	if (!entry || !entry->message_id)
+		return fail(POC_ERR_INVAL, error, "database: an outbox entry needs a message_id");
+	return store_write(s, "outbox add held", outbox_add_held_fn, &c, error);
+}
+
+typedef struct update_event_ctx {
+	const poc_outbox_entry *entry;
+	const poc_event *ev;
+} update_event_ctx;
+
+static int
+outbox_update_event_fn(poc_store *s, MDB_txn *txn, void *ctx, GError **error)
+{
+	update_event_ctx *c = ctx;
+	outbox_ctx oc = { NULL, c->entry };
+	int status = outbox_update_fn(s, txn, &oc, error);
+
+	if (status == POC_OK)
+		status = put_event_for(s, txn, c->ev, c->entry->case_id, c->entry->message_id, error);
+	return status;
+}
+
+int
+poc_store_outbox_update_event(poc_store *s, const poc_outbox_entry *entry, const poc_event *ev,
+			      GError **error)
+{
+	update_event_ctx c = { entry, ev };
+
+	if (!entry || !entry->id)
+		return fail(POC_ERR_INVAL, error, "database: outbox update without an id");
+	return store_write(s, "outbox update", outbox_update_event_fn, &c, error);
+}

@@ -161,6 +161,24 @@ int poc_store_outbox_list(poc_store *store, poc_outbox_state state, GPtrArray *o
  * final: POC_ERR_EXISTS.
  */
 int poc_store_outbox_update(poc_store *store, const poc_outbox_entry *entry, GError **error);
+/* The same, with ev (or NULL; case and message default to the entry's) in the same transaction. */
+int poc_store_outbox_update_event(poc_store *store, const poc_outbox_entry *entry,
+				  const poc_event *ev, GError **error);
+/*
+ * Take the first due QUEUED entry and mark it SENDING (attempts + 1,
+ * next_attempt_at = now, the time of the claim) in one write transaction:
+ * two processes can never claim the same entry. POC_ERR_NOTFOUND: none due.
+ */
+int poc_store_outbox_claim(poc_store *store, gint64 now, poc_outbox_entry **out, GError **error);
+/*
+ * poc_store_outbox_add() only if the message's acknowledgement is still
+ * open (ack_required, ack_state held or failed), checked in the same
+ * transaction, with ev (or NULL) recorded there too. Otherwise
+ * POC_ERR_EXISTS: queued or sent already (at most one acknowledgement
+ * per notice, whoever asks: pocctl ack, the guard).
+ */
+int poc_store_outbox_add_held(poc_store *store, poc_outbox_entry *entry, const poc_event *ev,
+			      GError **error);
 
 /* --- meta ------------------------------------------------------------ */
 

@@ -196,9 +196,17 @@ poc_reprocess_message(poc_runtime *rt, poc_crypto *crypto, const char *message_i
 	ev.actor = (char *)actor;
 	ev.message_id = fresh->message_id;
 	ev.detail = detail;
+	if (ack) {
+		/* The outbox entry moves it to queued, and only if it is still held
+		 * or failed when written (a person or the guard may have been first). */
+		fresh->ack_state = old->ack_state;
+	}
 	status = poc_store_update_message(rt->store, fresh, &ev, error);
-	if (status == POC_OK && ack)
-		status = poc_store_outbox_add(rt->store, ack, error);
+	if (status == POC_OK && ack) {
+		status = poc_store_outbox_add_held(rt->store, ack, NULL, error);
+		if (status == POC_OK)
+			fresh->ack_state = POC_ACK_QUEUED;
+	}
 	if (status == POC_OK)
 		log_filed(fresh, "reprocessed");
 	if (status == POC_OK && out) {
@@ -305,10 +313,89 @@ poc_process_pending(poc_runtime *rt, poc_crypto *crypto, int *done, GError **err
 	return status;
 }
 
+typedef struct guard_ctx {
+	const poc_runtime *rt;
+	gint64 now;
+	GPtrArray *due;		/* Message-IDs to acknowledge now */
+} guard_ctx;
+
+static int
+guard_pick(poc_message *m, void *data)
+{
+	guard_ctx *g = data;
+	gint64 left;
+
+	if (m->ack_state != POC_ACK_HELD || !m->ack_required || m->ack_deadline <= 0)
+		return 0;
+	/* Spoofed, unsigned, undecryptable, reports, automatic mail: stay held for a person. */
+	if (!poc_ack_auto_worthy(g->rt->cfg, m))
+		return 0;
+	left = poc_calendar_business_seconds(g->rt->cal, g->now, m->ack_deadline);
+	if (left < g->rt->cfg->ack_guard)
+		g_ptr_array_add(g->due, g_strdup(m->message_id));
+	return 0;
+}
+
 int
 poc_ack_guard_run(poc_runtime *rt, poc_crypto *crypto, gint64 now, int *queued, GError **error)
 {
-	/* Placeholder until hold mode lands (issue 6). */
+	guard_ctx g = { rt, now, NULL };
+	int status;
+
 	*queued = 0;
-	return POC_OK;
+	if (rt->cfg->ack_mode != POC_ACK_MODE_HOLD || !rt->templates || !rt->store || !crypto)
+		return POC_OK;
+	g.due = g_ptr_array_new_with_free_func(g_free);
+	/* Pick first, write after: the walk is by deadline, which the writes change. */
+	status = poc_store_foreach_open_ack(rt->store, guard_pick, &g, error);
+	for (guint i = 0; status == POC_OK && i < g.due->len; i++) {
+		const char *mid = g_ptr_array_index(g.due, i);
+		poc_message *m = NULL;
+		poc_outbox_entry *e = NULL;
+		GError *err = NULL;
+		char detail[256], left[POC_TIME_BUFSIZE];
+		poc_event ev = { .type = "ack-guard", .actor = "pocmilter", .detail = detail };
+		int rc;
+
+		if (poc_store_get_message(rt->store, mid, &m, &err) != POC_OK) {
+			msg_warn("ack guard: %s: %s", mid, err ? err->message : "?");
+			g_clear_error(&err);
+			continue;
+		}
+		poc_time_format(m->ack_deadline, left);
+		rc = poc_ack_compose(rt->cfg, rt->templates, crypto, m, NULL, now, &e, &err);
+		if (rc == POC_OK) {
+			g_snprintf(detail, sizeof(detail),
+				   "still held %" G_GINT64_FORMAT "m of business time before the "
+				   "deadline %s: template %s queued by the guard",
+				   rt->cfg->ack_guard / 60, left, e->template_name);
+			rc = poc_store_outbox_add_held(rt->store, e, &ev, &err);
+		} else {
+			poc_event fev = { .type = "ack-guard-failed", .actor = "pocmilter",
+					  .detail = detail };
+
+			/* No key to encrypt to, or GnuPG failed: recorded, and paging tells people. */
+			g_snprintf(detail, sizeof(detail), "the guard could not compose: %s",
+				   err ? err->message : "?");
+			m->ack_state = POC_ACK_FAILED;
+			g_free(m->ack_note);
+			m->ack_note = g_strdup(detail);
+			poc_store_update_message(rt->store, m, &fev, NULL);
+		}
+		if (rc == POC_OK) {
+			(*queued)++;
+			msg_info("case=%s message_id=%s ack guard: %s", m->case_id ? m->case_id : "-",
+				 m->message_id, detail);
+		} else if (rc == POC_ERR_EXISTS) {
+			/* A person acted meanwhile: nothing to do. */
+		} else {
+			msg_warn("case=%s message_id=%s ack guard: %s", m->case_id ? m->case_id : "-",
+				 m->message_id, err ? err->message : poc_strerror(rc));
+		}
+		g_clear_error(&err);
+		poc_outbox_entry_free(e);
+		poc_message_free(m);
+	}
+	g_ptr_array_free(g.due, TRUE);
+	return status;
 }

@@ -9,13 +9,18 @@
 #   h_init                   make $H, pick ports
 #   h_keys                   coordinator and vendor keys, exchanged
 #   h_postfix_start          the private postfix, milter attached
-#   h_config [KEY VALUE]...  write $H/etc/pocmilter.conf (extra lines appended)
+#   h_config [KEY VALUE]...  write $H/etc/pocmilter.conf (extra lines appended; one
+#                            for a key the harness sets replaces the harness's line)
 #   h_milter_start / h_milter_stop
 #   h_notice OPTIONS         write a notice to stdout (see h_notice below)
 #   h_send FILE [FROM [TO]]  SMTP to the private postfix
 #   h_wait_for SECONDS CMD   poll until CMD succeeds
 #   h_maildir_count DIR      messages delivered to a Maildir
 #   h_wait_maildir S DIR N   wait up to S seconds for N messages in a Maildir
+#   h_maildir_ge DIR N       at least N delivered (for h_wait_for)
+#   h_pocctl ARGS...         pocctl as the daemon's user (its GnuPG home, its database)
+#   h_other_key              a key that is not the coordinator's (h_notice --sign other)
+#   h_check_ack FILE ARGS    decrypt and check an acknowledgement (tests/lib/check_ack.py)
 #   h_cleanup
 
 : "${TOP:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
@@ -159,6 +164,12 @@ TemplateDir $TOP/conf/templates
 Organization Vendor Example
 PocName PSIRT
 EOT
+	# A key given as an argument replaces the default line of the same key.
+	local line key
+	for line in "$@"; do
+		key=${line%% *}
+		sed -i "/^${key} /Id" "$H/etc/pocmilter.conf"
+	done
 	for line in "$@"; do printf '%s\n' "$line" >>"$H/etc/pocmilter.conf"; done
 	CONF="$H/etc/pocmilter.conf"
 	export CONF
@@ -179,6 +190,24 @@ h_milter_stop() {
 	kill -KILL "$MILTER_PID" 2>/dev/null
 	wait "$MILTER_PID" 2>/dev/null
 	MILTER_PID=
+}
+
+# A second signing key in the coordinator's home, not a CoordinatorKey: what a
+# spoofer who writes "From: vuls@jpcert.example" would sign with. Its public
+# key is given to the vendor, so its signatures verify as "untrusted".
+h_other_key() {
+	[ -n "${OTHER_FPR:-}" ] && return 0
+	OTHER_FPR=$(h_genkey "$GC" "Mallory <mallory@evil.example>")
+	gpg --homedir "$GC" --batch --quiet --export --armor "$OTHER_FPR" >"$H/other.pub"
+	runuser -u "$POC_USER" -- gpg --homedir "$GV" --batch --quiet --import "$H/other.pub" 2>/dev/null
+	export OTHER_FPR
+}
+
+h_pocctl() { runuser -u "$POC_USER" -- "$POCCTL" -c "$CONF" "$@"; }
+
+h_check_ack() { # FILE check_ack.py-ARGS...
+	local f=$1; shift
+	python3 "$TOP/tests/lib/check_ack.py" "$f" --gnupghome "$GC" --signer "$VENDOR_FPR" "$@"
 }
 
 # h_notice --tn JPCERT#12345678 [--subject S] [--body-file F] [--sign coord|none|other]
@@ -220,6 +249,7 @@ Please tell us if you have affected products."
 	local signargs=()
 	case $sign in
 	coord) signargs=(--sign --local-user "$COORD_FPR") ;;
+	other) h_other_key; signargs=(--sign --local-user "$OTHER_FPR") ;;
 	none) ;;
 	*) h_die "h_notice --sign $sign?" ;;
 	esac
@@ -266,6 +296,8 @@ h_wait_maildir() { # SECONDS DIR N
 		sleep 0.2
 	done
 }
+# For h_wait_for: the count is read at every try (a $(...) argument would be read once).
+h_maildir_ge() { [ "$(h_maildir_count "$1")" -ge "$2" ]; } # DIR N
 
 h_maildir_files() { ls -1 "$1"/new/* "$1"/cur/* 2>/dev/null; }
 
