@@ -72,9 +72,9 @@ static const config_key config_keys[] = {
 	{ "OnStoreFailure", T_STOREFAIL, "tempfail", OFF(on_store_failure), NULL,
 	  "What POC mail gets when it cannot be spooled: tempfail (the sender retries) or accept." },
 	{ "MaxMessageSize", T_SIZE, "32M", OFF(max_message_size), NULL,
-	  "Largest POC message spooled; a larger one is delivered and paged, not spooled." },
-	{ "Workers", T_INT, "1", OFF(workers), NULL,
-	  "Worker threads that decrypt and file spooled messages." },
+	  "Largest POC message spooled; a larger one is delivered and logged as an error, not spooled." },
+	{ "MaxConnections", T_INT, "32", OFF(max_connections), NULL,
+	  "MTA connections served at once; beyond, POC mail gets a temporary failure at DATA (other mail passes). Memory for POC mail is at most MaxConnections times MaxMessageSize." },
 	/* --- what is watched, who is trusted --- */
 	{ "Watch", T_ADDRS, NULL, OFF(watch), "security@vendor.example",
 	  "POC recipient addresses (case-insensitive, +detail tolerated). Required." },
@@ -318,8 +318,8 @@ set_key(poc_config *cfg, const config_key *key, const char *value, const char *d
 		char *end;
 		gint64 n = g_ascii_strtoll(value, &end, 10);
 
-		if (*end || n < 1 || n > 64)
-			return g_strdup_printf("\"%s\" is not a number from 1 to 64", value);
+		if (*end || n < 1 || n > 4096)
+			return g_strdup_printf("\"%s\" is not a number from 1 to 4096", value);
 		*FIELD(cfg, key, int) = (int)n;
 		return NULL;
 	}
@@ -643,7 +643,7 @@ void
 poc_config_write_sample(FILE *fp)
 {
 	fputs("# pocmilter.conf - sample configuration (pocmilter.conf(5)).\n"
-	      "# Generated from the key table in src/config.c: `pocmilter -C`.\n"
+	      "# Generated from the key table in src/conf.c by `pocmilter -C`: do not edit by hand.\n"
 	      "# \"Key value\" per line; list keys take several values and may repeat.\n"
 	      "# Relative paths are relative to this file's directory.\n", fp);
 	for (size_t i = 0; i < G_N_ELEMENTS(config_keys); i++) {
