@@ -682,10 +682,31 @@ sigwait(const sigset_t *restrict set, int *restrict sig)
 		pause();
 }
 
+static pthread_t milter_tid;
+static volatile gboolean milter_done;
+
+/* SIGUSR1 only interrupts the listener's poll(); the handler does nothing. */
+static void
+wake_listener(int sig)
+{
+	(void)sig;
+}
+
+static gpointer
+call_smfi_stop(gpointer unused)
+{
+	smfi_stop();
+	return NULL;
+}
+
 static gpointer
 milter_main(gpointer unused)
 {
-	int rc = smfi_main();
+	int rc;
+
+	milter_tid = pthread_self();
+	rc = smfi_main();
+	milter_done = TRUE;
 
 	if (rc != MI_SUCCESS && !stopping) {
 		msg_error("libmilter stopped with an error");
@@ -715,7 +736,7 @@ main(int argc, char **argv)
 	GError *err = NULL;
 	struct passwd *pw = NULL;
 	sigset_t set;
-	GThread *milter_thread, *worker_thread;
+	GThread *milter_thread, *worker_thread, *stopper_thread;
 	gboolean keep_running = TRUE;
 	poc_store_options store_opts = { 0 };
 	poc_config *cfg;
@@ -798,6 +819,12 @@ main(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	{
+		struct sigaction sa = { .sa_handler = wake_listener };
+
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGUSR1, &sa, NULL);
+	}
 
 	msg_info("pocmilter %s starting: socket %s, database %s, ack mode %s, user %s",
 		 PACKAGE_VERSION, cfg->socket, cfg->database, poc_ack_mode_name(cfg->ack_mode),
@@ -822,8 +849,19 @@ main(int argc, char **argv)
 	}
 	msg_info("stopping: spooled messages not yet filed are filed at the next start");
 	stopping = TRUE;
-	smfi_stop();
 	wake_worker();
+	/*
+	 * smfi_stop() waits for a lock that libmilter's listener holds across
+	 * its poll() of up to 5 s, and the listener looks at the stop flag only
+	 * after it: interrupt its poll until it is gone, so that SIGTERM takes
+	 * effect at once.
+	 */
+	stopper_thread = g_thread_new("stop", call_smfi_stop, NULL);
+	for (int i = 0; i < 100 && !milter_done; i++) {
+		pthread_kill(milter_tid, SIGUSR1);
+		g_usleep(50 * 1000);
+	}
+	g_thread_join(stopper_thread);
 	g_thread_join(milter_thread);
 	g_thread_join(worker_thread);
 	remove_pid_file(runtime->cfg->pid_file);
