@@ -4,8 +4,8 @@
  *	the MTA (milter)
  * SYNOPSIS
  *	pocmilter [-f] [-v] [-c FILE]
- *	pocmilter -n [-c FILE]
- *	pocmilter -C
+ *	pocmilter -n [-v] [-c FILE]
+ *	pocmilter -C | -M | -V
  * DESCRIPTION
  *	Callbacks (one libmilter thread per MTA connection) only collect
  *	and spool: mail to no Watch address leaves at DATA (no headers, no
@@ -16,12 +16,33 @@
  *	signals: SIGHUP reloads the configuration (a bad one keeps the old),
  *	SIGTERM and SIGINT stop.
  *
- *	Start order: config, database, socket, pid file, then the drop to
- *	User, then serve.
+ *	Negotiation asks for what is used and no more: no connect, HELO or
+ *	unknown-command events, no replies for MAIL, RCPT, headers, end of
+ *	headers and body chunks (we always go on there), and only the
+ *	macros {rcpt_addr} (RCPT) and i (DATA, end of message).
+ *
+ *	Start order (Postfix's single_server.c): read the config, open the
+ *	database and the socket as root, write the pid file, then drop to
+ *	User and its groups, then serve.
+ *
+ *	Limits: MaxMessageSize bounds one POC message held in memory,
+ *	MaxConnections the connections served at once; over it, POC mail
+ *	gets a temporary failure at DATA (before any byte of it is sent),
+ *	so memory stays under MaxConnections x MaxMessageSize.
+ * DIAGNOSTICS
+ *	Exit 0 after SIGTERM/SIGINT; 1 when the configuration or the
+ *	environment is wrong (the message names the file, line and key).
+ *	One log line per notice filed (worker.c); errors of the spool are
+ *	logged with the MTA's queue id.
  * SECURITY
  *	Never rejects and never changes the body. Only an X-POC-Case header
  *	arriving from outside is removed (and ours added with AddHeader).
  *	Decrypted text exists only inside the worker, in memory.
+ *
+ *	The pid file and the socket stay where root put them; at exit the
+ *	unprivileged daemon removes them when their directory lets it
+ *	(tmpfiles.d gives it /run/pocmilter), and otherwise empties the pid
+ *	file so that no stale pid names a live process.
  */
 #include "config.h"
 
@@ -31,6 +52,8 @@
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +79,7 @@ static GMutex work_lock;
 static GCond work_cond;
 static gboolean work_pending;
 static volatile gboolean stopping;
+static gint active_connections;	/* MTA connections open now (g_atomic) */
 
 static void
 wake_worker(void)
@@ -78,6 +102,9 @@ typedef struct conn {
 	gboolean in_body;
 	int xpoc_headers;	/* X-POC-Case headers from outside, to remove */
 	char *subject_tn;
+	unsigned long no_reply;	/* SMFIP_NR_* the MTA agreed to */
+	gboolean can_chgheader;	/* the MTA lets us remove headers */
+	gsize max_size;		/* MaxMessageSize when DATA began */
 } conn;
 
 static void
@@ -110,15 +137,22 @@ conn_get(SMFICTX *ctx)
 static void
 append_raw(conn *c, const void *data, size_t len)
 {
-	const poc_config *cfg = runtime->cfg;
-
 	if (c->too_big)
 		return;
-	if (c->raw->len + len > cfg->max_message_size) {
+	if (c->raw->len + len > c->max_size) {
 		c->too_big = TRUE;
+		/* Keep nothing: the message will not be spooled anyway. */
+		g_byte_array_set_size(c->raw, 0);
 		return;
 	}
 	g_byte_array_append(c->raw, data, len);
+}
+
+/* What a callback returns where it always goes on: no reply when agreed. */
+static sfsistat
+go_on(const conn *c, unsigned long nr_bit)
+{
+	return (c->no_reply & nr_bit) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
 /* --- callbacks ------------------------------------------------------------ */
@@ -128,15 +162,30 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
 	     unsigned long f3, unsigned long *pf0, unsigned long *pf1, unsigned long *pf2,
 	     unsigned long *pf3)
 {
-	/* Only what is used: no connect/helo/unknown callbacks; raw header values. */
-	unsigned long want = SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_HDR_LEADSPC;
+	/* Events we have no callback for, raw header values. */
+	const unsigned long skip = SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_HDR_LEADSPC;
+	/*
+	 * Where we always go on, the MTA need not wait for us. Not DATA (the
+	 * watched/unwatched decision, and back-pressure) and not end of message.
+	 */
+	const unsigned long no_reply = SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_HDR |
+				       SMFIP_NR_EOH | SMFIP_NR_BODY;
+	conn *c = conn_get(ctx);
 
-	*pf0 = (SMFIF_ADDHDRS | SMFIF_CHGHDRS) & f0;
-	*pf1 = want & f1;
+	g_atomic_int_inc(&active_connections);
+	*pf0 = (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_SETSYMLIST) & f0;
+	*pf1 = (skip | no_reply) & f1;
 	*pf2 = *pf3 = 0;
 	(void)f2;
 	(void)f3;
-	smfi_setsymlist(ctx, SMFIM_EOM, "i");
+	c->no_reply = no_reply & f1;
+	c->can_chgheader = (f0 & SMFIF_CHGHDRS) != 0;
+	/* Only the macros used; an MTA that cannot narrow them sends its defaults. */
+	if (f0 & SMFIF_SETSYMLIST) {
+		smfi_setsymlist(ctx, SMFIM_ENVRCPT, "{rcpt_addr}");
+		smfi_setsymlist(ctx, SMFIM_DATA, "i");
+		smfi_setsymlist(ctx, SMFIM_EOM, "i");
+	}
 	return SMFIS_CONTINUE;
 }
 
@@ -155,31 +204,52 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 		c->own = poc_config_address_in(&one, c->sender);
 	}
 	g_rw_lock_reader_unlock(&runtime_lock);
-	return SMFIS_CONTINUE;
+	return go_on(c, SMFIP_NR_MAIL);
 }
 
 static sfsistat
 cb_envrcpt(SMFICTX *ctx, char **argv)
 {
 	conn *c = conn_get(ctx);
+	/* {rcpt_addr} is the address without <>; the argument is the fallback. */
+	const char *addr = smfi_getsymval(ctx, "{rcpt_addr}");
 
+	if (!addr || !*addr)
+		addr = argv[0];
 	/* Never SMFIS_ACCEPT here: it would accept the whole message, and a
 	 * later watched recipient would be missed. */
 	g_rw_lock_reader_lock(&runtime_lock);
-	if (argv[0] && poc_config_address_in(runtime->cfg->watch, argv[0]))
-		g_ptr_array_add(c->rcpts, g_strdup(argv[0]));
+	if (addr && poc_config_address_in(runtime->cfg->watch, addr))
+		g_ptr_array_add(c->rcpts, g_strdup(addr));
 	g_rw_lock_reader_unlock(&runtime_lock);
-	return SMFIS_CONTINUE;
+	return go_on(c, SMFIP_NR_RCPT);
 }
 
 static sfsistat
 cb_data(SMFICTX *ctx)
 {
 	conn *c = conn_get(ctx);
+	int limit, active;
+	const char *qid;
 
 	if (c->rcpts->len == 0 && !c->own)
 		return SMFIS_ACCEPT;	/* not ours: no headers, no body */
-	if (c->rcpts->len && !c->raw)
+	if (c->rcpts->len == 0)
+		return SMFIS_CONTINUE;	/* our own acknowledgement: only its Message-ID */
+	g_rw_lock_reader_lock(&runtime_lock);
+	limit = runtime->cfg->max_connections;
+	c->max_size = runtime->cfg->max_message_size;
+	g_rw_lock_reader_unlock(&runtime_lock);
+	active = g_atomic_int_get(&active_connections);
+	if (active > limit) {
+		/* Back-pressure: the MTA keeps the mail and retries; our memory stays bounded. */
+		qid = smfi_getsymval(ctx, "i");
+		msg_warn("queue_id=%s POC mail while %d connections are open (MaxConnections %d): "
+			 "temporary failure, the sender retries", qid ? qid : "-", active, limit);
+		smfi_setreply(ctx, "451", "4.3.2", "POC filter busy, try again later");
+		return SMFIS_TEMPFAIL;
+	}
+	if (!c->raw)
 		c->raw = g_byte_array_sized_new(16384);
 	return SMFIS_CONTINUE;
 }
@@ -194,17 +264,22 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 		c->own_message_id = g_strstrip(g_strdup(value));
 	}
 	if (!c->rcpts->len)
-		return SMFIS_CONTINUE;
+		return go_on(c, SMFIP_NR_HDR);
 	if (g_ascii_strcasecmp(name, "X-POC-Case") == 0)
 		c->xpoc_headers++;
 	append_raw(c, name, strlen(name));
 	append_raw(c, ":", 1);
 	/* Folded values come with CRLF from some MTAs: keep LF only. */
-	for (const char *p = value; *p; p++)
-		if (*p != '\r')
-			append_raw(c, p, 1);
+	for (const char *p = value; *p;) {
+		size_t run = strcspn(p, "\r");
+
+		append_raw(c, p, run);
+		p += run;
+		if (*p == '\r')
+			p++;
+	}
 	append_raw(c, "\n", 1);
-	return SMFIS_CONTINUE;
+	return go_on(c, SMFIP_NR_HDR);
 }
 
 static sfsistat
@@ -214,9 +289,7 @@ cb_eoh(SMFICTX *ctx)
 
 	if (c->rcpts->len)
 		append_raw(c, "\n", 1);
-	else if (c->own)
-		return SMFIS_CONTINUE;
-	return SMFIS_CONTINUE;
+	return go_on(c, SMFIP_NR_EOH);
 }
 
 static sfsistat
@@ -225,8 +298,8 @@ cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 	conn *c = conn_get(ctx);
 	size_t start = 0;
 
-	if (!c->rcpts->len)
-		return SMFIS_CONTINUE;
+	if (!c->rcpts->len || c->too_big)
+		return go_on(c, SMFIP_NR_BODY);
 	/* CRLF on the wire, LF in the spool. */
 	for (size_t i = 0; i < len; i++) {
 		if (chunk[i] == '\r' && i + 1 < len && chunk[i + 1] == '\n') {
@@ -242,7 +315,7 @@ cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 			append_raw(c, chunk + start, len - start);
 		}
 	}
-	return SMFIS_CONTINUE;
+	return go_on(c, SMFIP_NR_BODY);
 }
 
 static sfsistat
@@ -254,6 +327,7 @@ cb_eom(SMFICTX *ctx)
 	guint64 id = 0;
 	int status;
 	sfsistat verdict = SMFIS_CONTINUE;
+	gboolean add_header;
 	const char *qid = smfi_getsymval(ctx, "i");
 
 	if (c->own && c->own_message_id)
@@ -261,7 +335,9 @@ cb_eom(SMFICTX *ctx)
 	if (!c->rcpts->len)
 		return SMFIS_CONTINUE;
 	/* Whatever happens next, no X-POC-Case from outside reaches the mailbox. */
-	for (int i = c->xpoc_headers; i >= 1; i--)
+	if (c->xpoc_headers && !c->can_chgheader)
+		msg_warn("queue_id=%s the MTA does not let us remove X-POC-Case", qid ? qid : "-");
+	for (int i = c->xpoc_headers; i >= 1 && c->can_chgheader; i--)
 		smfi_chgheader(ctx, "X-POC-Case", i, NULL);
 	if (c->too_big) {
 		msg_error("queue_id=%s POC mail over MaxMessageSize: delivered, not spooled",
@@ -291,8 +367,15 @@ cb_eom(SMFICTX *ctx)
 		}
 		return verdict;
 	}
-	if (runtime->cfg->add_header)
-		smfi_addheader(ctx, "X-POC-Case", "spooled");
+	g_rw_lock_reader_lock(&runtime_lock);
+	add_header = runtime->cfg->add_header;
+	g_rw_lock_reader_unlock(&runtime_lock);
+	if (add_header) {
+		char value[32];
+
+		g_snprintf(value, sizeof(value), "spooled %" G_GUINT64_FORMAT, id);
+		smfi_addheader(ctx, "X-POC-Case", value);
+	}
 	msg_verbose("queue_id=%s spooled as %" G_GUINT64_FORMAT, qid ? qid : "-", id);
 	wake_worker();
 	return verdict;
@@ -314,6 +397,7 @@ cb_close(SMFICTX *ctx)
 	conn *c = smfi_getpriv(ctx);
 
 	if (c) {
+		g_atomic_int_add(&active_connections, -1);
 		conn_reset(c);
 		g_ptr_array_unref(c->rcpts);
 		if (c->raw)
@@ -436,8 +520,16 @@ reload(void)
 		return;
 	}
 	if (g_strcmp0(fresh->cfg->database, runtime->cfg->database) ||
-	    g_strcmp0(fresh->cfg->socket, runtime->cfg->socket))
-		msg_warn("reload: Database and Socket changes take effect at restart");
+	    g_strcmp0(fresh->cfg->socket, runtime->cfg->socket) ||
+	    g_strcmp0(fresh->cfg->user, runtime->cfg->user) ||
+	    g_strcmp0(fresh->cfg->pid_file, runtime->cfg->pid_file) ||
+	    g_strcmp0(fresh->cfg->syslog_facility, runtime->cfg->syslog_facility) ||
+	    g_strcmp0(fresh->cfg->gnupg_home, runtime->cfg->gnupg_home) ||
+	    fresh->cfg->socket_mode != runtime->cfg->socket_mode ||
+	    g_strcmp0(fresh->cfg->socket_group, runtime->cfg->socket_group) ||
+	    fresh->cfg->database_mode != runtime->cfg->database_mode)
+		msg_warn("reload: changes of Socket, SocketMode, SocketGroup, User, PidFile, "
+			 "SyslogFacility, GnuPGHome, Database and DatabaseMode take effect at restart");
 	g_rw_lock_writer_lock(&runtime_lock);
 	/* Swap everything but the store, which stays open. */
 	{
@@ -458,41 +550,100 @@ reload(void)
 	wake_worker();
 }
 
+/* Refuse to start beside a running pocmilter: libmilter would unlink its socket. */
 static void
-write_pid_file(const char *path)
+refuse_second_instance(const poc_config *cfg)
 {
-	FILE *fp;
+	char *text = NULL;
+	long pid;
+
+	if (cfg->pid_file && g_file_get_contents(cfg->pid_file, &text, NULL, NULL)) {
+		pid = strtol(text, NULL, 10);
+		g_free(text);
+		if (pid > 1 && pid != (long)getpid() && (kill((pid_t)pid, 0) == 0 || errno == EPERM))
+			msg_fatal("pid file %s: pocmilter %ld is running", cfg->pid_file, pid);
+	}
+	if (g_str_has_prefix(cfg->socket, "unix:") || g_str_has_prefix(cfg->socket, "local:")) {
+		struct sockaddr_un sun = { .sun_family = AF_UNIX };
+		const char *path = strchr(cfg->socket, ':') + 1;
+		int fd;
+
+		if (strlen(path) >= sizeof(sun.sun_path))
+			msg_fatal("Socket %s: path too long", cfg->socket);
+		strcpy(sun.sun_path, path);
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
+			msg_fatal("Socket %s: another filter is listening there", cfg->socket);
+		if (fd >= 0)
+			close(fd);
+	}
+}
+
+/* Written as root; given to User so that it can empty it at exit. */
+static void
+write_pid_file(const char *path, const struct passwd *pw)
+{
+	char line[32];
+	int fd;
 
 	if (!path)
 		return;
-	fp = fopen(path, "w");
-	if (!fp)
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
 		msg_fatal("pid file %s: %s", path, g_strerror(errno));
-	fprintf(fp, "%ld\n", (long)getpid());
-	if (fclose(fp) != 0)
+	g_snprintf(line, sizeof(line), "%ld\n", (long)getpid());
+	if (write(fd, line, strlen(line)) != (ssize_t)strlen(line) || close(fd) != 0)
 		msg_fatal("pid file %s: %s", path, g_strerror(errno));
+	if (pw && chown(path, pw->pw_uid, pw->pw_gid) != 0)
+		msg_warn("pid file %s: chown: %s", path, g_strerror(errno));
 }
 
+/*
+ * Without privileges, the pid file can be removed only if its directory
+ * is ours (tmpfiles.d makes /run/pocmilter so). Otherwise empty it: a
+ * stale pid must not name a live process for init scripts.
+ */
 static void
-chown_tree(const char *dir, uid_t uid, gid_t gid)
+remove_pid_file(const char *path)
 {
-	GDir *d = g_dir_open(dir, 0, NULL);
-	const char *name;
+	int fd;
 
-	if (chown(dir, uid, gid) != 0)
-		msg_fatal("chown %s: %s", dir, g_strerror(errno));
-	while (d && (name = g_dir_read_name(d))) {
-		char *path = g_build_filename(dir, name, NULL);
-		if (chown(path, uid, gid) != 0)
+	if (!path || unlink(path) == 0 || errno == ENOENT)
+		return;
+	if ((fd = open(path, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
+		close(fd);
+		msg_info("pid file %s emptied: its directory is not writable by this user",
+			 path);
+	} else {
+		msg_warn("pid file %s: cannot remove it: %s", path, g_strerror(errno));
+	}
+}
+
+/* The database as User will find it: owned by User, files in DatabaseMode. */
+static void
+prepare_database(const poc_config *cfg, const struct passwd *pw)
+{
+	static const char *const files[] = { "data.mdb", "lock.mdb", NULL };
+	guint dir_mode = 0700 | ((cfg->database_mode & 0060) ? 0050 : 0);
+
+	if (pw && chown(cfg->database, pw->pw_uid, pw->pw_gid) != 0)
+		msg_fatal("chown %s: %s", cfg->database, g_strerror(errno));
+	if (chmod(cfg->database, dir_mode) != 0)
+		msg_fatal("chmod %s: %s", cfg->database, g_strerror(errno));
+	for (int i = 0; files[i]; i++) {
+		char *path = g_build_filename(cfg->database, files[i], NULL);
+
+		if (pw && chown(path, pw->pw_uid, pw->pw_gid) != 0 && errno != ENOENT)
 			msg_fatal("chown %s: %s", path, g_strerror(errno));
+		/* An existing database follows a changed DatabaseMode. */
+		if (chmod(path, cfg->database_mode) != 0 && errno != ENOENT)
+			msg_fatal("chmod %s: %s", path, g_strerror(errno));
 		g_free(path);
 	}
-	if (d)
-		g_dir_close(d);
 }
 
 static void
-prepare_socket(const poc_config *cfg, struct passwd *pw)
+prepare_socket(const poc_config *cfg, const struct passwd *pw)
 {
 	const char *path;
 	gid_t gid = pw ? pw->pw_gid : (gid_t)-1;
@@ -512,26 +663,69 @@ prepare_socket(const poc_config *cfg, struct passwd *pw)
 		msg_fatal("chown %s: %s", path, g_strerror(errno));
 }
 
+/* OpenSMTPD's order: groups, gid, uid; then prove there is no way back. */
 static void
-drop_privileges(struct passwd *pw)
+drop_privileges(const struct passwd *pw)
 {
 	if (!pw)
 		return;
-	if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
-	    setuid(pw->pw_uid) != 0)
+	if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) != 0 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) != 0)
 		msg_fatal("cannot become user %s: %s", pw->pw_name, g_strerror(errno));
-	if (setuid(0) == 0)
+	if (setuid(0) == 0 || seteuid(0) == 0 || setgid(0) == 0)
 		msg_fatal("privileges could be regained after dropping to %s", pw->pw_name);
 	g_setenv("HOME", pw->pw_dir, TRUE);
+}
+
+static int milter_status = MI_SUCCESS;
+
+/*
+ * libmilter starts its own thread that sigwait()s for SIGHUP, SIGTERM and
+ * SIGINT and stops the filter on any of them, SIGHUP included: a reload
+ * would then be a shutdown whenever that thread, not ours, took the signal.
+ * Signals are the main thread's (sigwaitinfo below). This definition takes
+ * the place of libc's sigwait for libmilter and parks its thread for good;
+ * nothing else in the program calls sigwait.
+ */
+int
+sigwait(const sigset_t *restrict set, int *restrict sig)
+{
+	(void)set;
+	(void)sig;
+	for (;;)
+		pause();
+}
+
+static pthread_t milter_tid;
+static volatile gboolean milter_done;
+
+/* SIGUSR1 only interrupts the listener's poll(); the handler does nothing. */
+static void
+wake_listener(int sig)
+{
+	(void)sig;
+}
+
+static gpointer
+call_smfi_stop(gpointer unused)
+{
+	smfi_stop();
+	return NULL;
 }
 
 static gpointer
 milter_main(gpointer unused)
 {
-	int rc = smfi_main();
+	int rc;
 
-	if (rc != MI_SUCCESS)
+	milter_tid = pthread_self();
+	rc = smfi_main();
+	milter_done = TRUE;
+
+	if (rc != MI_SUCCESS && !stopping) {
 		msg_error("libmilter stopped with an error");
+		milter_status = rc;
+	}
 	stopping = TRUE;
 	/* Let the main thread's sigwait return. */
 	kill(getpid(), SIGTERM);
@@ -556,8 +750,11 @@ main(int argc, char **argv)
 	GError *err = NULL;
 	struct passwd *pw = NULL;
 	sigset_t set;
-	GThread *milter_thread, *worker_thread;
+	GThread *milter_thread, *worker_thread, *stopper_thread;
 	gboolean keep_running = TRUE;
+	poc_store_options store_opts = { 0 };
+	poc_config *cfg;
+	static struct passwd run_as;
 
 	config_path = g_strdup(SYSCONFDIR "/pocmilter/pocmilter.conf");
 	while ((ch = getopt(argc, argv, "c:fnvCMV")) != -1) {
@@ -577,36 +774,56 @@ main(int argc, char **argv)
 	poc_log_set_verbose(verbose);
 	poc_notice_init();
 
-	if (poc_runtime_open(config_path, check_only ? POC_RUNTIME_NO_STORE : 0, &runtime, &err) !=
-		    POC_OK ||
+	/* 1. The configuration (everything it names is loaded and checked). */
+	if (poc_runtime_open(config_path, POC_RUNTIME_NO_STORE, &runtime, &err) != POC_OK ||
 	    poc_config_validate(runtime->cfg, &err) != POC_OK) {
 		fprintf(stderr, "pocmilter: %s\n", err->message);
 		return 1;
 	}
+	cfg = runtime->cfg;
 	if (check_only) {
 		if (verbose)
-			poc_config_dump(runtime->cfg, stdout);
+			poc_config_dump(cfg, stdout);
 		printf("%s: OK\n", config_path);
 		return 0;
 	}
-	if (poc_log_open("pocmilter", runtime->cfg->syslog_facility, foreground) != 0)
-		msg_fatal("SyslogFacility %s: unknown", runtime->cfg->syslog_facility);
+	if (poc_log_open("pocmilter", cfg->syslog_facility, foreground) != 0)
+		msg_fatal("SyslogFacility %s: unknown", cfg->syslog_facility);
 
 	if (geteuid() == 0) {
-		if (!runtime->cfg->user)
+		if (!cfg->user)
 			msg_fatal("refusing to run as root: set User in %s", config_path);
-		if (!(pw = getpwnam(runtime->cfg->user)))
-			msg_fatal("User %s: no such user", runtime->cfg->user);
-		chown_tree(runtime->cfg->database, pw->pw_uid, pw->pw_gid);
+		if (!(pw = getpwnam(cfg->user)))
+			msg_fatal("User %s: no such user", cfg->user);
+		if (pw->pw_uid == 0)
+			msg_fatal("User %s: refusing to run as uid 0", cfg->user);
+		/* Keep it: later getpw* calls (GnuPG, glib) reuse the static buffer. */
+		run_as = *pw;
+		run_as.pw_name = g_strdup(pw->pw_name);
+		run_as.pw_dir = g_strdup(pw->pw_dir);
+		pw = &run_as;
 	}
-	if (smfi_setconn(runtime->cfg->socket) != MI_SUCCESS)
-		msg_fatal("Socket %s: not a valid socket", runtime->cfg->socket);
+	refuse_second_instance(cfg);
+
+	/* 2. The database, as root, then handed to User. */
+	store_opts.mode = cfg->database_mode;
+	if (poc_store_open_ex(cfg->database, &store_opts, &runtime->store, &err) != POC_OK)
+		msg_fatal("%s", err->message);
+	prepare_database(cfg, pw);
+
+	/* 3. The socket, with the owner and mode the MTA needs. */
+	if (smfi_setconn(cfg->socket) != MI_SUCCESS)
+		msg_fatal("Socket %s: not a valid socket", cfg->socket);
 	if (smfi_register(filter) != MI_SUCCESS)
 		msg_fatal("smfi_register failed");
+	/* The MTA waits in the listen queue rather than failing under a burst. */
+	smfi_setbacklog(128);
 	if (smfi_opensocket(1) != MI_SUCCESS)
-		msg_fatal("Socket %s: cannot open (is another pocmilter running?)", runtime->cfg->socket);
-	prepare_socket(runtime->cfg, pw);
-	write_pid_file(runtime->cfg->pid_file);
+		msg_fatal("Socket %s: cannot open", cfg->socket);
+	prepare_socket(cfg, pw);
+
+	/* 4. The pid file, 5. the drop. */
+	write_pid_file(cfg->pid_file, pw);
 	drop_privileges(pw);
 
 	/* Signals belong to this thread alone: block them before any thread starts. */
@@ -616,16 +833,23 @@ main(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	{
+		struct sigaction sa = { .sa_handler = wake_listener };
 
-	msg_info("pocmilter %s starting: socket %s, database %s, ack mode %s", PACKAGE_VERSION,
-		 runtime->cfg->socket, runtime->cfg->database,
-		 poc_ack_mode_name(runtime->cfg->ack_mode));
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGUSR1, &sa, NULL);
+	}
+
+	msg_info("pocmilter %s starting: socket %s, database %s, ack mode %s, user %s",
+		 PACKAGE_VERSION, cfg->socket, cfg->database, poc_ack_mode_name(cfg->ack_mode),
+		 pw ? pw->pw_name : g_get_user_name());
+	/* 6. Serve. */
 	worker_thread = g_thread_new("worker", worker_main, NULL);
 	milter_thread = g_thread_new("milter", milter_main, NULL);
 	while (keep_running) {
-		int sig = 0;
+		int sig = sigwaitinfo(&set, NULL);
 
-		if (sigwait(&set, &sig) != 0)
+		if (sig < 0)
 			continue;
 		switch (sig) {
 		case SIGHUP:
@@ -637,16 +861,26 @@ main(int argc, char **argv)
 			break;
 		}
 	}
-	msg_info("stopping");
+	msg_info("stopping: spooled messages not yet filed are filed at the next start");
 	stopping = TRUE;
-	smfi_stop();
 	wake_worker();
+	/*
+	 * smfi_stop() waits for a lock that libmilter's listener holds across
+	 * its poll() of up to 5 s, and the listener looks at the stop flag only
+	 * after it: interrupt its poll until it is gone, so that SIGTERM takes
+	 * effect at once.
+	 */
+	stopper_thread = g_thread_new("stop", call_smfi_stop, NULL);
+	for (int i = 0; i < 100 && !milter_done; i++) {
+		pthread_kill(milter_tid, SIGUSR1);
+		g_usleep(50 * 1000);
+	}
+	g_thread_join(stopper_thread);
 	g_thread_join(milter_thread);
 	g_thread_join(worker_thread);
-	if (runtime->cfg->pid_file)
-		unlink(runtime->cfg->pid_file);
+	remove_pid_file(runtime->cfg->pid_file);
 	poc_runtime_close(runtime);
 	g_free(config_path);
 	msg_info("stopped");
-	return 0;
+	return milter_status == MI_SUCCESS ? 0 : 1;
 }

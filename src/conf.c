@@ -72,9 +72,9 @@ static const config_key config_keys[] = {
 	{ "OnStoreFailure", T_STOREFAIL, "tempfail", OFF(on_store_failure), NULL,
 	  "What POC mail gets when it cannot be spooled: tempfail (the sender retries) or accept." },
 	{ "MaxMessageSize", T_SIZE, "32M", OFF(max_message_size), NULL,
-	  "Largest POC message spooled; a larger one is delivered and paged, not spooled." },
-	{ "Workers", T_INT, "1", OFF(workers), NULL,
-	  "Worker threads that decrypt and file spooled messages." },
+	  "Largest POC message spooled; a larger one is delivered and logged as an error, not spooled." },
+	{ "MaxConnections", T_INT, "32", OFF(max_connections), NULL,
+	  "MTA connections served at once; beyond, POC mail gets a temporary failure at DATA (other mail passes). Memory for POC mail is at most MaxConnections times MaxMessageSize." },
 	/* --- what is watched, who is trusted --- */
 	{ "Watch", T_ADDRS, NULL, OFF(watch), "security@vendor.example",
 	  "POC recipient addresses (case-insensitive, +detail tolerated). Required." },
@@ -90,7 +90,7 @@ static const config_key config_keys[] = {
 	{ "Database", T_PATH, "/var/lib/pocmilter/db", OFF(database), NULL,
 	  "LMDB environment directory (doc/DATABASE.md)." },
 	{ "DatabaseMode", T_MODE, "0600", OFF(database_mode), NULL,
-	  "Mode of the database files: 0600, or 0640 for a reading group." },
+	  "Mode of the database files: 0600, or 0660 to let a group of downstream readers in (an LMDB reader writes to lock.mdb)." },
 	/* --- acknowledgements --- */
 	{ "AckMode", T_ACKMODE, "auto", OFF(ack_mode), NULL,
 	  "auto: acknowledge at once; hold: a person sends with pocctl ack, guarded by AckGuard; off: record only." },
@@ -318,8 +318,8 @@ set_key(poc_config *cfg, const config_key *key, const char *value, const char *d
 		char *end;
 		gint64 n = g_ascii_strtoll(value, &end, 10);
 
-		if (*end || n < 1 || n > 64)
-			return g_strdup_printf("\"%s\" is not a number from 1 to 64", value);
+		if (*end || n < 1 || n > 4096)
+			return g_strdup_printf("\"%s\" is not a number from 1 to 4096", value);
 		*FIELD(cfg, key, int) = (int)n;
 		return NULL;
 	}
@@ -639,33 +639,116 @@ type_hint(key_type t)
 	return "?";
 }
 
+/* Headings of the sample file and the manual, before the key they start at. */
+static const struct {
+	const char *first_key;
+	const char *title;
+} config_sections[] = {
+	{ "Socket", "The milter" },
+	{ "Watch", "What is watched, who is trusted" },
+	{ "Database", "The database" },
+	{ "AckMode", "Acknowledgements" },
+	{ "BusinessHours", "The calendar" },
+	{ "PageCommand", "Paging" },
+};
+
+static const char *
+section_at(const config_key *key)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(config_sections); i++)
+		if (strcmp(config_sections[i].first_key, key->name) == 0)
+			return config_sections[i].title;
+	return NULL;
+}
+
+/* Words of text as "# " lines of at most 76 columns. */
+static void
+write_comment(FILE *fp, const char *text)
+{
+	char **words = g_strsplit(text, " ", -1);
+	size_t col = 0;
+
+	for (char **w = words; *w; w++) {
+		size_t n = strlen(*w);
+
+		if (col && col + 1 + n > 76) {
+			fputc('\n', fp);
+			col = 0;
+		}
+		col += fprintf(fp, col ? " %s" : "# %s", *w);
+	}
+	if (col)
+		fputc('\n', fp);
+	g_strfreev(words);
+}
+
 void
 poc_config_write_sample(FILE *fp)
 {
-	fputs("# pocmilter.conf - sample configuration (pocmilter.conf(5)).\n"
-	      "# Generated from the key table in src/config.c: `pocmilter -C`.\n"
-	      "# \"Key value\" per line; list keys take several values and may repeat.\n"
-	      "# Relative paths are relative to this file's directory.\n", fp);
+	fputs("# pocmilter.conf - sample configuration; see pocmilter.conf(5).\n"
+	      "# Generated from the key table in src/conf.c by `pocmilter -C`: do not\n"
+	      "# edit by hand (tests/config-consistency.sh compares them).\n"
+	      "#\n"
+	      "# \"Key value\" per line, '#' comments. Keys with several values take them\n"
+	      "# separated by commas or blanks, and may repeat. Relative paths are\n"
+	      "# relative to this file's directory. A commented key shows its default,\n"
+	      "# or an example when it has none.\n", fp);
 	for (size_t i = 0; i < G_N_ELEMENTS(config_keys); i++) {
 		const config_key *key = &config_keys[i];
+		const char *section = section_at(key);
+		char *doc;
 
-		fprintf(fp, "\n# %s (%s)\n", key->doc, type_hint(key->type));
-		if (key->def)
-			fprintf(fp, "#%s %s\n", key->name, key->def);
+		if (section)
+			fprintf(fp, "\n# === %s ===\n", section);
+		doc = g_strdup_printf("%s (%s%s)", key->doc, type_hint(key->type),
+				      is_list(key) ? ", several" : "");
+		fputc('\n', fp);
+		write_comment(fp, doc);
+		g_free(doc);
+		fprintf(fp, "#%s %s\n", key->name,
+			key->def ? key->def : key->example ? key->example : "");
+	}
+}
+
+/* Text safe for roff: backslashes escaped, no control line at the start. */
+static void
+write_roff(FILE *fp, const char *text)
+{
+	if (*text == '.' || *text == '\'')
+		fputs("\\&", fp);
+	for (const char *p = text; *p; p++) {
+		if (*p == '\\')
+			fputs("\\e", fp);
+		else if (*p == '-')
+			fputs("\\-", fp);
 		else
-			fprintf(fp, "#%s %s\n", key->name, key->example ? key->example : "");
+			fputc(*p, fp);
 	}
 }
 
 void
 poc_config_write_man(FILE *fp)
 {
+	fputs(".\\\" Generated from the key table in src/conf.c by `pocmilter -M`.\n", fp);
 	for (size_t i = 0; i < G_N_ELEMENTS(config_keys); i++) {
 		const config_key *key = &config_keys[i];
+		const char *section = section_at(key);
 
-		fprintf(fp, ".TP\n.BI %s \" %s\"\n%s\n", key->name, type_hint(key->type), key->doc);
-		if (key->def)
-			fprintf(fp, "Default: \\fB%s\\fR.\n", key->def);
+		if (section)
+			fprintf(fp, ".SS %s\n", section);
+		fprintf(fp, ".TP\n.BI %s \" %s%s\"\n", key->name, type_hint(key->type),
+			is_list(key) ? ", ..." : "");
+		write_roff(fp, key->doc);
+		fputc('\n', fp);
+		if (key->def) {
+			fputs("Default: \\fB", fp);
+			write_roff(fp, key->def);
+			fputs("\\fR.\n", fp);
+		} else if (key->example) {
+			fputs("No default; for example \\fB", fp);
+			write_roff(fp, key->example);
+			fputs("\\fR.\n", fp);
+		}
 	}
 }
 

@@ -37,7 +37,7 @@ typedef struct poc_config {
 	gboolean add_header;
 	poc_storefail_policy on_store_failure;
 	gsize max_message_size;
-	int workers;
+	int max_connections;
 	/* what is watched, who is trusted */
 	GPtrArray *watch;
 	GPtrArray *coordinator;

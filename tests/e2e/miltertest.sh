@@ -1,0 +1,51 @@
+#!/bin/bash
+# miltertest.sh - the milter protocol with a second, independent MTA side:
+# miltertest(8) runs tests/miltertest/*.lua against the daemon (started as
+# root, dropped to the harness user, no postfix involved).
+set -u
+. "$(dirname "$0")/../lib/harness.sh"
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
+command -v miltertest >/dev/null || { echo "SKIP: miltertest not installed (Debian package miltertest)"; exit 77; }
+h_init
+
+fail() { echo "FAIL: $*"; echo "--- pocmilter.log"; tail -30 "$H/pocmilter.log"; exit 1; }
+ok() { echo "ok: $*"; }
+
+# No keys, no acknowledgements: the filter's manners are what is tested.
+CONF="$H/etc/pocmilter.conf"
+cat >"$CONF" <<EOT
+Socket unix:$MILTER_SOCKET
+User $POC_USER
+Watch security@vendor.example
+AckMode off
+AddHeader yes
+GnuPGHome $H/gnupg
+Database $H/db
+EOT
+install -d -m 700 -o "$POC_USER" "$H/gnupg"
+h_milter_start
+
+for t in "$TOP"/tests/miltertest/unwatched.lua "$TOP"/tests/miltertest/watched.lua; do
+	out=$(miltertest -D sock="unix:$MILTER_SOCKET" -s "$t" 2>&1); rc=$?
+	[ $rc = 0 ] || fail "$(basename "$t") (exit $rc): $out"
+	printf '%s\n' "$out" | sed "s/^/$(basename "$t" .lua): /"
+done
+
+# Back-pressure, after a reload that lowers the limit.
+echo "MaxConnections 1" >>"$CONF"
+kill -HUP "$MILTER_PID"
+h_wait_for 10 grep -q "reloaded $CONF" "$H/pocmilter.log" || fail "no reload"
+out=$(miltertest -D sock="unix:$MILTER_SOCKET" -s "$TOP/tests/miltertest/limits.lua" 2>&1) ||
+	fail "limits.lua: $out"
+printf '%s\n' "$out" | sed "s/^/limits: /"
+grep -q 'MaxConnections 1' "$H/pocmilter.log" || fail "the back-pressure was not logged"
+kill -0 "$MILTER_PID" || fail "the daemon died"
+
+# The watched message reached the spool and was filed (as a direct report:
+# it is not from a Coordinator).
+h_wait_for 20 grep -q 'filed queue_id=' "$H/pocmilter.log" || fail "the watched message was not filed"
+"$POCCTL" -c "$CONF" export | grep -q '"kind":"direct-report"' || fail "no direct-report case in the export"
+# Exactly one message was spooled: the unwatched ones never were.
+[ "$("$POCCTL" -c "$CONF" export | wc -l)" = 1 ] || fail "unwatched mail was filed"
+grep -q 'Vulnerability report\|widget crashes' "$H/pocmilter.log" && fail "notice text in the log"
+ok "one case filed (direct-report), nothing of the text in the log"
