@@ -708,6 +708,59 @@ cmd_statement(int argc, char **argv)
 	return 0;
 }
 
+/* --- reminders ------------------------------------------------------------------ */
+
+typedef struct reminders_ctx {
+	poc_runtime *rt;
+	gint64 now;
+	int count;
+} reminders_ctx;
+
+static int
+reminders_one(poc_case *c, void *data)
+{
+	reminders_ctx *rc = data;
+	poc_reminder r[POC_REMINDERS_MAX];
+	int n = poc_publication_reminders(rc->rt->cal,
+					  poc_statement_before_days(rc->rt->cfg->statement_before),
+					  c, rc->now, r, G_N_ELEMENTS(r));
+
+	for (int i = 0; i < n && i < (int)G_N_ELEMENTS(r); i++) {
+		char due[POC_TIME_BUFSIZE], pub[POC_TIME_BUFSIZE], target[POC_TIME_BUFSIZE];
+
+		printf("%-18s %-24s %-25s %-25s %s\n", poc_reminder_reason_name(r[i].reason),
+		       r[i].case_id, poc_time_format(r[i].due_at, due),
+		       r[i].publication_date ? poc_time_format(r[i].publication_date, pub) : "-",
+		       poc_time_format(r[i].target_date, target));
+		rc->count++;
+	}
+	return 0;
+}
+
+/*
+ * The publication reminders due now (what paging will page): people can
+ * see them before the pager does, and tests can ask at a fake time.
+ */
+static int
+cmd_reminders(int argc, char **argv)
+{
+	reminders_ctx rc = { 0 };
+	GError *err = NULL;
+	int status;
+
+	(void)argv;
+	if (argc != 1)
+		die(EXIT_USAGE, "usage: pocctl reminders");
+	rc.rt = open_runtime(POC_RUNTIME_STORE_RDONLY | POC_RUNTIME_NO_TEMPLATES);
+	rc.now = poc_now();
+	printf("%-18s %-24s %-25s %-25s %s\n", "REASON", "CASE", "DUE", "PUBLICATION", "TARGET");
+	status = poc_store_foreach_case(rc.rt->store, reminders_one, &rc, &err);
+	if (status != POC_OK)
+		die(exit_for(status), "%s", err ? err->message : poc_strerror(status));
+	poc_runtime_close(rc.rt);
+	return 0;
+}
+
 /* --- reprocess ------------------------------------------------------------------ */
 
 static int
@@ -1136,6 +1189,7 @@ static const struct verb {
 	{ "statement", cmd_statement, "statement ID --status affected|not-affected|"
 				      "affected-investigating|none-investigating [--url URL] "
 				      "[--text TEXT] [--dry-run]" },
+	{ "reminders", cmd_reminders, "reminders" },
 	{ "import", cmd_import, "import PATH..." },
 	{ "reprocess", cmd_reprocess, "reprocess ID" },
 	{ "calendar", cmd_calendar,
