@@ -108,7 +108,10 @@ struct poc_templates {
 
 static const char *const placeholders[] = {
 	"tracking", "vuln_ids", "subject", "date", "message_id", "received_at", "deadline",
-	"organization", "poc_name", "case_id", "kind", "from", NULL,
+	"organization", "poc_name", "case_id", "kind", "from",
+	/* the vendor statement (statement.c) */
+	"status", "url", "text", "publication_date",
+	NULL,
 };
 
 static const char *const kind_templates[] = { "summary", "detail", "publication", "schedule",
@@ -620,16 +623,18 @@ poc_ack_new_message_id(const char *from)
 			       domain_of(from));
 }
 
+/*
+ * The reply itself, once its text is known: sign and encrypt the inner
+ * entity, wrap it in RFC 3156 multipart/encrypted with our headers, and
+ * return it as a queued outbox entry with its Message-ID fixed. Shared by
+ * acknowledgements and vendor statements (statement.c).
+ */
 int
-poc_ack_compose(const poc_config *cfg, const poc_templates *t, poc_crypto *crypto,
-		const poc_message *notice, const char *name, gint64 now, poc_outbox_entry **out,
-		GError **error)
+poc_reply_compose(const poc_config *cfg, poc_crypto *crypto, const poc_reply *r, gint64 now,
+		  poc_outbox_entry **out, GError **error)
 {
-	const char *tmpl_name = name ? name : poc_ack_default_template(notice->kind);
-	const char *tmpl = g_hash_table_lookup(t->by_name, tmpl_name);
 	GPtrArray *recipients = g_ptr_array_new();
-	GHashTable *vars = NULL;
-	char *body = NULL, *subject = NULL, *to = NULL, *msgid = NULL, *refs = NULL;
+	char *to = NULL, *msgid = NULL;
 	GBytes *inner = NULL, *armoured = NULL;
 	GMimeMessage *m = NULL;
 	GMimeMultipart *mp = NULL;
@@ -639,12 +644,7 @@ poc_ack_compose(const poc_config *cfg, const poc_templates *t, poc_crypto *crypt
 	int status = POC_OK;
 
 	*out = NULL;
-	if (!tmpl) {
-		g_set_error(error, POC_ERROR, POC_ERR_NOTFOUND, "no template \"%s\"", tmpl_name);
-		status = POC_ERR_NOTFOUND;
-		goto cleanup;
-	}
-	to = poc_header_sanitise(notice->from, 254);
+	to = poc_header_sanitise(r->to, 254);
 	if (!strchr(to, '@') || strpbrk(to, " <>\",;")) {
 		g_set_error(error, POC_ERROR, POC_ERR_INVAL, "notice has no usable From address");
 		status = POC_ERR_INVAL;
@@ -654,8 +654,8 @@ poc_ack_compose(const poc_config *cfg, const poc_templates *t, poc_crypto *crypt
 	if (cfg->ack_encrypt_to && cfg->ack_encrypt_to->len)
 		for (guint i = 0; i < cfg->ack_encrypt_to->len; i++)
 			g_ptr_array_add(recipients, g_ptr_array_index(cfg->ack_encrypt_to, i));
-	else if (notice->signer && *notice->signer)
-		g_ptr_array_add(recipients, notice->signer);
+	else if (r->signer && *r->signer)
+		g_ptr_array_add(recipients, (char *)r->signer);
 	if (recipients->len == 0 && cfg->ack_encrypt == POC_ENCRYPT_REQUIRED) {
 		g_set_error(error, POC_ERROR, POC_ERR_NOTFOUND,
 			    "no key to encrypt to (the notice was not signed and AckEncryptTo is not set)");
@@ -665,10 +665,7 @@ poc_ack_compose(const poc_config *cfg, const poc_templates *t, poc_crypto *crypt
 	g_ptr_array_add(recipients, cfg->ack_sign_key ? cfg->ack_sign_key : cfg->ack_from);
 	g_ptr_array_add(recipients, NULL);
 
-	vars = poc_ack_vars(cfg, notice, now);
-	body = poc_template_render(tmpl, vars);
-	subject = reply_subject(notice->subject ? notice->subject : "", notice->tracking);
-	inner = inner_entity(body, subject, cfg->ack_charset ? cfg->ack_charset : "iso-2022-jp");
+	inner = inner_entity(r->body, r->subject, cfg->ack_charset ? cfg->ack_charset : "iso-2022-jp");
 	status = poc_crypto_sign_encrypt(crypto, cfg->ack_sign_key ? cfg->ack_sign_key : cfg->ack_from,
 					 (const char *const *)recipients->pdata,
 					 g_bytes_get_data(inner, NULL), g_bytes_get_size(inner),
@@ -698,8 +695,8 @@ poc_ack_compose(const poc_config *cfg, const poc_templates *t, poc_crypto *crypt
 	g_mime_message_set_mime_part(m, GMIME_OBJECT(mp));
 	g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_FROM, cfg->poc_name, cfg->ack_from);
 	g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_TO, NULL, to);
-	set_encoded_header(GMIME_OBJECT(m), "Subject", subject,
-			   poc_ack_charset_for(subject, cfg->ack_charset));
+	set_encoded_header(GMIME_OBJECT(m), "Subject", r->subject,
+			   poc_ack_charset_for(r->subject, cfg->ack_charset));
 	jst = g_time_zone_new_offset(9 * 3600);
 	date = g_date_time_new_from_unix_local(now);
 	{
@@ -710,14 +707,16 @@ poc_ack_compose(const poc_config *cfg, const poc_templates *t, poc_crypto *crypt
 	msgid = poc_ack_new_message_id(cfg->ack_from);
 	g_mime_message_set_message_id(m, msgid);
 	/* Thread to the notice, unless its id is our stand-in for a missing one, or not an id. */
-	if (notice->message_id && msg_id_usable(notice->message_id)) {
-		char *mid = poc_header_sanitise(notice->message_id, 998);
+	if (r->in_reply_to && msg_id_usable(r->in_reply_to)) {
+		char *mid = poc_header_sanitise(r->in_reply_to, 998);
 		g_mime_object_set_header(GMIME_OBJECT(m), "In-Reply-To", mid, NULL);
 		g_mime_object_set_header(GMIME_OBJECT(m), "References", mid, NULL);
 		g_free(mid);
 	}
-	g_mime_object_set_header(GMIME_OBJECT(m), "Auto-Submitted", "auto-replied", NULL);
-	g_mime_object_set_header(GMIME_OBJECT(m), "X-POC-Ack", notice->case_id ? notice->case_id : "", NULL);
+	if (r->auto_replied)
+		g_mime_object_set_header(GMIME_OBJECT(m), "Auto-Submitted", "auto-replied", NULL);
+	g_mime_object_set_header(GMIME_OBJECT(m), r->case_header ? r->case_header : "X-POC-Ack",
+				 r->case_id ? r->case_id : "", NULL);
 
 	fmt = g_mime_format_options_new();
 	{
@@ -725,11 +724,11 @@ poc_ack_compose(const poc_config *cfg, const poc_templates *t, poc_crypto *crypt
 		poc_outbox_entry *e = poc_outbox_entry_new();
 
 		e->payload = g_bytes_new_take(text, strlen(text));
-		e->message_id = g_strdup(notice->message_id);
-		e->case_id = g_strdup(notice->case_id);
+		e->message_id = g_strdup(r->message_id);
+		e->case_id = g_strdup(r->case_id);
 		e->ack_message_id = g_strdup_printf("<%s>", msgid);
 		e->recipient = g_strdup(to);
-		e->template_name = g_strdup(tmpl_name);
+		e->template_name = g_strdup(r->template_name);
 		e->state = POC_OUTBOX_QUEUED;
 		e->created_at = now;
 		e->next_attempt_at = now;
@@ -753,13 +752,56 @@ cleanup:
 	}
 	if (armoured)
 		g_bytes_unref(armoured);
-	if (vars)
-		g_hash_table_destroy(vars);
 	g_ptr_array_free(recipients, TRUE);
-	g_free(body);
-	g_free(subject);
 	g_free(to);
 	g_free(msgid);
-	g_free(refs);
 	return status;
+}
+
+int
+poc_ack_compose(const poc_config *cfg, const poc_templates *t, poc_crypto *crypto,
+		const poc_message *notice, const char *name, gint64 now, poc_outbox_entry **out,
+		GError **error)
+{
+	const char *tmpl_name = name ? name : poc_ack_default_template(notice->kind);
+	const char *tmpl = g_hash_table_lookup(t->by_name, tmpl_name);
+	GHashTable *vars;
+	poc_reply r = { 0 };
+	char *body, *subject;
+	int status;
+
+	*out = NULL;
+	if (!tmpl) {
+		g_set_error(error, POC_ERROR, POC_ERR_NOTFOUND, "no template \"%s\"", tmpl_name);
+		return POC_ERR_NOTFOUND;
+	}
+	vars = poc_ack_vars(cfg, notice, now);
+	body = poc_template_render(tmpl, vars);
+	subject = reply_subject(notice->subject ? notice->subject : "", notice->tracking);
+	r.to = notice->from;
+	r.subject = subject;
+	r.body = body;
+	r.signer = notice->signer;
+	r.in_reply_to = notice->message_id;
+	r.case_id = notice->case_id;
+	r.message_id = notice->message_id;
+	r.template_name = tmpl_name;
+	r.auto_replied = TRUE;
+	status = poc_reply_compose(cfg, crypto, &r, now, out, error);
+	g_hash_table_destroy(vars);
+	g_free(body);
+	g_free(subject);
+	return status;
+}
+
+const char *
+poc_templates_get(const poc_templates *t, const char *name)
+{
+	return g_hash_table_lookup(t->by_name, name);
+}
+
+char *
+poc_reply_subject(const char *subject)
+{
+	return reply_subject(subject ? subject : "", NULL);
 }

@@ -74,6 +74,31 @@ const char *poc_ack_charset_for(const char *text, const char *wanted);
  * are. NULL when the text does not convert to charset.
  */
 char *poc_ack_encode_header(const char *name, const char *utf8, const char *charset);
+/*
+ * The signed and encrypted PGP/MIME mail of any reply whose text is
+ * known (acknowledgements, vendor statements): To r->to, encrypted to
+ * AckEncryptTo or else r->signer, and to our own key; a queued outbox
+ * entry (kind ack; the caller changes it) with its Message-ID fixed.
+ */
+typedef struct poc_reply {
+	const char *to;		/* the coordinator's address */
+	const char *subject;	/* UTF-8 */
+	const char *body;	/* UTF-8 */
+	const char *signer;	/* fingerprint of the key that signed the notice, or NULL */
+	const char *in_reply_to;	/* Message-ID threaded to, or NULL */
+	const char *case_id;
+	const char *case_header;	/* header naming the case; NULL: "X-POC-Ack" */
+	const char *message_id;	/* the entry's message_id (the notice answered), or NULL */
+	const char *template_name;
+	gboolean auto_replied;	/* Auto-Submitted: auto-replied */
+} poc_reply;
+int poc_reply_compose(const poc_config *cfg, poc_crypto *crypto, const poc_reply *r, gint64 now,
+		      poc_outbox_entry **out, GError **error);
+
+/* A loaded template's text, or NULL. */
+const char *poc_templates_get(const poc_templates *t, const char *name);
+/* "Re: " + subject, once, sanitised for a header. */
+char *poc_reply_subject(const char *subject);
 
 /* A header value from a notice made safe for ours: no CR, LF or NUL, bounded. */
 char *poc_header_sanitise(const char *value, gsize max);

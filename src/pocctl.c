@@ -5,8 +5,9 @@
  * SYNOPSIS
  *	pocctl [-c FILE] VERB [ARGS]   (see pocctl(1))
  * DESCRIPTION
- *	Reading verbs (list, show, export) open the database read-only and
- *	never block the daemon. Writing verbs (import, ack, note, close) are
+ *	Reading verbs (list, show, export, calendar ics) open the database
+ *	read-only and never block the daemon. Writing verbs (import, ack,
+ *	note, close, state, statement) are
  *	serialised with the daemon by LMDB's writer lock. Acknowledgements
  *	queued here are sent by the daemon's outbox.
  * DIAGNOSTICS
@@ -25,8 +26,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ics.h"
 #include "log.h"
 #include "notice.h"
+#include "publication.h"
+#include "statement.h"
 #include "worker.h"
 
 enum { EXIT_USAGE = 1, EXIT_NOTFOUND = 2, EXIT_DB = 3, EXIT_DBVERSION = 4, EXIT_FAIL = 5 };
@@ -129,7 +133,7 @@ print_json(JsonNode *node, gboolean pretty)
 
 /* --- list ------------------------------------------------------------------ */
 
-enum { FILTER_ALL, FILTER_UNACKED, FILTER_OVERDUE, FILTER_OPEN };
+enum { FILTER_ALL, FILTER_UNACKED, FILTER_OVERDUE, FILTER_OPEN, FILTER_PUBLISHING };
 
 typedef struct list_ctx {
 	poc_runtime *rt;
@@ -138,7 +142,18 @@ typedef struct list_ctx {
 	gint64 now;
 	GPtrArray *rows;	/* JsonNode * */
 	int count;
+	gint64 from, until;	/* FILTER_PUBLISHING: publication dates in [from, until] */
+	GPtrArray *publishing;	/* poc_case *, FILTER_PUBLISHING (listed by date) */
 } list_ctx;
+
+/* Start of the Japan day of t. */
+static gint64
+jst_midnight(gint64 t)
+{
+	gint64 local = t + POC_JST_OFFSET;
+
+	return local - (local % 86400 + 86400) % 86400 - POC_JST_OFFSET;
+}
 
 static gboolean
 message_unacked(const poc_message *m)
@@ -175,7 +190,21 @@ list_one(poc_case *c, void *data)
 	case FILTER_UNACKED: keep = pending != NULL; break;
 	case FILTER_OVERDUE: keep = pending && pending->ack_deadline < lc->now; break;
 	case FILTER_OPEN: keep = g_strcmp0(c->state, "closed") != 0; break;
+	case FILTER_PUBLISHING:
+		keep = c->publication_date && c->publication_date >= lc->from &&
+		       c->publication_date <= lc->until;
+		break;
 	default: keep = TRUE;
+	}
+	if (keep && lc->filter == FILTER_PUBLISHING && !lc->json) {
+		/* printed in date order once all are read */
+		GString *copy = g_string_new(NULL);
+
+		poc_case_encode(c, NULL, 0, copy);
+		g_ptr_array_add(lc->publishing, poc_case_decode(copy->str, copy->len, NULL, NULL));
+		g_string_free(copy, TRUE);
+		lc->count++;
+		keep = FALSE;
 	}
 	if (keep) {
 		poc_message *shown = pending ? pending : last;
@@ -201,6 +230,15 @@ list_one(poc_case *c, void *data)
 	return 0;
 }
 
+static gint
+by_publication_date(gconstpointer a, gconstpointer b)
+{
+	const poc_case *x = *(poc_case *const *)a, *y = *(poc_case *const *)b;
+
+	return x->publication_date < y->publication_date ? -1
+	       : x->publication_date > y->publication_date ? 1 : g_strcmp0(x->id, y->id);
+}
+
 static int
 cmd_list(int argc, char **argv)
 {
@@ -208,8 +246,12 @@ cmd_list(int argc, char **argv)
 					      { "overdue", no_argument, NULL, 'o' },
 					      { "open", no_argument, NULL, 'O' },
 					      { "json", no_argument, NULL, 'j' },
+					      { "publishing", no_argument, NULL, 'p' },
+					      { "days", required_argument, NULL, 'd' },
 					      { NULL, 0, NULL, 0 } };
 	list_ctx lc = { 0 };
+	long days = 14;
+	char *end;
 	GError *err = NULL;
 	int ch, status;
 
@@ -221,18 +263,42 @@ cmd_list(int argc, char **argv)
 		case 'o': lc.filter = FILTER_OVERDUE; break;
 		case 'O': lc.filter = FILTER_OPEN; break;
 		case 'j': lc.json = TRUE; break;
-		default: die(EXIT_USAGE, "usage: pocctl list [--unacked|--overdue|--open] [--json]");
+		case 'p': lc.filter = FILTER_PUBLISHING; break;
+		case 'd':
+			days = strtol(optarg, &end, 10);
+			if (*end || days < 0 || days > 3660)
+				die(EXIT_USAGE, "list --days: a number of days (0-3660)");
+			break;
+		default:
+			die(EXIT_USAGE, "usage: pocctl list [--unacked|--overdue|--open|--publishing "
+					"[--days N]] [--json]");
 		}
 	}
 	lc.rt = open_runtime(POC_RUNTIME_STORE_RDONLY | POC_RUNTIME_NO_TEMPLATES);
 	lc.now = poc_now();
+	lc.from = jst_midnight(lc.now);
+	lc.until = lc.now + (gint64)days * 86400;
 	lc.rows = g_ptr_array_new_with_free_func((GDestroyNotify)json_node_unref);
-	if (!lc.json)
+	lc.publishing = g_ptr_array_new_with_free_func((GDestroyNotify)poc_case_free);
+	if (!lc.json && lc.filter == FILTER_PUBLISHING)
+		printf("%-24s %-25s %-25s %-12s %s\n", "CASE", "PUBLICATION", "TARGET", "STATEMENT",
+		       "STATE");
+	else if (!lc.json)
 		printf("%-24s %-14s %-25s %-25s %-12s %s\n", "CASE", "KIND", "RECEIVED", "DEADLINE",
 		       "ACK", "LEFT");
 	status = poc_store_foreach_case(lc.rt->store, list_one, &lc, &err);
 	if (status != POC_OK)
 		die(exit_for(status), "%s", err ? err->message : poc_strerror(status));
+	g_ptr_array_sort(lc.publishing, by_publication_date);
+	for (guint i = 0; i < lc.publishing->len; i++) {
+		poc_case *c = g_ptr_array_index(lc.publishing, i);
+		char pub[POC_TIME_BUFSIZE], target[POC_TIME_BUFSIZE];
+
+		printf("%-24s %-25s %-25s %-12s %s\n", c->id, poc_time_format(c->publication_date, pub),
+		       poc_time_format(poc_case_target(c), target),
+		       poc_statement_state_name(c->statement_state), c->state ? c->state : "-");
+	}
+	g_ptr_array_unref(lc.publishing);
 	if (lc.json) {
 		JsonArray *arr = json_array_new();
 		JsonNode *node = json_node_new(JSON_NODE_ARRAY);
@@ -336,6 +402,19 @@ cmd_show(int argc, char **argv)
 		printf("opened:      %s\n", poc_time_format(c->opened_at, t1));
 		if (c->publication_date)
 			printf("publication: %s\n", poc_time_format(c->publication_date, t1));
+		for (guint i = 0; c->publication_history && i < c->publication_history->len; i++) {
+			const poc_pub_change *pc = g_ptr_array_index(c->publication_history, i);
+
+			printf("  changed:   %s -> %s by %s\n",
+			       pc->from ? poc_time_format(pc->from, t1) : "none",
+			       poc_time_format(pc->to, t2), pc->message_id ? pc->message_id : "-");
+		}
+		printf("target:      %s\n", poc_time_format(poc_case_target(c), t1));
+		printf("statement:   %s%s%s", poc_statement_state_name(c->statement_state),
+		       c->statement_status ? " " : "", c->statement_status ? c->statement_status : "");
+		if (c->statement_sent_at)
+			printf(" (sent %s)", poc_time_format(c->statement_sent_at, t1));
+		putchar('\n');
 		for (guint i = 0; c->vuln_ids && i < c->vuln_ids->len; i++)
 			printf("vuln:        %s\n", (char *)g_ptr_array_index(c->vuln_ids, i));
 		for (guint i = 0; c->cve_ids && i < c->cve_ids->len; i++)
@@ -551,6 +630,167 @@ cmd_ack(int argc, char **argv)
 	return 0;
 }
 
+/* --- state / statement ----------------------------------------------------------- */
+
+static int
+cmd_state(int argc, char **argv)
+{
+	poc_runtime *rt;
+	poc_case *c;
+	GError *err = NULL;
+	char *who;
+	int status;
+
+	if (argc != 3 || !poc_case_state_valid(argv[2])) {
+		GString *list = g_string_new(NULL);
+
+		for (int i = 0; poc_case_states[i]; i++)
+			g_string_append_printf(list, "%s%s", i ? "|" : "", poc_case_states[i]);
+		die(EXIT_USAGE, "usage: pocctl state ID %s", list->str);
+	}
+	rt = open_runtime(POC_RUNTIME_NO_TEMPLATES);
+	c = find_case(rt, argv[1]);
+	who = actor();
+	status = poc_store_set_state(rt->store, c->id, argv[2], who, &err);
+	if (status != POC_OK)
+		die(exit_for(status), "%s", err ? err->message : poc_strerror(status));
+	printf("%s: %s -> %s\n", c->id, c->state ? c->state : "-", argv[2]);
+	g_free(who);
+	poc_case_free(c);
+	poc_runtime_close(rt);
+	return 0;
+}
+
+static int
+cmd_statement(int argc, char **argv)
+{
+	static const char use[] = "usage: pocctl statement ID --status affected|not-affected|"
+				  "affected-investigating|none-investigating [--url URL] "
+				  "[--text TEXT] [--dry-run]";
+	static const struct option opts[] = { { "status", required_argument, NULL, 's' },
+					      { "url", required_argument, NULL, 'u' },
+					      { "text", required_argument, NULL, 't' },
+					      { "dry-run", no_argument, NULL, 'n' },
+					      { NULL, 0, NULL, 0 } };
+	poc_statement st = { 0 };
+	gboolean dry_run = FALSE;
+	int ch, status = -1;
+	poc_runtime *rt;
+	poc_case *c;
+	GPtrArray *msgs;
+	GError *err = NULL;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			if ((status = poc_vendor_status_parse(optarg)) < 0)
+				die(EXIT_USAGE, "%s", use);
+			break;
+		case 'u': st.url = optarg; break;
+		case 't': st.text = optarg; break;
+		case 'n': dry_run = TRUE; break;
+		default: die(EXIT_USAGE, "%s", use);
+		}
+	}
+	if (optind + 1 != argc || status < 0)
+		die(EXIT_USAGE, "%s", use);
+	st.status = (poc_vendor_status)status;
+	rt = open_runtime(dry_run ? POC_RUNTIME_STORE_RDONLY : 0);
+	if (!rt->templates)
+		die(EXIT_USAGE, "AckMode is off: no templates are loaded");
+	c = find_case(rt, argv[optind]);
+	msgs = case_messages(rt, c);
+	if (dry_run) {
+		const poc_message *req = poc_statement_request(msgs);
+		char *subject, *body;
+
+		if (poc_statement_render(rt->cfg, rt->templates, c, req, &st, poc_now(), &subject,
+					 &body, &err) != POC_OK)
+			die(EXIT_FAIL, "cannot compose the statement: %s", err ? err->message : "?");
+		printf("To: %s\nSubject: %s\nIn-Reply-To: %s\n\n%s", req && req->from ? req->from : "-",
+		       subject, req && req->message_id ? req->message_id : "-", body);
+		g_free(subject);
+		g_free(body);
+	} else {
+		poc_crypto *crypto = NULL;
+		poc_outbox_entry *e = NULL;
+		char *who = actor();
+
+		if (poc_crypto_new(rt->cfg->gnupg_home, &crypto, &err) != POC_OK)
+			die(EXIT_FAIL, "GnuPG: %s", err ? err->message : "?");
+		if (poc_statement_compose(rt->cfg, rt->templates, crypto, c, msgs, &st, poc_now(), &e,
+					  &err) != POC_OK)
+			die(EXIT_FAIL, "cannot compose the statement: %s", err ? err->message : "?");
+		status = poc_store_statement_add(rt->store, e, poc_vendor_status_name(st.status), who,
+						 &err);
+		if (status != POC_OK)
+			die(exit_for(status), "%s", err ? err->message : poc_strerror(status));
+		printf("%s: statement %s (%s) queued to %s; the daemon sends it\n", c->id,
+		       e->ack_message_id, poc_vendor_status_name(st.status), e->recipient);
+		g_free(who);
+		poc_outbox_entry_free(e);
+		poc_crypto_free(crypto);
+	}
+	g_ptr_array_unref(msgs);
+	poc_case_free(c);
+	poc_runtime_close(rt);
+	return 0;
+}
+
+/* --- reminders ------------------------------------------------------------------ */
+
+typedef struct reminders_ctx {
+	poc_runtime *rt;
+	gint64 now;
+	int count;
+} reminders_ctx;
+
+static int
+reminders_one(poc_case *c, void *data)
+{
+	reminders_ctx *rc = data;
+	poc_reminder r[POC_REMINDERS_MAX];
+	int n = poc_publication_reminders(rc->rt->cal,
+					  poc_statement_before_days(rc->rt->cfg->statement_before),
+					  c, rc->now, r, G_N_ELEMENTS(r));
+
+	for (int i = 0; i < n && i < (int)G_N_ELEMENTS(r); i++) {
+		char due[POC_TIME_BUFSIZE], pub[POC_TIME_BUFSIZE], target[POC_TIME_BUFSIZE];
+
+		printf("%-18s %-24s %-25s %-25s %s\n", poc_reminder_reason_name(r[i].reason),
+		       r[i].case_id, poc_time_format(r[i].due_at, due),
+		       r[i].publication_date ? poc_time_format(r[i].publication_date, pub) : "-",
+		       poc_time_format(r[i].target_date, target));
+		rc->count++;
+	}
+	return 0;
+}
+
+/*
+ * The publication reminders due now (what paging will page): people can
+ * see them before the pager does, and tests can ask at a fake time.
+ */
+static int
+cmd_reminders(int argc, char **argv)
+{
+	reminders_ctx rc = { 0 };
+	GError *err = NULL;
+	int status;
+
+	(void)argv;
+	if (argc != 1)
+		die(EXIT_USAGE, "usage: pocctl reminders");
+	rc.rt = open_runtime(POC_RUNTIME_STORE_RDONLY | POC_RUNTIME_NO_TEMPLATES);
+	rc.now = poc_now();
+	printf("%-18s %-24s %-25s %-25s %s\n", "REASON", "CASE", "DUE", "PUBLICATION", "TARGET");
+	status = poc_store_foreach_case(rc.rt->store, reminders_one, &rc, &err);
+	if (status != POC_OK)
+		die(exit_for(status), "%s", err ? err->message : poc_strerror(status));
+	poc_runtime_close(rc.rt);
+	return 0;
+}
+
 /* --- reprocess ------------------------------------------------------------------ */
 
 static int
@@ -754,6 +994,154 @@ cmd_import(int argc, char **argv)
 
 /* --- calendar / check-config ---------------------------------------------------- */
 
+typedef struct ics_ctx {
+	const poc_calendar *cal;
+	GString *out;
+	gint64 now, from, until;
+	const char *domain;
+	int events;
+} ics_ctx;
+
+static void
+ics_add(ics_ctx *ic, const char *what, const char *id, gint64 at, gboolean all_day,
+	const char *summary, const char *description)
+{
+	char *uid, *safe = g_strdup(id);
+	poc_ics_event ev = { 0 };
+
+	if (at < ic->from || at > ic->until)
+		return;
+	g_strcanon(safe, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.", '-');
+	uid = g_strdup_printf("%s-%s@%s", what, safe, ic->domain);
+	ev.uid = uid;
+	ev.stamp = ic->now;
+	ev.at = at;
+	ev.all_day = all_day;
+	ev.summary = summary;
+	ev.description = description;
+	ev.categories = what;
+	poc_ics_event_write(ic->out, &ev);
+	ic->events++;
+	g_free(uid);
+	g_free(safe);
+}
+
+static int
+ics_case(poc_case *c, void *data)
+{
+	ics_ctx *ic = data;
+	char buf[POC_TIME_BUFSIZE], *summary, *desc;
+	gboolean open = g_strcmp0(c->state, "closed") != 0;
+	gint64 pub = c->publication_date;
+
+	if (!open)
+		return 0;
+	desc = g_strdup_printf("case %s, state %s, statement %s", c->id, c->state ? c->state : "-",
+			       poc_statement_state_name(c->statement_state));
+	if (pub) {
+		/* a date without a time (00:00 Japan time) is an all-day event */
+		gboolean date_only = (pub + POC_JST_OFFSET) % 86400 == 0;
+
+		summary = g_strdup_printf("Publication: %s", c->id);
+		ics_add(ic, "publication", c->id, pub, date_only, summary, desc);
+		g_free(summary);
+		if (c->statement_state != POC_STATEMENT_SENT &&
+		    g_strcmp0(c->state, "statement-sent") != 0 && g_strcmp0(c->state, "published") != 0) {
+			gint64 last = poc_statement_deadline(ic->cal, pub);
+
+			summary = g_strdup_printf("Vendor statement due: %s (publication %.10s)", c->id,
+						  poc_time_format(pub, buf));
+			if (last > 0)
+				ics_add(ic, "statement", c->id, last, TRUE, summary, desc);
+			g_free(summary);
+		}
+	}
+	if (g_strcmp0(c->state, "published") != 0) {
+		summary = g_strdup_printf("45-day target: %s", c->id);
+		ics_add(ic, "target", c->id, poc_case_target(c), TRUE, summary, desc);
+		g_free(summary);
+	}
+	g_free(desc);
+	return 0;
+}
+
+static int
+ics_ack(poc_message *m, void *data)
+{
+	ics_ctx *ic = data;
+	char *summary, *id;
+
+	if (!m->ack_deadline)
+		return 0;
+	summary = g_strdup_printf("Acknowledgement due: %s", m->case_id ? m->case_id : "-");
+	id = g_compute_checksum_for_string(G_CHECKSUM_SHA256, m->message_id ? m->message_id : "",
+					   -1);
+	id[16] = '\0';
+	ics_add(ic, "ack", id, m->ack_deadline, FALSE, summary, NULL);
+	g_free(id);
+	g_free(summary);
+	return 0;
+}
+
+/* pocctl calendar ics [--days N] [--output FILE] */
+static int
+cmd_calendar_ics(int argc, char **argv)
+{
+	static const struct option opts[] = { { "days", required_argument, NULL, 'd' },
+					      { "output", required_argument, NULL, 'o' },
+					      { NULL, 0, NULL, 0 } };
+	const char *output = NULL;
+	long days = 90;
+	char *end;
+	int ch, status;
+	poc_runtime *rt;
+	ics_ctx ic = { 0 };
+	GError *err = NULL;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'd':
+			days = strtol(optarg, &end, 10);
+			if (*end || days < 0 || days > 3660)
+				die(EXIT_USAGE, "calendar ics --days: a number of days (0-3660)");
+			break;
+		case 'o': output = optarg; break;
+		default: die(EXIT_USAGE, "usage: pocctl calendar ics [--days N] [--output FILE]");
+		}
+	}
+	if (optind != argc)
+		die(EXIT_USAGE, "usage: pocctl calendar ics [--days N] [--output FILE]");
+	if (!config_path)
+		config_path = SYSCONFDIR "/pocmilter/pocmilter.conf";
+	rt = open_runtime(POC_RUNTIME_STORE_RDONLY | POC_RUNTIME_NO_TEMPLATES);
+	ic.cal = rt->cal;
+	ic.out = g_string_new(NULL);
+	ic.now = poc_now();
+	ic.from = jst_midnight(ic.now);
+	ic.until = ic.now + (gint64)days * 86400;
+	ic.domain = rt->cfg->ack_from && strchr(rt->cfg->ack_from, '@')
+			    ? strchr(rt->cfg->ack_from, '@') + 1
+			    : "pocmilter.invalid";
+	poc_ics_begin(ic.out, "pocmilter deadlines");
+	status = poc_store_foreach_case(rt->store, ics_case, &ic, &err);
+	if (status == POC_OK)
+		status = poc_store_foreach_open_ack(rt->store, ics_ack, &ic, &err);
+	if (status != POC_OK)
+		die(exit_for(status), "%s", err ? err->message : poc_strerror(status));
+	poc_ics_end(ic.out);
+	if (output) {
+		if (!g_file_set_contents(output, ic.out->str, (gssize)ic.out->len, &err))
+			die(EXIT_FAIL, "%s", err->message);
+		fprintf(stderr, "pocctl: %s: %d events\n", output, ic.events);
+	} else {
+		fwrite(ic.out->str, 1, ic.out->len, stdout);
+	}
+	g_string_free(ic.out, TRUE);
+	poc_runtime_close(rt);
+	return 0;
+}
+
 static int
 cmd_calendar(int argc, char **argv)
 {
@@ -762,6 +1150,8 @@ cmd_calendar(int argc, char **argv)
 	GError *err = NULL;
 	int status;
 
+	if (argc >= 2 && strcmp(argv[1], "ics") == 0)
+		return cmd_calendar_ics(argc - 1, argv + 1);
 	if (config_path)
 		status = poc_config_load(config_path, &cfg, &err);
 	else
@@ -788,7 +1178,8 @@ cmd_calendar(int argc, char **argv)
 			die(EXIT_USAGE, "calendar deadline: \"%s\" is not an RFC 3339 time", argv[2]);
 		puts(poc_time_format(poc_calendar_ack_deadline(cal, t), buf));
 	} else {
-		die(EXIT_USAGE, "usage: pocctl calendar holidays YEAR | calendar deadline RFC3339-TIME");
+		die(EXIT_USAGE, "usage: pocctl calendar holidays YEAR | calendar deadline RFC3339-TIME | "
+				"calendar ics [--days N] [--output FILE]");
 	}
 	poc_calendar_free(cal);
 	poc_config_free(cfg);
@@ -817,15 +1208,22 @@ static const struct verb {
 	int (*fn)(int, char **);
 	const char *usage;
 } verbs[] = {
-	{ "list", cmd_list, "list [--unacked|--overdue|--open] [--json]" },
+	{ "list", cmd_list, "list [--unacked|--overdue|--open|--publishing [--days N]] [--json]" },
 	{ "show", cmd_show, "show ID [--json]" },
 	{ "export", cmd_export, "export" },
 	{ "ack", cmd_ack, "ack ID [--template NAME | --none REASON]" },
 	{ "note", NULL, "note ID TEXT" },
 	{ "close", NULL, "close ID" },
+	{ "state", cmd_state, "state ID investigating|affected|not-affected|fixing|statement-sent|"
+			      "published|closed" },
+	{ "statement", cmd_statement, "statement ID --status affected|not-affected|"
+				      "affected-investigating|none-investigating [--url URL] "
+				      "[--text TEXT] [--dry-run]" },
+	{ "reminders", cmd_reminders, "reminders" },
 	{ "import", cmd_import, "import PATH..." },
 	{ "reprocess", cmd_reprocess, "reprocess ID" },
-	{ "calendar", cmd_calendar, "calendar holidays YEAR | calendar deadline TIME" },
+	{ "calendar", cmd_calendar,
+	  "calendar holidays YEAR | calendar deadline TIME | calendar ics [--days N] [--output FILE]" },
 	{ "check-config", cmd_check_config, "check-config" },
 };
 

@@ -89,9 +89,25 @@ poc_case_new(void)
 	c->vuln_ids = strv_new();
 	c->cve_ids = strv_new();
 	c->related_tracking = strv_new();
+	c->publication_history = g_ptr_array_new_with_free_func((GDestroyNotify)poc_pub_change_free);
 	c->message_ids = strv_new();
 	c->notes = strv_new();
 	return c;
+}
+
+poc_pub_change *
+poc_pub_change_new(void)
+{
+	return g_new0(poc_pub_change, 1);
+}
+
+void
+poc_pub_change_free(poc_pub_change *pc)
+{
+	if (!pc)
+		return;
+	g_free(pc->message_id);
+	g_free(pc);
 }
 
 void
@@ -108,6 +124,9 @@ poc_case_free(poc_case *c)
 	if (c->related_tracking)
 		g_ptr_array_unref(c->related_tracking);
 	g_free(c->state);
+	if (c->publication_history)
+		g_ptr_array_unref(c->publication_history);
+	g_free(c->statement_status);
 	if (c->message_ids)
 		g_ptr_array_unref(c->message_ids);
 	if (c->notes)
@@ -164,6 +183,54 @@ poc_spool_info_clear(poc_spool_info *info)
 }
 
 static const char *const outbox_state_names[] = { "queued", "sending", "sent", "failed" };
+static const char *const outbox_kind_names[] = { "ack", "statement" };
+static const char *const statement_state_names[] = { "none", "requested", "queued", "sent",
+						     "failed" };
+
+const char *const poc_case_states[] = { "open", "investigating", "affected", "not-affected",
+					"fixing", "statement-sent", "published", "closed", NULL };
+
+gboolean
+poc_case_state_valid(const char *state)
+{
+	for (int i = 0; state && poc_case_states[i]; i++)
+		if (strcmp(state, poc_case_states[i]) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+static int
+name_index(const char *const *names, size_t n, const char *s)
+{
+	for (size_t i = 0; s && i < n; i++)
+		if (strcmp(s, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *
+poc_outbox_kind_name(poc_outbox_kind k)
+{
+	return (unsigned)k < G_N_ELEMENTS(outbox_kind_names) ? outbox_kind_names[k] : "?";
+}
+
+int
+poc_outbox_kind_parse(const char *s)
+{
+	return name_index(outbox_kind_names, G_N_ELEMENTS(outbox_kind_names), s);
+}
+
+const char *
+poc_statement_state_name(poc_statement_state st)
+{
+	return (unsigned)st < G_N_ELEMENTS(statement_state_names) ? statement_state_names[st] : "?";
+}
+
+int
+poc_statement_state_parse(const char *s)
+{
+	return name_index(statement_state_names, G_N_ELEMENTS(statement_state_names), s);
+}
 
 const char *
 poc_outbox_state_name(poc_outbox_state s)
@@ -198,27 +265,56 @@ typedef enum ftype {
 	F_U64,		/* guint64 */
 	F_STRV,		/* GPtrArray * of char * */
 	F_ENUM,		/* an enum, by its contract name */
-	F_BASE64	/* GBytes *, base64 string or null */
+	F_BASE64,	/* GBytes *, base64 string or null */
+	F_OBJV		/* GPtrArray * of sub-records described by field.sub */
 } ftype;
 
-typedef struct field {
+typedef struct field field;
+/* The record type of an F_OBJV member: its table, size and destructor. */
+typedef struct subrecord {
+	const field *fields;
+	size_t n;
+	size_t size;
+	GDestroyNotify free;
+} subrecord;
+
+struct field {
 	const char *name;
 	size_t name_len;
 	ftype type;
 	size_t off;
 	const char *(*enum_name)(int);
 	int (*enum_parse)(const char *);
-} field;
+	const subrecord *sub;
+};
 
 static const char *kind_name(int v) { return poc_kind_name((poc_kind)v); }
 static const char *decryption_name(int v) { return poc_decryption_name((poc_decryption)v); }
 static const char *signature_name(int v) { return poc_signature_name((poc_signature)v); }
 static const char *ack_state_name(int v) { return poc_ack_state_name((poc_ack_state)v); }
 static const char *outbox_state_name(int v) { return poc_outbox_state_name((poc_outbox_state)v); }
+static const char *outbox_kind_name(int v) { return poc_outbox_kind_name((poc_outbox_kind)v); }
+static const char *statement_state_name(int v)
+{
+	return poc_statement_state_name((poc_statement_state)v);
+}
 
-#define F(T, name, member, type) { name, sizeof(name) - 1, type, offsetof(T, member), NULL, NULL }
+#define F(T, name, member, type) \
+	{ name, sizeof(name) - 1, type, offsetof(T, member), NULL, NULL, NULL }
 #define E(T, name, member, what) \
-	{ name, sizeof(name) - 1, F_ENUM, offsetof(T, member), what##_name, poc_##what##_parse }
+	{ name, sizeof(name) - 1, F_ENUM, offsetof(T, member), what##_name, poc_##what##_parse, NULL }
+#define O(T, name, member, subrec) \
+	{ name, sizeof(name) - 1, F_OBJV, offsetof(T, member), NULL, NULL, &subrec }
+
+static const field pub_change_fields[] = {
+	F(poc_pub_change, "at", at, F_TIME),
+	F(poc_pub_change, "from", from, F_TIME),
+	F(poc_pub_change, "to", to, F_TIME),
+	F(poc_pub_change, "message_id", message_id, F_STR),
+};
+static const subrecord pub_change_record = { pub_change_fields, G_N_ELEMENTS(pub_change_fields),
+					     sizeof(poc_pub_change),
+					     (GDestroyNotify)poc_pub_change_free };
 
 static const field message_fields[] = {
 	F(poc_message, "message_id", message_id, F_STR),
@@ -261,12 +357,18 @@ static const field case_fields[] = {
 	F(poc_case, "opened_at", opened_at, F_TIME),
 	F(poc_case, "updated_at", updated_at, F_TIME),
 	F(poc_case, "publication_date", publication_date, F_TIME),
+	F(poc_case, "target_date", target_date, F_TIME),
+	O(poc_case, "publication_history", publication_history, pub_change_record),
+	E(poc_case, "statement_state", statement_state, statement_state),
+	F(poc_case, "statement_status", statement_status, F_STR),
+	F(poc_case, "statement_sent_at", statement_sent_at, F_TIME),
 	F(poc_case, "message_ids", message_ids, F_STRV),
 	F(poc_case, "notes", notes, F_STRV),
 };
 
 static const field outbox_fields[] = {
 	F(poc_outbox_entry, "id", id, F_U64),
+	E(poc_outbox_entry, "kind", kind, outbox_kind),
 	F(poc_outbox_entry, "message_id", message_id, F_STR),
 	F(poc_outbox_entry, "case_id", case_id, F_STR),
 	F(poc_outbox_entry, "ack_message_id", ack_message_id, F_STR),
@@ -481,6 +583,19 @@ put_fields(JsonObject *o, const field *fields, size_t n, const void *rec)
 			g_free(b64);
 			break;
 		}
+		case F_OBJV: {
+			const GPtrArray *v = *CMEMBER(rec, f, GPtrArray *);
+			JsonArray *a = json_array_sized_new(v ? v->len : 0);
+
+			for (guint j = 0; v && j < v->len; j++) {
+				JsonObject *sub = json_object_new();
+
+				put_fields(sub, f->sub->fields, f->sub->n, g_ptr_array_index(v, j));
+				json_array_add_object_element(a, sub);
+			}
+			json_object_set_array_member(o, f->name, a);
+			break;
+		}
 		}
 	}
 }
@@ -670,6 +785,32 @@ get_fields(JsonObject *o, const field *fields, size_t n, void *rec, const char *
 			}
 			break;
 		}
+		case F_OBJV: {
+			GPtrArray **pv = MEMBER(rec, f, GPtrArray *);
+			JsonArray *a;
+
+			if (!JSON_NODE_HOLDS_ARRAY(v)) {
+				bad(first, record, f->name, "is not an array");
+				break;
+			}
+			if (!*pv)
+				*pv = g_ptr_array_new_with_free_func(f->sub->free);
+			a = json_node_get_array(v);
+			for (guint j = 0; j < json_array_get_length(a); j++) {
+				JsonNode *e = json_array_get_element(a, j);
+				void *sub;
+
+				if (!JSON_NODE_HOLDS_OBJECT(e)) {
+					bad(first, record, f->name, "holds something other than objects");
+					break;
+				}
+				sub = g_malloc0(f->sub->size);
+				get_fields(json_node_get_object(e), f->sub->fields, f->sub->n, sub, record,
+					   first);
+				g_ptr_array_add(*pv, sub);
+			}
+			break;
+		}
 		}
 	}
 }
@@ -705,6 +846,14 @@ poc_message_from_json(JsonNode *node, GError **error)
 	return m;
 }
 
+/* Fields a case written before they existed lacks, derived from those it has. */
+static void
+case_derive(poc_case *c)
+{
+	if (!c->target_date && c->opened_at)
+		c->target_date = c->opened_at + (gint64)POC_TARGET_DAYS * 86400;
+}
+
 poc_case *
 poc_case_from_json(JsonNode *node, GError **error)
 {
@@ -736,6 +885,7 @@ poc_case_from_json(JsonNode *node, GError **error)
 		poc_case_free(c);
 		return NULL;
 	}
+	case_derive(c);
 	return c;
 }
 
@@ -907,6 +1057,20 @@ encode_fields(GString *out, const field *fields, size_t n, const void *rec)
 			} else {
 				g_string_append(out, "null");
 			}
+			break;
+		}
+		case F_OBJV: {
+			const GPtrArray *v = *CMEMBER(rec, f, GPtrArray *);
+
+			g_string_append_c(out, '[');
+			for (guint j = 0; v && j < v->len; j++) {
+				if (j)
+					g_string_append_c(out, ',');
+				g_string_append_c(out, '{');
+				encode_fields(out, f->sub->fields, f->sub->n, g_ptr_array_index(v, j));
+				g_string_append_c(out, '}');
+			}
+			g_string_append_c(out, ']');
 			break;
 		}
 		}
@@ -1187,6 +1351,9 @@ scan_skip(scan *s, int depth)
 	}
 }
 
+static gboolean scan_object(scan *s, const field *fields, size_t n, void *rec, gboolean top,
+			    int *version);
+
 static gboolean
 scan_value(scan *s, const field *f, void *rec)
 {
@@ -1287,6 +1454,25 @@ scan_value(scan *s, const field *f, void *rec)
 		} while (scan_char(s, ','));
 		return scan_char(s, ']') ? TRUE : scan_fail(s, "unterminated array");
 	}
+	case F_OBJV: {
+		GPtrArray **pv = MEMBER(rec, f, GPtrArray *);
+
+		if (!*pv)
+			*pv = g_ptr_array_new_with_free_func(f->sub->free);
+		if (!scan_char(s, '['))
+			return scan_fail(s, "an array was expected");
+		if (scan_char(s, ']'))
+			return TRUE;
+		do {
+			void *sub = g_malloc0(f->sub->size);
+
+			/* added first, so that a failure half-way frees it with the rest */
+			g_ptr_array_add(*pv, sub);
+			if (!scan_object(s, f->sub->fields, f->sub->n, sub, FALSE, NULL))
+				return FALSE;
+		} while (scan_char(s, ','));
+		return scan_char(s, ']') ? TRUE : scan_fail(s, "unterminated array");
+	}
 	}
 	return scan_fail(s, "internal: unknown field type");
 }
@@ -1297,40 +1483,34 @@ name_is(const field *f, const char *name, size_t len)
 	return len == f->name_len && memcmp(f->name, name, len) == 0;
 }
 
-/* Reads a record's members into rec; *version gets "v" (0 when absent). */
+/*
+ * One object's members into rec. top: the record itself, whose "v" is
+ * the version (to *version when not NULL); a sub-record's "v" is just
+ * an unknown member.
+ */
 static gboolean
-decode_record(const char *data, size_t len, const field *fields, size_t n, void *rec,
-	      const char *record, int *version, GError **error)
+scan_object(scan *s, const field *fields, size_t n, void *rec, gboolean top, int *version)
 {
-	GString *buf = g_string_sized_new(128);
-	scan s = { data, data + len, data, buf, record, NULL };
 	size_t next = 0;
 
-	if (version)
-		*version = 0;
-	if (!scan_char(&s, '{')) {
-		scan_fail(&s, "an object was expected");
-		goto out;
-	}
-	if (scan_char(&s, '}'))
-		goto end;
+	if (!scan_char(s, '{'))
+		return scan_fail(s, "an object was expected");
+	if (scan_char(s, '}'))
+		return TRUE;
 	do {
 		const field *f = NULL;
-
 		const char *name;
 		size_t name_len;
 
-		if (!scan_plain(&s, &name, &name_len)) {
-			scan_ws(&s);
-			if (!scan_string(&s))
-				goto out;
-			name = buf->str;
-			name_len = buf->len;
+		if (!scan_plain(s, &name, &name_len)) {
+			scan_ws(s);
+			if (!scan_string(s))
+				return FALSE;
+			name = s->buf->str;
+			name_len = s->buf->len;
 		}
-		if (!scan_char(&s, ':')) {
-			scan_fail(&s, "':' was expected");
-			goto out;
-		}
+		if (!scan_char(s, ':'))
+			return scan_fail(s, "':' was expected");
 		/* Members usually come in table order: try the next one first. */
 		if (next < n && name_is(&fields[next], name, name_len))
 			f = &fields[next];
@@ -1340,28 +1520,39 @@ decode_record(const char *data, size_t len, const field *fields, size_t n, void 
 		if (f)
 			next = (size_t)(f - fields) + 1;
 		if (f) {
-			if (!scan_value(&s, f, rec))
-				goto out;
-		} else if (name_len == 1 && name[0] == 'v') {
+			if (!scan_value(s, f, rec))
+				return FALSE;
+		} else if (top && name_len == 1 && name[0] == 'v') {
 			gint64 v;
 			gboolean integral;
 
-			scan_ws(&s);
-			if (!scan_number(&s, &v, &integral))
-				goto out;
+			scan_ws(s);
+			if (!scan_number(s, &v, &integral))
+				return FALSE;
 			if (version)
 				*version = (int)CLAMP(v, 0, G_MAXINT);
-		} else if (!scan_skip(&s, 0)) {
-			goto out;
+		} else if (!scan_skip(s, 0)) {
+			return FALSE;
 		}
-	} while (scan_char(&s, ','));
-	if (!scan_char(&s, '}'))
-		scan_fail(&s, "',' or '}' was expected");
-end:
-	scan_ws(&s);
-	if (!s.error && s.p != s.end)
-		scan_fail(&s, "trailing bytes");
-out:
+	} while (scan_char(s, ','));
+	return scan_char(s, '}') ? TRUE : scan_fail(s, "',' or '}' was expected");
+}
+
+/* Reads a record's members into rec; *version gets "v" (0 when absent). */
+static gboolean
+decode_record(const char *data, size_t len, const field *fields, size_t n, void *rec,
+	      const char *record, int *version, GError **error)
+{
+	GString *buf = g_string_sized_new(128);
+	scan s = { data, data + len, data, buf, record, NULL };
+
+	if (version)
+		*version = 0;
+	if (scan_object(&s, fields, n, rec, TRUE, version)) {
+		scan_ws(&s);
+		if (s.p != s.end)
+			scan_fail(&s, "trailing bytes");
+	}
 	g_string_free(buf, TRUE);
 	if (s.error) {
 		g_propagate_error(error, s.error);
@@ -1398,6 +1589,7 @@ poc_case_decode(const char *data, size_t len, int *version, GError **error)
 		poc_case_free(c);
 		return NULL;
 	}
+	case_derive(c);
 	return c;
 }
 

@@ -55,19 +55,52 @@ typedef struct poc_message {
 	gsize size;
 } poc_message;
 
+/* One change of a case's publication date: from (0: none) to, by a message. */
+typedef struct poc_pub_change {
+	gint64 at;		/* when the message was filed */
+	gint64 from;
+	gint64 to;
+	char *message_id;
+} poc_pub_change;
+poc_pub_change *poc_pub_change_new(void);
+void poc_pub_change_free(poc_pub_change *);
+
+/* Where the vendor statement of a case stands. (contract values) */
+typedef enum poc_statement_state {
+	POC_STATEMENT_NONE = 0,		/* nobody asked for one yet */
+	POC_STATEMENT_REQUESTED,	/* a publication notice asked for it */
+	POC_STATEMENT_QUEUED,		/* in the outbox */
+	POC_STATEMENT_SENT,
+	POC_STATEMENT_FAILED
+} poc_statement_state;
+const char *poc_statement_state_name(poc_statement_state);
+int poc_statement_state_parse(const char *);
+
+/* JPCERT/CC's target: publication 45 days after handling starts (GUIDELINE.md). */
+#define POC_TARGET_DAYS 45
+
 typedef struct poc_case {
 	char *id;		/* the tracking number, or a local id "LOCAL-YYYYMMDD-NNN" */
 	char *tracking;		/* NULL for a local case */
 	GPtrArray *vuln_ids;	/* VNs other than CVE */
 	GPtrArray *cve_ids;
 	GPtrArray *related_tracking;
-	char *state;		/* "open" ... "closed" */
+	char *state;		/* "open", then poc_case_states[] (set by people) */
 	gint64 opened_at;
 	gint64 updated_at;
-	gint64 publication_date;
+	gint64 publication_date;	/* as last announced */
+	gint64 target_date;	/* opened_at + POC_TARGET_DAYS days */
+	GPtrArray *publication_history;	/* poc_pub_change *, oldest first */
+	poc_statement_state statement_state;
+	char *statement_status;	/* "affected", ... as last queued, or NULL */
+	gint64 statement_sent_at;
 	GPtrArray *message_ids;	/* in order of arrival */
 	GPtrArray *notes;	/* "TIME\tACTOR\tTEXT" */
 } poc_case;
+
+/* The states a person may set (pocctl state); a new case is "open". */
+extern const char *const poc_case_states[];	/* NULL-terminated */
+gboolean poc_case_state_valid(const char *state);
 
 typedef enum poc_outbox_state {
 	POC_OUTBOX_QUEUED = 0,
@@ -78,9 +111,18 @@ typedef enum poc_outbox_state {
 const char *poc_outbox_state_name(poc_outbox_state);
 int poc_outbox_state_parse(const char *);
 
+/* What an outbox entry carries. (contract values: "ack", "statement") */
+typedef enum poc_outbox_kind {
+	POC_OUTBOX_ACK = 0,	/* an acknowledgement of message_id */
+	POC_OUTBOX_STATEMENT	/* the vendor statement of case_id (message_id: the request) */
+} poc_outbox_kind;
+const char *poc_outbox_kind_name(poc_outbox_kind);
+int poc_outbox_kind_parse(const char *);
+
 typedef struct poc_outbox_entry {
 	guint64 id;		/* assigned by the store */
-	char *message_id;	/* the notice acknowledged */
+	poc_outbox_kind kind;
+	char *message_id;	/* the notice acknowledged (answered, for a statement) */
 	char *case_id;
 	char *ack_message_id;	/* fixed before the first attempt */
 	char *recipient;

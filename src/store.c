@@ -1099,6 +1099,7 @@ find_case(poc_store *s, MDB_txn *txn, const poc_message *m, gint64 now, poc_case
 	}
 	c->state = g_strdup("open");
 	c->opened_at = m->received_at ? m->received_at : now;
+	c->target_date = c->opened_at + (gint64)POC_TARGET_DAYS * 86400;
 	*out = c;
 	return POC_OK;
 }
@@ -1114,7 +1115,8 @@ file_fn(poc_store *s, MDB_txn *txn, poc_store_item *it, GError **error)
 	poc_message *dup = NULL;
 	char *key = NULL, detail[96];
 	gint64 now = poc_now();
-	gboolean have_raw = FALSE;
+	gboolean have_raw = FALSE, requested = FALSE;
+	const poc_pub_change *pub_changed = NULL;
 	int status;
 
 	it->status = POC_OK;
@@ -1166,8 +1168,22 @@ file_fn(poc_store *s, MDB_txn *txn, poc_store_item *it, GError **error)
 		if (g_strcmp0(tn, c->id) != 0)
 			strv_add_new(c->related_tracking, tn);
 	}
-	if (m->publication_date)
+	if (m->publication_date && m->publication_date != c->publication_date) {
+		poc_pub_change *pc = poc_pub_change_new();
+
+		pc->at = now;
+		pc->from = c->publication_date;
+		pc->to = m->publication_date;
+		pc->message_id = g_strdup(m->message_id);
+		g_ptr_array_add(c->publication_history, pc);
 		c->publication_date = m->publication_date;
+		pub_changed = pc;
+	}
+	/* A publication notice asks for the vendor statement (GUIDELINE.md, Timelines). */
+	if (m->kind == POC_KIND_PUBLICATION && c->statement_state == POC_STATEMENT_NONE) {
+		c->statement_state = POC_STATEMENT_REQUESTED;
+		requested = TRUE;
+	}
 	c->updated_at = now;
 
 	if (ack) {
@@ -1201,6 +1217,17 @@ file_fn(poc_store *s, MDB_txn *txn, poc_store_item *it, GError **error)
 		g_snprintf(detail, sizeof(detail), "%s case", old ? "existing" : "new");
 		status = event(s, txn, now, c->id, "filed", m->message_id, detail, error);
 	}
+	if (status == POC_OK && pub_changed) {
+		char from[POC_TIME_BUFSIZE] = "none", to[POC_TIME_BUFSIZE];
+
+		if (pub_changed->from)
+			poc_time_format(pub_changed->from, from);
+		g_snprintf(detail, sizeof(detail), "%s -> %s", from,
+			   poc_time_format(pub_changed->to, to));
+		status = event(s, txn, now, c->id, "publication-date", m->message_id, detail, error);
+	}
+	if (status == POC_OK && requested)
+		status = event(s, txn, now, c->id, "statement-requested", m->message_id, NULL, error);
 	if (status == POC_OK && ack) {
 		g_snprintf(detail, sizeof(detail), "outbox %" G_GUINT64_FORMAT, ack->id);
 		status = event(s, txn, now, c->id, "ack-queued", m->message_id, detail, error);
@@ -1768,6 +1795,115 @@ poc_store_outbox_add(poc_store *s, poc_outbox_entry *entry, GError **error)
 	return store_write(s, "outbox add", outbox_add_fn, &c, error);
 }
 
+typedef struct statement_ctx {
+	poc_outbox_entry *entry;
+	const char *status;
+	const char *actor;
+} statement_ctx;
+
+static int
+statement_add_fn(poc_store *s, MDB_txn *txn, void *ctx, GError **error)
+{
+	statement_ctx *sc = ctx;
+	poc_outbox_entry *e = sc->entry;
+	poc_case *c = NULL, *before = NULL;
+	char detail[160];
+	poc_event ev = { 0 };
+	int status = get_case_txn(s, txn, e->case_id, &c, error);
+
+	if (status == POC_ERR_NOTFOUND)
+		return fail(status, error, "database: no case %s for a statement", e->case_id);
+	if (status != POC_OK)
+		return status;
+	if ((status = get_case_txn(s, txn, e->case_id, &before, error)) != POC_OK ||
+	    (status = counter_next(s, txn, "outbox", &e->id, error)) != POC_OK)
+		goto out;
+	e->kind = POC_OUTBOX_STATEMENT;
+	if (!e->created_at)
+		e->created_at = poc_now();
+	if ((status = outbox_put(s, txn, e, NULL, error)) != POC_OK)
+		goto out;
+	c->statement_state = POC_STATEMENT_QUEUED;
+	set_str(&c->statement_status, sc->status);
+	c->updated_at = e->created_at;
+	if ((status = put_case(s, txn, c, before, error)) != POC_OK)
+		goto out;
+	g_snprintf(detail, sizeof(detail), "outbox %" G_GUINT64_FORMAT " %s", e->id,
+		   sc->status ? sc->status : "");
+	ev.at = e->created_at;
+	ev.case_id = c->id;
+	ev.type = (char *)"statement-queued";
+	ev.actor = (char *)(sc->actor ? sc->actor : "pocmilter");
+	ev.message_id = e->message_id;
+	ev.detail = detail;
+	status = put_event(s, txn, &ev, error);
+out:
+	poc_case_free(c);
+	poc_case_free(before);
+	return status;
+}
+
+int
+poc_store_statement_add(poc_store *s, poc_outbox_entry *entry, const char *statement_status,
+			const char *actor, GError **error)
+{
+	statement_ctx c = { entry, statement_status, actor };
+
+	if (!entry || !entry->case_id)
+		return fail(POC_ERR_INVAL, error, "database: a statement needs a case_id");
+	return store_write(s, "statement add", statement_add_fn, &c, error);
+}
+
+typedef struct state_ctx {
+	const char *case_id, *state, *actor;
+} state_ctx;
+
+static int
+set_state_fn(poc_store *s, MDB_txn *txn, void *ctx, GError **error)
+{
+	state_ctx *sc = ctx;
+	const char *case_id = sc->case_id;
+	poc_case *c = NULL, *before = NULL;
+	char detail[96];
+	poc_event ev = { 0 };
+	int status = get_case_txn(s, txn, case_id, &c, error);
+
+	if (status == POC_ERR_NOTFOUND)
+		return fail(status, error, "database: no case %s", case_id);
+	if (status != POC_OK)
+		return status;
+	if (g_strcmp0(c->state, sc->state) == 0)
+		goto out;	/* no change, no event */
+	if ((status = get_case_txn(s, txn, case_id, &before, error)) != POC_OK)
+		goto out;
+	g_snprintf(detail, sizeof(detail), "%s -> %s", c->state ? c->state : "none", sc->state);
+	set_str(&c->state, sc->state);
+	ev.at = c->updated_at = poc_now();
+	if ((status = put_case(s, txn, c, before, error)) != POC_OK)
+		goto out;
+	ev.case_id = c->id;
+	ev.type = (char *)"state";
+	ev.actor = (char *)(sc->actor ? sc->actor : "pocmilter");
+	ev.detail = detail;
+	status = put_event(s, txn, &ev, error);
+out:
+	poc_case_free(c);
+	poc_case_free(before);
+	return status;
+}
+
+int
+poc_store_set_state(poc_store *s, const char *case_id, const char *state, const char *actor,
+		    GError **error)
+{
+	state_ctx c = { case_id, state, actor };
+
+	if (!case_id || !poc_case_state_valid(state))
+		return fail(POC_ERR_INVAL, error, "database: \"%s\" is not a case state",
+			    state ? state : "");
+	return store_write(s, "case state", set_state_fn, &c, error);
+}
+
 int
 poc_store_outbox_next_due(poc_store *s, gint64 now, poc_outbox_entry **out, GError **error)
 {
@@ -1832,6 +1968,45 @@ poc_store_outbox_list(poc_store *s, poc_outbox_state state, GPtrArray *out, GErr
 	return status;
 }
 
+/* A statement entry was sent or failed: the case's statement_state follows, with an event. */
+static int
+statement_outcome(poc_store *s, MDB_txn *txn, const poc_outbox_entry *old,
+		  const poc_outbox_entry *e, GError **error)
+{
+	poc_case *c = NULL, *before = NULL;
+	char detail[256];
+	int status = get_case_txn(s, txn, old->case_id, &c, error);
+
+	if (status == POC_ERR_NOTFOUND)
+		return fail(status, error, "database: outbox entry %" G_GUINT64_FORMAT
+			    " is a statement for case %s, which is not filed", e->id, old->case_id);
+	if (status != POC_OK)
+		return status;
+	status = get_case_txn(s, txn, old->case_id, &before, error);
+	if (status == POC_OK && e->state == POC_OUTBOX_SENT) {
+		c->statement_state = POC_STATEMENT_SENT;
+		c->statement_sent_at = e->sent_at ? e->sent_at : poc_now();
+		g_snprintf(detail, sizeof(detail), "outbox %" G_GUINT64_FORMAT " %s %s", e->id,
+			   e->ack_message_id ? e->ack_message_id : "",
+			   c->statement_status ? c->statement_status : "");
+	} else if (status == POC_OK) {
+		c->statement_state = POC_STATEMENT_FAILED;
+		g_snprintf(detail, sizeof(detail), "outbox %" G_GUINT64_FORMAT ": %s", e->id,
+			   e->last_error ? e->last_error : "failed");
+	}
+	if (status == POC_OK) {
+		c->updated_at = poc_now();
+		status = put_case(s, txn, c, before, error);
+	}
+	if (status == POC_OK)
+		status = event(s, txn, e->state == POC_OUTBOX_SENT ? c->statement_sent_at : 0, c->id,
+			       e->state == POC_OUTBOX_SENT ? "statement-sent" : "statement-failed",
+			       old->message_id, detail, error);
+	poc_case_free(c);
+	poc_case_free(before);
+	return status;
+}
+
 static int
 outbox_update_fn(poc_store *s, MDB_txn *txn, void *ctx, GError **error)
 {
@@ -1855,6 +2030,11 @@ outbox_update_fn(poc_store *s, MDB_txn *txn, void *ctx, GError **error)
 		goto out;
 	if (e->state == old->state || (e->state != POC_OUTBOX_SENT && e->state != POC_OUTBOX_FAILED))
 		goto out;
+	if (old->kind == POC_OUTBOX_STATEMENT) {
+		/* A statement's outcome belongs to its case, never to a message's ack_state. */
+		status = statement_outcome(s, txn, old, e, error);
+		goto out;
+	}
 	status = get_message_txn(s, txn, old->message_id, &oldm, error);
 	if (status == POC_ERR_NOTFOUND)
 		status = fail(status, error, "database: outbox entry %" G_GUINT64_FORMAT

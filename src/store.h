@@ -67,6 +67,10 @@ int poc_store_spool_get(poc_store *store, guint64 spool_id, GBytes **raw,
  * id when there is no tracking number), the raw message as received,
  * the indexes, the events, the outbox entry when ack is not NULL (its id
  * is set), and the removal of the spool entry (spool_id 0: none).
+ * A publication date that differs from the case's becomes the case's,
+ * with a publication_history entry and a "publication-date" event; a
+ * publication notice makes a case's statement_state "requested" (from
+ * "none") with a "statement-requested" event.
  * msg->case_id is set. A Message-ID already filed: POC_ERR_EXISTS, the
  * spool entry is removed all the same, and nothing else changes.
  */
@@ -179,6 +183,24 @@ int poc_store_outbox_claim(poc_store *store, gint64 now, poc_outbox_entry **out,
  */
 int poc_store_outbox_add_held(poc_store *store, poc_outbox_entry *entry, const poc_event *ev,
 			      GError **error);
+
+/*
+ * Queue a vendor statement (kind POC_OUTBOX_STATEMENT; case_id set,
+ * message_id the request it answers or NULL): sets entry->id, the case's
+ * statement_state (queued) and statement_status, and adds a
+ * statement-queued event by actor (NULL: "pocmilter"). Its SENT or
+ * FAILED update through poc_store_outbox_update() sets the case's
+ * statement_state and statement_sent_at, never a message's ack_state.
+ */
+int poc_store_statement_add(poc_store *store, poc_outbox_entry *entry,
+			    const char *statement_status, const char *actor, GError **error);
+
+/*
+ * Set a case's state (one of poc_case_states[]; POC_ERR_INVAL otherwise)
+ * with a "state" event "OLD -> NEW" by actor; no change, no event.
+ */
+int poc_store_set_state(poc_store *store, const char *case_id, const char *state,
+			const char *actor, GError **error);
 
 /* --- meta ------------------------------------------------------------ */
 
