@@ -490,7 +490,8 @@ poc_page_exec(const char *command, GBytes *input, gint64 timeout, char **diagnos
 		*diagnostic = g_strdup_printf("%s killed after %" G_GINT64_FORMAT "s", argv[0],
 					      timeout > 0 ? timeout : 30);
 		status = POC_ERR_TEMP;
-	} else if (x.error) {
+	} else if (x.error && !g_error_matches(x.error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE)) {
+		/* (A command may exit without reading its stdin: judged by its exit.) */
 		*diagnostic = g_strdup_printf("%s: %s", argv[0], x.error->message);
 		status = POC_ERR_SEND;
 	} else if (!g_subprocess_get_if_exited(proc) || g_subprocess_get_exit_status(proc) != 0) {

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@
 
 #include "log.h"
 #include "notice.h"
+#include "page.h"
 #include "worker.h"
 
 enum { EXIT_USAGE = 1, EXIT_NOTFOUND = 2, EXIT_DB = 3, EXIT_DBVERSION = 4, EXIT_FAIL = 5 };
@@ -737,6 +739,58 @@ cmd_check_config(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * watch [--page]: the paging check once, as a monitoring plugin: one status
+ * line (and one line per condition), exit 0 OK, 1 WARNING, 2 CRITICAL,
+ * 3 UNKNOWN (configuration or database unreadable). --page also sends the
+ * pages that are due, sharing the page state with the daemon.
+ */
+static int
+cmd_watch(int argc, char **argv)
+{
+	static const struct option opts[] = { { "page", no_argument, NULL, 'p' },
+					      { NULL, 0, NULL, 0 } };
+	gboolean send_pages = FALSE;
+	poc_runtime *rt = NULL;
+	poc_watch_status st;
+	GError *err = NULL;
+	int c, status;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'p') {
+			printf("POCMILTER UNKNOWN - usage: pocctl watch [--page]\n");
+			return POC_WATCH_UNKNOWN;
+		}
+		send_pages = TRUE;
+	}
+	if (optind != argc) {
+		printf("POCMILTER UNKNOWN - usage: pocctl watch [--page]\n");
+		return POC_WATCH_UNKNOWN;
+	}
+	/* A PageCommand that does not read its stdin must not kill us. */
+	signal(SIGPIPE, SIG_IGN);
+	status = poc_runtime_open(config_path,
+				  POC_RUNTIME_NO_TEMPLATES | (send_pages ? 0 : POC_RUNTIME_STORE_RDONLY),
+				  &rt, &err);
+	if (status != POC_OK) {
+		printf("POCMILTER UNKNOWN - %s\n", err ? err->message : poc_strerror(status));
+		g_clear_error(&err);
+		return POC_WATCH_UNKNOWN;
+	}
+	status = poc_watch_run(rt, poc_now(), send_pages, FALSE, &st, &err);
+	printf("%s\n", st.line);
+	for (guint i = 0; st.conditions && i < st.conditions->len; i++)
+		printf("%s\n", (char *)g_ptr_array_index(st.conditions, i));
+	if (status != POC_OK && st.level != POC_WATCH_UNKNOWN)
+		fprintf(stderr, "pocctl: watch --page: %s\n", err ? err->message : poc_strerror(status));
+	g_clear_error(&err);
+	c = st.level;
+	poc_watch_status_clear(&st);
+	poc_runtime_close(rt);
+	return c;
+}
+
 static const struct verb {
 	const char *name;
 	int (*fn)(int, char **);
@@ -751,6 +805,7 @@ static const struct verb {
 	{ "import", cmd_import, "import PATH..." },
 	{ "calendar", cmd_calendar, "calendar holidays YEAR | calendar deadline TIME" },
 	{ "check-config", cmd_check_config, "check-config" },
+	{ "watch", cmd_watch, "watch [--page]" },
 };
 
 static G_NORETURN void
