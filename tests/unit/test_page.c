@@ -6,7 +6,8 @@
  *	database and steps a fake clock (the now argument, and POC_FAKE_NOW
  *	for everything that reads poc_now()) through a timeline. PageCommand
  *	is a shell script that appends its stdin (one JSON object and a
- *	newline per page) to a file, which the tests read back.
+ *	newline per page) to a file, which the tests read back. The race test
+ *	runs four checkers as separate processes (this program, --race-child).
  *
  *	The calendar is the default one: national holidays, Mon-Fri
  *	09:00-17:30 JST. Friday 2026-10-16 20:00 JST has its deadline on
@@ -647,47 +648,66 @@ END_TEST
 
 /* --- two checkers, one page ----------------------------------------------- */
 
+/*
+ * A checker in a fresh process (exec'd, not only forked: GSubprocess needs
+ * GLib's worker thread, which a fork of a threaded process does not have).
+ */
+static int
+race_child(const char *dir, const char *when, const char *daemon)
+{
+	poc_runtime rt = { 0 };
+	poc_watch_status st;
+	char *db = g_build_filename(dir, "db", NULL);
+	int rc;
+
+	rt.cfg = poc_config_new();
+	rt.cfg->page_command = g_strdup_printf("'%s/page.sh'", dir);
+	rt.cal = poc_calendar_new();
+	if (poc_store_open(db, 0, &rt.store, NULL) != POC_OK)
+		return 10;
+	rc = poc_watch_run(&rt, g_ascii_strtoll(when, NULL, 10), TRUE, strcmp(daemon, "1") == 0,
+			   &st, NULL);
+	poc_watch_status_clear(&st);
+	poc_store_close(rt.store);
+	poc_calendar_free(rt.cal);
+	poc_config_free(rt.cfg);
+	g_free(db);
+	return rc == POC_OK ? 0 : 11;
+}
+
 START_TEST(test_no_double_page)
 {
 	fixture *fx = fx_new();
-	char *db = g_build_filename(fx->dir, "db", NULL);
 	poc_message *m = mkmsg("<race@jpcert.example>", "JPCERT#10000010",
 			       at("2026-10-16T12:00:00+09:00"), POC_ACK_HELD, fx->rt->cal);
 	gint64 t = at("2026-10-19T18:00:00+09:00");
-	pid_t kids[4];
+	char when[32];
+	GPid kids[4];
 	GPtrArray *pages;
+	GError *err = NULL;
 
 	file_msg(fx, m);
 	poc_message_free(m);
 	ck_assert_int_eq(poc_store_heartbeat(fx->rt->store, t, NULL), POC_OK);
-	/* LMDB: no environment across fork; each checker opens its own. */
-	poc_store_close(fx->rt->store);
-	fx->rt->store = NULL;
+	g_snprintf(when, sizeof(when), "%" G_GINT64_FORMAT, t);
 	for (guint i = 0; i < G_N_ELEMENTS(kids); i++) {
-		kids[i] = fork();
-		ck_assert_int_ge(kids[i], 0);
-		if (kids[i] == 0) {
-			poc_watch_status st;
-			int rc;
+		const char *argv[] = { "/proc/self/exe", "--race-child", fx->dir, when,
+				       i == 0 ? "1" : "0", NULL };
 
-			if (poc_store_open(db, 0, &fx->rt->store, NULL) != POC_OK)
-				_exit(10);
-			rc = poc_watch_run(fx->rt, t, TRUE, i == 0, &st, NULL);
-			_exit(rc == POC_OK ? 0 : 11);
-		}
+		if (!g_spawn_async(NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+				   &kids[i], &err))
+			ck_abort_msg("spawn: %s", err->message);
 	}
 	for (guint i = 0; i < G_N_ELEMENTS(kids); i++) {
 		int ws;
 
 		ck_assert_int_eq(waitpid(kids[i], &ws, 0), kids[i]);
-		ck_assert(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+		ck_assert_msg(WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "checker %u: status %d", i, ws);
 	}
-	ck_assert_int_eq(poc_store_open(db, 0, &fx->rt->store, NULL), POC_OK);
 	pages = new_pages(fx);
 	ck_assert_int_eq(pages->len, 2);	/* ack-held and ack-overdue, once each */
 	g_ptr_array_unref(pages);
 	ck_assert_int_eq(events_of(fx, "JPCERT#10000010").paged, 2);
-	g_free(db);
 	fx_free(fx);
 }
 END_TEST
@@ -754,12 +774,15 @@ page_suite(void)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
-	SRunner *sr = srunner_create(page_suite());
+	SRunner *sr;
 	int failed;
 
 	signal(SIGPIPE, SIG_IGN);
+	if (argc == 5 && strcmp(argv[1], "--race-child") == 0)
+		return race_child(argv[2], argv[3], argv[4]);
+	sr = srunner_create(page_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
