@@ -416,25 +416,58 @@ summarise(watch_ctx *w)
 
 /* --- PageCommand ------------------------------------------------------------ */
 
+/*
+ * The three parts of running a command, each asynchronous on a private
+ * main context so that a timer can stop them: writing stdin, reading
+ * stderr, waiting for the exit. (g_subprocess_communicate would drop the
+ * stderr of a command that exits without reading its stdin.)
+ */
 typedef struct exec_wait {
-	gboolean done, timed_out;
-	GBytes *errout;
-	GError *error;
+	int pending;		/* operations not yet finished */
+	gboolean timed_out, exited, grace_over;
+	GOutputStream *errbuf;	/* GMemoryOutputStream */
+	GBytes *input;
 } exec_wait;
 
 static void
-exec_done(GObject *source, GAsyncResult *res, gpointer data)
+exec_written(GObject *source, GAsyncResult *res, gpointer data)
 {
 	exec_wait *x = data;
 
-	g_subprocess_communicate_finish(G_SUBPROCESS(source), res, NULL, &x->errout, &x->error);
-	x->done = TRUE;
+	/* EPIPE: the command did not read its stdin; its exit status decides. */
+	g_output_stream_write_all_finish(G_OUTPUT_STREAM(source), res, NULL, NULL);
+	g_output_stream_close(G_OUTPUT_STREAM(source), NULL, NULL);
+	x->pending--;
+}
+
+static void
+exec_spliced(GObject *source, GAsyncResult *res, gpointer data)
+{
+	g_output_stream_splice_finish(G_OUTPUT_STREAM(source), res, NULL);
+	((exec_wait *)data)->pending--;
+}
+
+static void
+exec_exited(GObject *source, GAsyncResult *res, gpointer data)
+{
+	exec_wait *x = data;
+
+	if (g_subprocess_wait_finish(G_SUBPROCESS(source), res, NULL))
+		x->exited = TRUE;
+	x->pending--;
 }
 
 static gboolean
 exec_timeout(gpointer data)
 {
 	((exec_wait *)data)->timed_out = TRUE;
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean
+exec_grace(gpointer data)
+{
+	((exec_wait *)data)->grace_over = TRUE;
 	return G_SOURCE_REMOVE;
 }
 
@@ -446,11 +479,14 @@ poc_page_exec(const char *command, GBytes *input, gint64 timeout, char **diagnos
 	GSubprocess *proc = NULL;
 	GMainContext *ctx;
 	GCancellable *cancel;
-	GSource *timer;
-	exec_wait x = { FALSE, FALSE, NULL, NULL };
+	GSource *timer, *grace = NULL;
+	gboolean killed = FALSE;
+	exec_wait x = { 0 };
 	int status = POC_OK;
 
 	*diagnostic = NULL;
+	if (timeout <= 0)
+		timeout = 30;
 	if (!g_shell_parse_argv(command, NULL, &argv, &err)) {
 		*diagnostic = g_strdup_printf("PageCommand: %s", err->message);
 		g_error_free(err);
@@ -470,33 +506,55 @@ poc_page_exec(const char *command, GBytes *input, gint64 timeout, char **diagnos
 	ctx = g_main_context_new();
 	g_main_context_push_thread_default(ctx);
 	cancel = g_cancellable_new();
-	g_subprocess_communicate_async(proc, input, cancel, exec_done, &x);
-	timer = g_timeout_source_new_seconds(timeout > 0 ? (guint)MIN(timeout, 86400) : 30);
+	x.input = input ? g_bytes_ref(input) : g_bytes_new_static("", 0);
+	x.errbuf = g_memory_output_stream_new_resizable();
+	x.pending = 3;
+	g_output_stream_write_all_async(g_subprocess_get_stdin_pipe(proc),
+					g_bytes_get_data(x.input, NULL), g_bytes_get_size(x.input),
+					G_PRIORITY_DEFAULT, cancel, exec_written, &x);
+	g_output_stream_splice_async(x.errbuf, g_subprocess_get_stderr_pipe(proc),
+				     G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE |
+					     G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
+				     G_PRIORITY_DEFAULT, cancel, exec_spliced, &x);
+	g_subprocess_wait_async(proc, cancel, exec_exited, &x);
+	timer = g_timeout_source_new_seconds((guint)MIN(timeout, 86400));
 	g_source_set_callback(timer, exec_timeout, &x, NULL);
 	g_source_attach(timer, ctx);
-	while (!x.done && !x.timed_out)
+	while (x.pending > 0) {
+		if (x.timed_out && !x.exited && !killed) {
+			/* Hung: kill it, and stop feeding and reading it. */
+			g_subprocess_force_exit(proc);
+			g_cancellable_cancel(cancel);
+			killed = TRUE;
+		}
+		if (x.exited && !grace) {
+			/*
+			 * It exited but something it started still holds stderr
+			 * (a backgrounded helper): judge it by its exit after a
+			 * second, do not wait for the helper.
+			 */
+			grace = g_timeout_source_new(1000);
+			g_source_set_callback(grace, exec_grace, &x, NULL);
+			g_source_attach(grace, ctx);
+		}
+		if (x.grace_over)
+			g_cancellable_cancel(cancel);
 		g_main_context_iteration(ctx, TRUE);
-	if (!x.done) {
-		/* Hung: kill it, and stop reading a stderr a grandchild may hold open. */
-		g_subprocess_force_exit(proc);
-		g_cancellable_cancel(cancel);
-		while (!x.done)
-			g_main_context_iteration(ctx, TRUE);
 	}
 	g_source_destroy(timer);
 	g_source_unref(timer);
+	if (grace) {
+		g_source_destroy(grace);
+		g_source_unref(grace);
+	}
 	g_subprocess_wait(proc, NULL, NULL);
-	if (x.timed_out) {
-		*diagnostic = g_strdup_printf("%s killed after %" G_GINT64_FORMAT "s", argv[0],
-					      timeout > 0 ? timeout : 30);
+	if (killed) {
+		*diagnostic = g_strdup_printf("%s killed after %" G_GINT64_FORMAT "s", argv[0], timeout);
 		status = POC_ERR_TEMP;
-	} else if (x.error && !g_error_matches(x.error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE)) {
-		/* (A command may exit without reading its stdin: judged by its exit.) */
-		*diagnostic = g_strdup_printf("%s: %s", argv[0], x.error->message);
-		status = POC_ERR_SEND;
 	} else if (!g_subprocess_get_if_exited(proc) || g_subprocess_get_exit_status(proc) != 0) {
-		gsize n = x.errout ? g_bytes_get_size(x.errout) : 0;
-		const char *text = x.errout ? g_bytes_get_data(x.errout, NULL) : "";
+		GMemoryOutputStream *mem = G_MEMORY_OUTPUT_STREAM(x.errbuf);
+		gsize n = g_memory_output_stream_get_data_size(mem);
+		const char *text = g_memory_output_stream_get_data(mem);
 		char *first = g_strndup(text ? text : "", MIN(n, 300));
 
 		first[strcspn(first, "\r\n")] = '\0';
@@ -511,9 +569,8 @@ poc_page_exec(const char *command, GBytes *input, gint64 timeout, char **diagnos
 		g_free(first);
 		status = POC_ERR_SEND;
 	}
-	g_clear_error(&x.error);
-	if (x.errout)
-		g_bytes_unref(x.errout);
+	g_object_unref(x.errbuf);
+	g_bytes_unref(x.input);
 	g_object_unref(cancel);
 	g_object_unref(proc);
 	g_main_context_pop_thread_default(ctx);

@@ -72,7 +72,9 @@ int poc_watch_run(poc_runtime *rt, gint64 now, gboolean send_pages, gboolean fro
  * stdout discarded; kill it after timeout seconds (<= 0: 30). POC_OK
  * when it exited 0; otherwise POC_ERR_SEND (non-zero exit, signal,
  * cannot start) or POC_ERR_TEMP (killed on timeout), with *diagnostic
- * (the first line of its stderr, or why) to free.
+ * (the first line of its stderr, or why) to free. A command that exited
+ * is judged by its exit status even when something it left running still
+ * holds its stderr (read for a second more, then abandoned).
  */
 int poc_page_exec(const char *command, GBytes *input, gint64 timeout, char **diagnostic);
 

@@ -642,6 +642,14 @@ START_TEST(test_exec)
 	ck_assert_int_eq(poc_page_exec("/bin/sh -c 'sleep 30 & exec sleep 30'", in, 1, &diag),
 			 POC_ERR_TEMP);
 	g_free(diag);
+	/* Exited 0, leaving a helper that holds stderr: success, without waiting for it. */
+	{
+		gint64 t0 = g_get_monotonic_time();
+
+		ck_assert_int_eq(poc_page_exec("/bin/sh -c 'sleep 30 & exit 0'", in, 20, &diag),
+				 POC_OK);
+		ck_assert_msg(g_get_monotonic_time() - t0 < 5 * G_USEC_PER_SEC, "waited for the helper");
+	}
 	g_bytes_unref(in);
 }
 END_TEST
