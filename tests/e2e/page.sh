@@ -63,7 +63,9 @@ grep -qi 'summary information' "$PAGES" && fail "body text reached PageCommand"
 ok "the daemon paged signature-not-good and ack-held, nothing confidential"
 
 ONCALL="$H/mail/vendor/oncall"
-h_wait_for 30 test "$(h_maildir_count "$ONCALL")" -ge 2 || fail "PageMail did not arrive"
+# (A function, so that the count is taken at each try, not once.)
+oncall_has() { [ "$(h_maildir_count "$ONCALL")" -ge "$1" ]; }
+h_wait_for 30 oncall_has 2 || fail "PageMail did not arrive"
 for f in $(h_maildir_files "$ONCALL"); do
 	grep -q '^Auto-Submitted: auto-generated' "$f" || fail "PageMail without Auto-Submitted"
 	grep -q '^Subject: \[pocmilter\] WARNING \(signature-not-good\|ack-held\) JPCERT#23456789' "$f" ||
