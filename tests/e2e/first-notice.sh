@@ -19,7 +19,10 @@ h_notice --tn 'JPCERT#12345678' --message-id '<notice-1@jpcert.example>' >"$H/n1
 h_send "$H/n1.eml" || fail "SMTP send"
 
 POC="$H/mail/vendor/security" COORD="$H/mail/jpcert/vuls"
-h_wait_for 30 test "$(h_maildir_count "$POC")" = 1 || fail "notice not delivered to the POC Maildir"
+# Functions, so that the count is taken at each try (a "$(...)" argument is taken once).
+poc_has() { [ "$(h_maildir_count "$POC")" = "$1" ]; }
+coord_has() { [ "$(h_maildir_count "$COORD")" -ge "$1" ]; }
+h_wait_for 30 poc_has 1 || fail "notice not delivered to the POC Maildir"
 delivered=$(h_maildir_files "$POC" | head -1)
 # Postfix adds Return-Path, Delivered-To and Received above; SMTP may end it with a blank line.
 python3 -c 'import sys; a=open(sys.argv[1],"rb").read().rstrip(b"\n"); b=open(sys.argv[2],"rb").read().rstrip(b"\n"); sys.exit(0 if a.endswith(b) else 1)' \
@@ -46,7 +49,7 @@ assert "CVE-2026-12345" in c["cve_ids"], c["cve_ids"]
 ok "case filed: decryption ok, signature good, ids read"
 "$POCCTL" -c "$CONF" list | grep -q 'JPCERT#12345678' || fail "pocctl list does not show the case"
 
-h_wait_for 60 test "$(h_maildir_count "$COORD")" -ge 1 || fail "no acknowledgement reached the coordinator"
+h_wait_for 60 coord_has 1 || fail "no acknowledgement reached the coordinator"
 ack=$(h_maildir_files "$COORD" | head -1)
 grep -q '^Subject: Re: \[JPCERT#12345678\]' "$ack" || fail "ack subject: $(grep -m1 '^Subject:' "$ack")"
 grep -q '^In-Reply-To: <notice-1@jpcert.example>' "$ack" || fail "ack In-Reply-To"
