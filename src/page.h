@@ -12,11 +12,19 @@
  *	each page in the case's event log.
  *
  *	The daemon calls it once a minute; `pocctl watch --page` from cron or
- *	a systemd timer, so that a dead daemon is still reported.
+ *	a systemd timer, so that a dead daemon is still reported. The page
+ *	state (first seen, last paged, count) is in the database's meta
+ *	table under "page:REASON:SUBJECT", and every page is claimed in one
+ *	write transaction, so the two never send the same page twice.
+ *
  *	Reason codes (fixed): ack-due-soon, ack-overdue, ack-held,
  *	decrypt-failed, signature-not-good, send-failed, filter-silent,
- *	spool-stuck (and, for publication tracking, statement-due,
- *	publication-today, target-near).
+ *	spool-stuck. See doc/PAGING.md.
+ * ERRORS
+ *	poc_watch_run() returns POC_OK when the database could be read (a
+ *	PageCommand that fails is logged and retried next round, not an
+ *	error); otherwise the store's error, with st->level UNKNOWN and
+ *	st->line saying why.
  */
 #ifndef POC_PAGE_H
 #define POC_PAGE_H
@@ -28,6 +36,9 @@ G_BEGIN_DECLS
 typedef enum { POC_WATCH_OK = 0, POC_WATCH_WARNING = 1, POC_WATCH_CRITICAL = 2,
 	       POC_WATCH_UNKNOWN = 3 } poc_watch_level;
 
+/* "OK", "WARNING", "CRITICAL", "UNKNOWN". */
+const char *poc_watch_level_name(poc_watch_level level);
+
 typedef struct poc_watch_status {
 	poc_watch_level level;
 	int open;		/* open cases */
@@ -37,16 +48,35 @@ typedef struct poc_watch_status {
 	int held;
 	int failed;		/* send failures and compose failures */
 	int spooled;		/* messages waiting in the spool */
-	int pages_sent;
-	gint64 next_deadline;	/* 0: none */
+	int stuck;		/* of those, waiting longer than SpoolStuck */
+	int pages_sent;		/* pages and resolved pages delivered by this run */
+	int pages_failed;	/* PageCommand failed or hung: retried next round */
+	gint64 next_deadline;	/* earliest deadline still ahead; 0: none */
 	gint64 heartbeat;	/* 0: never */
 	char *line;		/* "POCMILTER OK - 3 open cases, ... | open=3 overdue=0 held=0" */
+	GPtrArray *conditions;	/* char *, one line per condition holding ("REASON CASE ...") */
 } poc_watch_status;
 
 void poc_watch_status_clear(poc_watch_status *st);
 
+/*
+ * One check at time now. send_pages: run PageCommand / PageMail and keep
+ * the page state; without it the database is only read (a read-only
+ * store is fine). from_daemon names the actor of the "paged" events.
+ */
 int poc_watch_run(poc_runtime *rt, gint64 now, gboolean send_pages, gboolean from_daemon,
 		  poc_watch_status *st, GError **error);
+
+/*
+ * Run command (split like a shell would, no shell) with input on stdin,
+ * stdout discarded; kill it after timeout seconds (<= 0: 30). POC_OK
+ * when it exited 0; otherwise POC_ERR_SEND (non-zero exit, signal,
+ * cannot start) or POC_ERR_TEMP (killed on timeout), with *diagnostic
+ * (the first line of its stderr, or why) to free. A command that exited
+ * is judged by its exit status even when something it left running still
+ * holds its stderr (read for a second more, then abandoned).
+ */
+int poc_page_exec(const char *command, GBytes *input, gint64 timeout, char **diagnostic);
 
 G_END_DECLS
 

@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@
 #include "ics.h"
 #include "log.h"
 #include "notice.h"
+#include "page.h"
 #include "publication.h"
 #include "statement.h"
 #include "worker.h"
@@ -1203,6 +1205,58 @@ cmd_check_config(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * watch [--page]: the paging check once, as a monitoring plugin: one status
+ * line (and one line per condition), exit 0 OK, 1 WARNING, 2 CRITICAL,
+ * 3 UNKNOWN (configuration or database unreadable). --page also sends the
+ * pages that are due, sharing the page state with the daemon.
+ */
+static int
+cmd_watch(int argc, char **argv)
+{
+	static const struct option opts[] = { { "page", no_argument, NULL, 'p' },
+					      { NULL, 0, NULL, 0 } };
+	gboolean send_pages = FALSE;
+	poc_runtime *rt = NULL;
+	poc_watch_status st;
+	GError *err = NULL;
+	int c, status;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'p') {
+			printf("POCMILTER UNKNOWN - usage: pocctl watch [--page]\n");
+			return POC_WATCH_UNKNOWN;
+		}
+		send_pages = TRUE;
+	}
+	if (optind != argc) {
+		printf("POCMILTER UNKNOWN - usage: pocctl watch [--page]\n");
+		return POC_WATCH_UNKNOWN;
+	}
+	/* A PageCommand that does not read its stdin must not kill us. */
+	signal(SIGPIPE, SIG_IGN);
+	status = poc_runtime_open(config_path,
+				  POC_RUNTIME_NO_TEMPLATES | (send_pages ? 0 : POC_RUNTIME_STORE_RDONLY),
+				  &rt, &err);
+	if (status != POC_OK) {
+		printf("POCMILTER UNKNOWN - %s\n", err ? err->message : poc_strerror(status));
+		g_clear_error(&err);
+		return POC_WATCH_UNKNOWN;
+	}
+	status = poc_watch_run(rt, poc_now(), send_pages, FALSE, &st, &err);
+	printf("%s\n", st.line);
+	for (guint i = 0; st.conditions && i < st.conditions->len; i++)
+		printf("%s\n", (char *)g_ptr_array_index(st.conditions, i));
+	if (status != POC_OK && st.level != POC_WATCH_UNKNOWN)
+		fprintf(stderr, "pocctl: watch --page: %s\n", err ? err->message : poc_strerror(status));
+	g_clear_error(&err);
+	c = st.level;
+	poc_watch_status_clear(&st);
+	poc_runtime_close(rt);
+	return c;
+}
+
 static const struct verb {
 	const char *name;
 	int (*fn)(int, char **);
@@ -1225,6 +1279,7 @@ static const struct verb {
 	{ "calendar", cmd_calendar,
 	  "calendar holidays YEAR | calendar deadline TIME | calendar ics [--days N] [--output FILE]" },
 	{ "check-config", cmd_check_config, "check-config" },
+	{ "watch", cmd_watch, "watch [--page]" },
 };
 
 static G_NORETURN void

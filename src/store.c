@@ -2272,3 +2272,88 @@ poc_store_outbox_update_event(poc_store *s, const poc_outbox_entry *entry, const
 		return fail(POC_ERR_INVAL, error, "database: outbox update without an id");
 	return store_write(s, "outbox update", outbox_update_event_fn, &c, error);
 }
+
+/*
+ * --- meta: read-modify-write and listing by prefix (paging state) ----------
+ *
+ * Appended for page.c: a page is claimed by one write transaction that
+ * reads its state and writes the next one, so two processes running the
+ * check at the same time (the daemon and `pocctl watch --page`) never
+ * both send it.
+ */
+
+typedef struct meta_update_ctx {
+	const char *key;
+	poc_meta_update_fn fn;
+	void *data;
+} meta_update_ctx;
+
+static int
+meta_update_fn(poc_store *s, MDB_txn *txn, void *ctx, GError **error)
+{
+	meta_update_ctx *c = ctx;
+	MDB_val k = str_val(c->key), v;
+	char *old = NULL, *new_value = NULL;
+	int status = get(s, txn, DB_META, &k, &v, error);
+	int verdict;
+
+	if (status == POC_OK)
+		old = g_strndup(v.mv_data, v.mv_size);
+	else if (status != POC_ERR_NOTFOUND)
+		return status;
+	verdict = c->fn(old, &new_value, c->data);
+	g_free(old);
+	if (verdict == POC_META_KEEP) {
+		status = POC_OK;
+	} else if (!new_value) {
+		status = s->have[DB_META] ? del(s, txn, DB_META, &k, NULL, error) : POC_OK;
+	} else {
+		v = str_val(new_value);
+		status = put(s, txn, DB_META, &k, &v, 0, error);
+	}
+	g_free(new_value);
+	return status;
+}
+
+int
+poc_store_meta_update(poc_store *s, const char *key, poc_meta_update_fn fn, void *data,
+		      GError **error)
+{
+	meta_update_ctx c = { key, fn, data };
+
+	if (!key || !*key || strlen(key) > MAX_KEY)
+		return fail(POC_ERR_INVAL, error, "database: bad meta key");
+	return store_write(s, "meta update", meta_update_fn, &c, error);
+}
+
+static int
+collect_meta(poc_store *s, MDB_txn *txn, MDB_val *k, MDB_val *v, void *ctx, GError **error)
+{
+	GPtrArray *pairs = ctx;
+
+	g_ptr_array_add(pairs, g_strndup(k->mv_data, k->mv_size));
+	g_ptr_array_add(pairs, g_strndup(v->mv_data, v->mv_size));
+	return POC_OK;
+}
+
+int
+poc_store_meta_foreach(poc_store *s, const char *prefix, poc_meta_fn fn, void *data,
+		       GError **error)
+{
+	cursor_walk w = { DB_META, g_byte_array_new(), NULL, FALSE };
+	int status = POC_OK;
+	gboolean stop = FALSE;
+
+	g_byte_array_append(w.prefix, (const guint8 *)prefix, strlen(prefix));
+	while (status == POC_OK && !stop && !w.done) {
+		GPtrArray *pairs = g_ptr_array_new_with_free_func(g_free);
+
+		status = walk_batch(s, &w, BATCH, collect_meta, pairs, error);
+		for (guint i = 0; status == POC_OK && !stop && i + 1 < pairs->len; i += 2)
+			stop = fn(g_ptr_array_index(pairs, i), g_ptr_array_index(pairs, i + 1),
+				  data) != 0;
+		g_ptr_array_unref(pairs);
+	}
+	walk_clear(&w);
+	return status;
+}

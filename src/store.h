@@ -214,6 +214,25 @@ gint64 poc_store_get_heartbeat(poc_store *store);
 int poc_store_meta_put(poc_store *store, const char *key, const char *value, GError **error);
 char *poc_store_meta_get(poc_store *store, const char *key);
 
+/*
+ * Read-modify-write of one meta key in one write transaction (paging
+ * claims a page this way, so two processes never both send it). fn gets
+ * the current value (NULL: absent) and either returns POC_META_KEEP
+ * (nothing is written) or POC_META_WRITE with *new_value set to a
+ * g_malloc'd string (the store frees it) or NULL (delete the key). fn
+ * may run more than once (the map grew): it must derive its output
+ * from old_value and data only, and overwrite what it reports in data.
+ */
+#define POC_META_KEEP 0
+#define POC_META_WRITE 1
+typedef int (*poc_meta_update_fn)(const char *old_value, char **new_value, void *data);
+int poc_store_meta_update(poc_store *store, const char *key, poc_meta_update_fn fn, void *data,
+			  GError **error);
+/* Calls fn for each meta key starting with prefix (key order) until it returns non-zero. */
+typedef int (*poc_meta_fn)(const char *key, const char *value, void *data);
+int poc_store_meta_foreach(poc_store *store, const char *prefix, poc_meta_fn fn, void *data,
+			   GError **error);
+
 G_END_DECLS
 
 #endif
