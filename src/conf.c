@@ -462,13 +462,10 @@ poc_config_free(poc_config *cfg)
 int
 poc_config_load(const char *path, poc_config **out, GError **error)
 {
-	char *text = NULL, *dir, *abspath;
+	char *text = NULL;
 	gsize len;
 	GError *ferr = NULL;
-	poc_config *cfg;
-	GHashTable *seen;
-	char **lines;
-	int status = POC_OK;
+	int status;
 
 	*out = NULL;
 	if (!g_file_get_contents(path, &text, &len, &ferr)) {
@@ -476,11 +473,27 @@ poc_config_load(const char *path, poc_config **out, GError **error)
 		g_error_free(ferr);
 		return POC_ERR_IO;
 	}
-	if (memchr(text, '\0', len) || !g_utf8_validate(text, len, NULL)) {
+	status = poc_config_parse(text, len, path, out, error);
+	g_free(text);
+	return status;
+}
+
+int
+poc_config_parse(const char *input, gsize len, const char *path, poc_config **out,
+		 GError **error)
+{
+	char *text, *dir, *abspath;
+	poc_config *cfg;
+	GHashTable *seen;
+	char **lines;
+	int status = POC_OK;
+
+	*out = NULL;
+	if (memchr(input, '\0', len) || !g_utf8_validate(input, len, NULL)) {
 		g_set_error(error, POC_ERROR, POC_ERR_CONFIG, "%s: not a UTF-8 text file", path);
-		g_free(text);
 		return POC_ERR_CONFIG;
 	}
+	text = g_strndup(input, len);
 	abspath = g_canonicalize_filename(path, NULL);
 	dir = g_path_get_dirname(abspath);
 	cfg = poc_config_new();

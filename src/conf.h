@@ -82,6 +82,9 @@ typedef struct poc_config {
 poc_config *poc_config_new(void);
 /* Read a file over the defaults. On error *out is NULL and error says FILE:LINE: Key: why. */
 int poc_config_load(const char *path, poc_config **out, GError **error);
+/* The same on text in memory; path names it in errors and anchors relative paths. */
+int poc_config_parse(const char *text, gsize len, const char *path, poc_config **out,
+		     GError **error);
 void poc_config_free(poc_config *cfg);
 
 /* Checks across keys (Watch set, AckFrom set when acknowledging, ...). */

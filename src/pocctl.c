@@ -846,6 +846,33 @@ typedef struct import_ctx {
 	int filed, duplicates, failed, seen;
 } import_ctx;
 
+/*
+ * The envelope sender of a delivered message is its Return-Path header
+ * (added at delivery). Without one the sender is unknown (NULL), not
+ * empty: an empty sender means a bounce, which is never acknowledged.
+ */
+static char *
+return_path(const char *data, gsize len)
+{
+	const char *p = data, *end = data + MIN(len, 65536);
+
+	while (p < end && *p != '\n' && *p != '\r') {
+		const char *eol = memchr(p, '\n', end - p);
+
+		if (!eol)
+			eol = end;
+		if (eol - p > 12 && g_ascii_strncasecmp(p, "Return-Path:", 12) == 0) {
+			const char *lt = memchr(p, '<', eol - p), *gt;
+
+			if (lt && (gt = memchr(lt, '>', eol - lt)))
+				return g_strndup(lt + 1, gt - lt - 1);
+			return NULL;
+		}
+		p = eol + 1;
+	}
+	return NULL;
+}
+
 static void
 import_bytes(import_ctx *ic, const char *data, gsize len, gint64 received_at, const char *source)
 {
@@ -853,10 +880,11 @@ import_bytes(import_ctx *ic, const char *data, gsize len, gint64 received_at, co
 	GError *err = NULL;
 	guint64 id;
 	poc_process_result result = POC_FILED;
+	char *sender = return_path(data, len);
 
 	info.received_at = received_at > 0 ? received_at : poc_now();
 	info.source = (char *)source;
-	info.envelope_from = "";
+	info.envelope_from = sender;
 	if (poc_store_spool_put(ic->rt->store, data, len, &info, &id, &err) != POC_OK ||
 	    poc_process_spooled(ic->rt, ic->crypto, id, &result, &err) != POC_OK) {
 		fprintf(stderr, "pocctl: import %s: %s\n", source, err ? err->message : "?");
@@ -867,6 +895,7 @@ import_bytes(import_ctx *ic, const char *data, gsize len, gint64 received_at, co
 	} else {
 		ic->filed++;
 	}
+	g_free(sender);
 	if (++ic->seen % 1000 == 0 && isatty(2))
 		fprintf(stderr, "\rpocctl: %d messages read...", ic->seen);
 }

@@ -8,7 +8,7 @@ set -u
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
 h_init
 h_keys
-h_other_key
+h_keys_forgers
 h_postfix_start
 h_config
 h_milter_start
@@ -18,7 +18,7 @@ ok() { echo "ok: $*"; }
 POC="$H/mail/vendor/security" COORD="$H/mail/jpcert/vuls"
 
 h_notice --tn 'JPCERT#20260011' --sign none --message-id '<unsigned@jpcert.example>' >"$H/s1.eml"
-h_notice --tn 'JPCERT#20260012' --sign other --message-id '<other-key@jpcert.example>' >"$H/s2.eml"
+h_notice --tn 'JPCERT#20260012' --sign untrusted --message-id '<other-key@jpcert.example>' >"$H/s2.eml"
 h_notice --tn 'JPCERT#20260013' --encrypt no --message-id '<plain@jpcert.example>' >"$H/s3.eml"
 # A genuine, signed notice that is an auto-reply: never answered by itself.
 h_notice --tn 'JPCERT#20260014' --message-id '<auto@jpcert.example>' |

@@ -19,7 +19,7 @@
 #   h_wait_maildir S DIR N   wait up to S seconds for N messages in a Maildir
 #   h_maildir_ge DIR N       at least N delivered (for h_wait_for)
 #   h_pocctl ARGS...         pocctl as the daemon's user (its GnuPG home, its database)
-#   h_other_key              a key that is not the coordinator's (h_notice --sign other)
+#   h_keys_forgers           keys for forged notices (h_notice --sign other|untrusted)
 #   h_check_ack FILE ARGS    decrypt and check an acknowledgement (tests/lib/check_ack.py)
 #   h_cleanup
 
@@ -69,6 +69,23 @@ h_keys() {
 	gpgconf --homedir "$GV" --kill all 2>/dev/null
 	chown -R "$POC_USER:" "$GV"
 	export GC GV COORD_FPR VENDOR_FPR
+}
+
+# Keys for forgeries, made only when a test asks (h_keys stays fast):
+# OTHER_FPR is in no keyring of the vendor (signature unknown-key);
+# UNTRUSTED_FPR is imported into the vendor's keyring but is not a
+# CoordinatorKey (signature untrusted). Both claim the coordinator's name.
+h_keys_forgers() {
+	GO="$H/go"
+	mkdir -m 700 "$GO"
+	OTHER_FPR=$(h_genkey "$GO" "JPCERT/CC Test <vuls@jpcert.example>")
+	UNTRUSTED_FPR=$(h_genkey "$GO" "JPCERT/CC Staff <vuls@jpcert.example>")
+	gpg --homedir "$GO" --batch --quiet --export --armor "$UNTRUSTED_FPR" >"$H/untrusted.pub"
+	gpgconf --homedir "$GV" --kill all 2>/dev/null
+	gpg --homedir "$GV" --batch --quiet --import "$H/untrusted.pub" 2>/dev/null
+	gpgconf --homedir "$GV" --kill all 2>/dev/null
+	chown -R "$POC_USER:" "$GV"
+	export GO OTHER_FPR UNTRUSTED_FPR
 }
 
 h_postfix_start() {
@@ -192,17 +209,6 @@ h_milter_stop() {
 	MILTER_PID=
 }
 
-# A second signing key in the coordinator's home, not a CoordinatorKey: what a
-# spoofer who writes "From: vuls@jpcert.example" would sign with. Its public
-# key is given to the vendor, so its signatures verify as "untrusted".
-h_other_key() {
-	[ -n "${OTHER_FPR:-}" ] && return 0
-	OTHER_FPR=$(h_genkey "$GC" "Mallory <mallory@evil.example>")
-	gpg --homedir "$GC" --batch --quiet --export --armor "$OTHER_FPR" >"$H/other.pub"
-	runuser -u "$POC_USER" -- gpg --homedir "$GV" --batch --quiet --import "$H/other.pub" 2>/dev/null
-	export OTHER_FPR
-}
-
 h_pocctl() { runuser -u "$POC_USER" -- "$POCCTL" -c "$CONF" "$@"; }
 
 h_check_ack() { # FILE check_ack.py-ARGS...
@@ -210,9 +216,16 @@ h_check_ack() { # FILE check_ack.py-ARGS...
 	python3 "$TOP/tests/lib/check_ack.py" "$f" --gnupghome "$GC" --signer "$VENDOR_FPR" "$@"
 }
 
-# h_notice --tn JPCERT#12345678 [--subject S] [--body-file F] [--sign coord|none|other]
+# h_notice --tn JPCERT#12345678 [--subject S] [--body TEXT]
+#          [--sign coord|none|other|untrusted|badsig|othermsg]
 #          [--encrypt yes|no] [--from ADDR] [--message-id ID]
 # A PGP/MIME notice (RFC 3156), signed and encrypted in one OpenPGP message.
+# Forgeries (other and untrusted need h_keys_forgers): other = signed by a
+# key the vendor does not have; untrusted = by a key it has that is not a
+# CoordinatorKey; badsig = a multipart/signed by the coordinator whose text
+# was changed after signing; othermsg = the coordinator's good detached
+# signature of another message attached to this one. The last two are
+# encrypted (not signed) around the multipart/signed.
 h_notice() {
 	local tn="JPCERT#12345678" subject="" body="" sign=coord encrypt=yes
 	local from="vuls@jpcert.example" mid=""
@@ -246,16 +259,34 @@ Please tell us if you have affected products."
 		printf 'Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n%s\n' "$body"
 		return
 	fi
-	local signargs=()
+	local signargs=() gpghome="$GC"
 	case $sign in
 	coord) signargs=(--sign --local-user "$COORD_FPR") ;;
-	other) h_other_key; signargs=(--sign --local-user "$OTHER_FPR") ;;
 	none) ;;
+	other) signargs=(--sign --local-user "$OTHER_FPR") gpghome="$GO" ;;
+	untrusted) signargs=(--sign --local-user "$UNTRUSTED_FPR") gpghome="$GO" ;;
+	badsig | othermsg)
+		local sb="=-sig-$RANDOM$RANDOM" signed sigtext
+		# The signed part in canonical form (CRLF), without the CRLF before the boundary.
+		signed=$(printf 'Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n%s' "${body//$'\n'/$'\r\n'}")
+		if [ "$sign" = othermsg ]; then
+			sigtext=$(printf 'Content-Type: text/plain; charset=utf-8\r\n\r\nSome other message entirely.')
+		else
+			sigtext=$signed
+		fi
+		sigtext=$(printf '%s' "$sigtext" | gpg --homedir "$GC" --batch --quiet --armor \
+			--detach-sign --local-user "$COORD_FPR" --digest-algo SHA256 2>/dev/null) || h_die "gpg sign"
+		[ "$sign" = badsig ] && signed="$signed (changed after signing)"
+		inner=$(printf 'Content-Type: multipart/signed; micalg=pgp-sha256; protocol="application/pgp-signature"; boundary="%s"\r\n\r\n--%s\r\n%s\r\n--%s\r\nContent-Type: application/pgp-signature\r\n\r\n%s\r\n--%s--\r\n' \
+			"$sb" "$sb" "$signed" "$sb" "$sigtext" "$sb")
+		;;
 	*) h_die "h_notice --sign $sign?" ;;
 	esac
 	printf 'Content-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary="%s"\n\n' "$boundary"
 	printf 'This is an OpenPGP/MIME encrypted message (RFC 3156).\n--%s\nContent-Type: application/pgp-encrypted\n\nVersion: 1\n\n--%s\nContent-Type: application/octet-stream; name="encrypted.asc"\n\n' "$boundary" "$boundary"
-	printf '%s' "$inner" | gpg --homedir "$GC" --batch --quiet --armor --trust-model always \
+	[ "$gpghome" = "$GC" ] || gpg --homedir "$gpghome" --list-keys "$VENDOR_FPR" >/dev/null 2>&1 ||
+		gpg --homedir "$gpghome" --batch --quiet --import "$H/vendor.pub" 2>/dev/null
+	printf '%s' "$inner" | gpg --homedir "$gpghome" --batch --quiet --armor --trust-model always \
 		--encrypt --recipient "$VENDOR_FPR" "${signargs[@]}" 2>/dev/null || h_die "gpg encrypt"
 	printf '\n--%s--\n' "$boundary"
 }

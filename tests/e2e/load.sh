@@ -1,0 +1,41 @@
+#!/bin/bash
+# Load (issue 10): messages of mixed garbage (random MIME, random bytes,
+# huge headers) to the POC address through postfix, over 4 connections.
+# Every one is delivered, the daemon stays alive, its memory stays flat
+# (VmRSS after a warm-up tenth vs. at the end).
+#   tests/e2e/load.sh             500 messages (make check)
+#   LONG=1 tests/e2e/load.sh      10,000 messages
+set -u
+. "$(dirname "$0")/../lib/harness.sh"
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
+if [ "${LONG:-0}" = 1 ]; then N=${N:-10000}; else N=${N:-500}; fi
+h_init
+h_keys
+h_postfix_start
+h_config
+h_milter_start
+POC="$H/mail/vendor/security"
+fail() { echo "FAIL: $*"; grep -iE 'error|fatal' "$H/pocmilter.log" | sort | uniq -c | sort -rn | head; exit 1; }
+rss() { awk '/^VmRSS/{print $2}' "/proc/$MILTER_PID/status"; }
+
+mkdir "$H/g"
+python3 "$TOP/tests/lib/make-garbage.py" "$H/g" "$N" || fail "making garbage"
+echo "made $N messages, $(du -sm "$H/g" | cut -f1) MiB"
+warm=$((N / 10))
+python3 "$TOP/tests/lib/smtp-send-many.py" "$SMTP_PORT" finder@jpcert.example security@vendor.example 4 \
+	$(for i in $(seq "$warm"); do echo "$H/g/$i.eml"; done) || fail "sending the warm-up"
+h_wait_maildir 120 "$POC" "$warm" || fail "warm-up not delivered"
+rss0=$(rss)
+start=$SECONDS
+python3 "$TOP/tests/lib/smtp-send-many.py" "$SMTP_PORT" finder@jpcert.example security@vendor.example 4 \
+	$(for i in $(seq $((warm + 1)) "$N"); do echo "$H/g/$i.eml"; done) || fail "sending"
+h_wait_maildir 600 "$POC" "$N" || fail "only $(h_maildir_count "$POC") of $N delivered"
+took=$((SECONDS - start))
+h_wait_for 300 sh -c "[ \$('$POCCTL' -c '$CONF' export | grep -o '\"message_id\":\"<garbage-[0-9]*@' | sort -u | wc -l) -ge $N ]" ||
+	echo "note: not all filed yet: $("$POCCTL" -c "$CONF" export | grep -o '"message_id":"<garbage-[0-9]*@' | sort -u | wc -l)"
+kill -0 "$MILTER_PID" 2>/dev/null || fail "pocmilter died"
+rss1=$(rss)
+filed=$("$POCCTL" -c "$CONF" export | grep -o '"message_id":"<garbage-[0-9]*@' | sort -u | wc -l)
+echo "load: $N garbage messages delivered ($((N - warm)) in ${took}s), $filed filed; daemon alive; VmRSS ${rss0} KiB after warm-up -> ${rss1} KiB at the end"
+[ "$rss1" -lt $((rss0 + 40960)) ] || fail "memory grew by $((rss1 - rss0)) KiB"
+echo "ok: all delivered, daemon alive, memory flat"

@@ -1,0 +1,38 @@
+#!/bin/bash
+# The daemon under valgrind (issue 10): a few notices (one good, one
+# forged, one garbage), acknowledgements sent, then SIGTERM. valgrind
+# --leak-check=full must report no memory errors and no definite leaks at
+# exit. Slow (valgrind + GnuPG): LONG=1 only; make check skips it.
+#   LONG=1 tests/e2e/valgrind.sh
+set -u
+. "$(dirname "$0")/../lib/harness.sh"
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
+[ "${LONG:-0}" = 1 ] || { echo "SKIP: LONG=1 tests/e2e/valgrind.sh"; exit 77; }
+command -v valgrind >/dev/null || { echo "SKIP: no valgrind"; exit 77; }
+h_init
+h_keys
+h_postfix_start
+h_config
+POC="$H/mail/vendor/security" COORD="$H/mail/jpcert/vuls"
+fail() { echo "FAIL: $*"; tail -40 "$H/valgrind.log"; exit 1; }
+rm -f "$MILTER_SOCKET"
+valgrind --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite \
+	--error-exitcode=99 --num-callers=30 --log-file="$H/valgrind.log" \
+	"$POCMILTER" -f -c "$CONF" >>"$H/pocmilter.log" 2>&1 &
+MILTER_PID=$!
+h_wait_for 120 test -S "$MILTER_SOCKET" || fail "pocmilter did not start under valgrind"
+for i in 1 2; do
+	h_notice --tn "JPCERT#9800000$i" --message-id "<vg-$i@jpcert.example>" >"$H/v$i.eml"
+done
+h_notice --tn "JPCERT#98000003" --message-id "<vg-3@jpcert.example>" --sign none >"$H/v3.eml"
+printf 'From: x@y\nTo: security@vendor.example\nMessage-ID: <vg-4@x>\nContent-Type: multipart/mixed; boundary=a\n\n--a\nContent-Type: text/plain; charset=bogus\n\n\xff\xfe\n' >"$H/v4.eml"
+for i in 1 2 3 4; do h_send "$H/v$i.eml" || fail "send $i"; done
+h_wait_maildir 180 "$POC" 4 || fail "not delivered"
+h_wait_maildir 300 "$COORD" 2 || fail "not acknowledged under valgrind"
+sleep 5
+kill -TERM "$MILTER_PID"
+wait "$MILTER_PID"; rc=$?
+MILTER_PID=
+grep -E 'ERROR SUMMARY|definitely lost|indirectly lost|possibly lost' "$H/valgrind.log" | sed 's/^==[0-9]*== */valgrind: /'
+[ $rc = 0 ] || fail "pocmilter under valgrind exited with $rc (99: valgrind found errors or definite leaks)"
+echo "ok: 4 notices, 2 acknowledgements, SIGTERM: no memory errors, no definite leaks"
