@@ -328,9 +328,11 @@ outcome_from_verify(poc_crypto *crypto, const char *const *trusted, poc_crypto_o
 	gpgme_signature_t sig;
 	poc_signature best = POC_SIGNATURE_NONE, worst = POC_SIGNATURE_NONE;
 	char best_fpr[41] = "", worst_fpr[41] = "", fpr[41];
+	gint64 best_ts = 0, worst_ts = 0;
 
 	outcome->signature = POC_SIGNATURE_NONE;
 	outcome->signer[0] = '\0';
+	outcome->sig_created = 0;
 	if (vres == NULL)
 		return;
 	for (sig = vres->signatures; sig; sig = sig->next) {
@@ -338,19 +340,23 @@ outcome_from_verify(poc_crypto *crypto, const char *const *trusted, poc_crypto_o
 
 		if (v == POC_SIGNATURE_GOOD && best != POC_SIGNATURE_GOOD) {
 			best = v;
+			best_ts = sig->timestamp;
 			memcpy(best_fpr, fpr, sizeof fpr);
 		}
 		if (verdict_rank(v) > verdict_rank(worst)) {
 			worst = v;
+			worst_ts = sig->timestamp;
 			memcpy(worst_fpr, fpr, sizeof fpr);
 		}
 	}
 	if (best == POC_SIGNATURE_GOOD) {
 		outcome->signature = best;
 		memcpy(outcome->signer, best_fpr, sizeof best_fpr);
+		outcome->sig_created = best_ts;
 	} else {
 		outcome->signature = worst;
 		memcpy(outcome->signer, worst_fpr, sizeof worst_fpr);
+		outcome->sig_created = worst_ts;
 	}
 }
 

@@ -48,6 +48,7 @@ typedef struct poc_mime_walk {
 	poc_decryption decryption;
 	poc_signature signature;
 	char signer[41];
+	gint64 sig_created;
 	GPtrArray *problems;			/* char *, one line each */
 
 	/* bookkeeping */

@@ -390,6 +390,13 @@ poc_notice_read(const poc_reader *reader, const char *raw, size_t len, poc_messa
 	msg->signature = walk.signature;
 	g_free(msg->signer);
 	msg->signer = walk.signer[0] ? g_strdup(walk.signer) : NULL;
+	/* A valid signature is unique to what was signed, when: a replay shows it again. */
+	g_free(msg->signature_id);
+	msg->signature_id = walk.signer[0] && walk.sig_created > 0 &&
+					    (walk.signature == POC_SIGNATURE_GOOD ||
+					     walk.signature == POC_SIGNATURE_UNTRUSTED)
+				    ? g_strdup_printf("%s@%" G_GINT64_FORMAT, walk.signer, walk.sig_created)
+				    : NULL;
 	for (guint i = 0; i < walk.problems->len; i++)
 		g_ptr_array_add(msg->problems, g_strdup(g_ptr_array_index(walk.problems, i)));
 

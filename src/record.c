@@ -69,6 +69,7 @@ poc_message_free(poc_message *msg)
 	g_free(msg->date);
 	g_free(msg->in_reply_to);
 	g_free(msg->signer);
+	g_free(msg->signature_id);
 	g_free(msg->tracking);
 	if (msg->related_tracking)
 		g_ptr_array_unref(msg->related_tracking);
@@ -331,6 +332,7 @@ static const field message_fields[] = {
 	E(poc_message, "decryption", decryption, decryption),
 	E(poc_message, "signature", signature, signature),
 	F(poc_message, "signer", signer, F_STR),
+	F(poc_message, "signature_id", signature_id, F_STR),
 	F(poc_message, "tracking", tracking, F_STR),
 	F(poc_message, "related_tracking", related_tracking, F_STRV),
 	F(poc_message, "vuln_ids", vuln_ids, F_STRV),

@@ -98,6 +98,57 @@ log_filed(const poc_message *m, const char *what)
 		 poc_signature_name(m->signature), poc_ack_state_name(m->ack_state));
 }
 
+/*
+ * A replay: the same valid signature (key and signing time) as a message
+ * filed before under another Message-ID. Someone resent an old notice; it
+ * is filed, never acknowledged by itself, and held (and so paged) for a
+ * person. Returns TRUE for a replay.
+ */
+#define SIG_PREFIX "sig:"
+
+static gboolean
+check_replay(poc_runtime *rt, poc_message *msg)
+{
+	char *key, *first;
+
+	if (!msg->signature_id)
+		return FALSE;
+	key = g_strconcat(SIG_PREFIX, msg->signature_id, NULL);
+	first = poc_store_meta_get(rt->store, key);
+	g_free(key);
+	if (!first || g_strcmp0(first, msg->message_id) == 0) {
+		g_free(first);
+		return FALSE;
+	}
+	if (!msg->problems)
+		msg->problems = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(msg->problems,
+			g_strdup_printf("replay: the same signature as %s, filed before", first));
+	if (msg->ack_required && msg->ack_state == POC_ACK_QUEUED) {
+		msg->ack_state = POC_ACK_HELD;
+		g_free(msg->ack_note);
+		msg->ack_note = g_strdup_printf("replay of %s (same signature): a person decides",
+						first);
+	}
+	msg_warn("message_id=%s replays the signature of %s: held", msg->message_id, first);
+	g_free(first);
+	return TRUE;
+}
+
+static void
+remember_signature(poc_runtime *rt, const poc_message *msg)
+{
+	char *key = g_strconcat(SIG_PREFIX, msg->signature_id, NULL);
+	GError *err = NULL;
+
+	if (poc_store_meta_put(rt->store, key, msg->message_id, &err) != POC_OK) {
+		msg_warn("message_id=%s: cannot record its signature: %s", msg->message_id,
+			 err ? err->message : "?");
+		g_clear_error(&err);
+	}
+	g_free(key);
+}
+
 /* The one place a notice is read: the same limits and trust for every path. */
 static int
 read_notice(poc_runtime *rt, poc_crypto *crypto, GBytes *raw, poc_message *msg, GError **error)
@@ -232,6 +283,7 @@ poc_process_spooled(poc_runtime *rt, poc_crypto *crypto, guint64 spool_id,
 	poc_spool_info info = { 0 };
 	poc_message *msg = NULL;
 	poc_outbox_entry *ack = NULL;
+	gboolean replayed = FALSE;
 	int status;
 
 	if ((status = poc_store_spool_get(rt->store, spool_id, &raw, &info, error)) != POC_OK)
@@ -257,6 +309,7 @@ poc_process_spooled(poc_runtime *rt, poc_crypto *crypto, guint64 spool_id,
 		goto out;
 	}
 	poc_ack_decide(cfg, msg);
+	replayed = check_replay(rt, msg);
 	if (msg->ack_required)
 		msg->ack_deadline = poc_calendar_ack_deadline(rt->cal, msg->received_at);
 	if (msg->ack_state == POC_ACK_QUEUED) {
@@ -287,6 +340,8 @@ poc_process_spooled(poc_runtime *rt, poc_crypto *crypto, guint64 spool_id,
 		if (result)
 			*result = POC_FILED;
 		log_filed(msg, "filed");
+		if (msg->signature_id && !replayed)
+			remember_signature(rt, msg);
 	}
 out:
 	poc_outbox_entry_free(ack);

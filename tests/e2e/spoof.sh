@@ -11,8 +11,9 @@
 #   9-11  signed by a key in our keyring, not a CoordinatorKey   untrusted
 #   12-14 coordinator's signature, text changed after signing    bad
 #   15-17 coordinator's good signature of another message        bad
-#   18-20 a genuine notice replayed with a new Message-ID    good: filed;
-#         whether it is acknowledged again is reported, not judged
+#   18-20 a genuine notice replayed with a new Message-ID    good, but the
+#         same signature (key and signing time) as the genuine one: filed,
+#         held as a replay, never acknowledged by itself
 set -u
 . "$(dirname "$0")/../lib/harness.sh"
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
@@ -87,10 +88,11 @@ for mid, sig in want.items():
     line = "%-28s case %-16s decryption %-6s signature %-11s ack_state %-12s acks %d" % (
         mid, case, m["decryption"], m["signature"], m["ack_state"], acks[mid])
     ok = m["signature"] == sig
-    if not replay:
-        ok = ok and acks[mid] == 0 and m["ack_state"] not in ("queued", "sent")
-        if paging:
-            ok = ok and (mid in page_text or case in page_text)
+    ok = ok and acks[mid] == 0 and m["ack_state"] not in ("queued", "sent")
+    if replay:
+        ok = ok and any(p.startswith("replay:") for p in m.get("problems") or [])
+    if paging:
+        ok = ok and (mid in page_text or case in page_text)
     outcome[(m["signature"], "acknowledged" if acks[mid] else "not acknowledged")] += 1
     print(("  " if ok else "  WRONG ") + line + ("  (replay)" if replay else ""))
     bad += not ok
@@ -102,4 +104,4 @@ print("genuine notice acknowledged %d time(s); replays acknowledged: %d" % (
     gen, sum(acks["<spoof-%d@jpcert.example>" % i] for i in (18, 19, 20))))
 sys.exit(1 if bad or gen != 1 else 0)
 PY
-echo "ok: 17 forgeries filed with the right signature value, none acknowledged; replays reported above"
+echo "ok: 17 forgeries filed with the right signature value, 3 replays held as replays; none acknowledged"
