@@ -760,6 +760,49 @@ START_TEST(test_status_read_only)
 }
 END_TEST
 
+
+/* --- publication reminders page once per due time ------------------------- */
+
+START_TEST(test_publication_reminders)
+{
+	fixture *fx = fx_new();
+	poc_message *m = mkmsg("<pub-1@jpcert.or.jp>", "JPCERT#77700001",
+			       at("2026-12-01T10:00:00+09:00"), POC_ACK_QUEUED, fx->rt->cal);
+
+	m->kind = POC_KIND_PUBLICATION;
+	m->publication_date = at("2026-12-15T00:00:00+09:00");
+	file_msg(fx, m);
+	poc_message_free(m);
+	set_ack_state(fx, "<pub-1@jpcert.or.jp>", POC_ACK_SENT, at("2026-12-01T10:00:05+09:00"));
+
+	check_at(fx, at("2026-12-09T12:00:00+09:00"), NULL);
+	expect_none(fx, "a week before publication");
+	/* StatementBefore 3d: three business days before Tue 12-15 is Thu 12-10. */
+	check_at(fx, at("2026-12-10T09:30:00+09:00"), NULL);
+	expect_one(fx, "statement-due", "firing");
+	check_at(fx, at("2026-12-10T16:00:00+09:00"), NULL);
+	expect_none(fx, "the same reminder later that day (no repeat)");
+	/* Again the business day before: Mon 12-14. */
+	check_at(fx, at("2026-12-14T09:10:00+09:00"), NULL);
+	expect_one(fx, "statement-due", "firing");
+	/* On the day: publication-today (the statement is still missing). */
+	check_at(fx, at("2026-12-15T09:05:00+09:00"), NULL);
+	{
+		GPtrArray *pages = new_pages(fx);
+		gboolean today = FALSE;
+
+		for (guint i = 0; i < pages->len; i++)
+			today |= strcmp(str_member(g_ptr_array_index(pages, i), "reason"),
+					"publication-today") == 0;
+		ck_assert_msg(today, "no publication-today page on the publication date");
+		g_ptr_array_unref(pages);
+	}
+	check_at(fx, at("2026-12-15T13:00:00+09:00"), NULL);
+	expect_none(fx, "publication day afternoon (no repeat)");
+	fx_free(fx);
+}
+END_TEST
+
 static Suite *
 page_suite(void)
 {
@@ -777,6 +820,7 @@ page_suite(void)
 	tcase_add_test(tc, test_exec);
 	tcase_add_test(tc, test_no_double_page);
 	tcase_add_test(tc, test_status_read_only);
+	tcase_add_test(tc, test_publication_reminders);
 	suite_add_tcase(s, tc);
 	return s;
 }
