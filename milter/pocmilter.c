@@ -81,13 +81,28 @@ static gboolean work_pending;
 static volatile gboolean stopping;
 static gint active_connections;	/* MTA connections open now (g_atomic) */
 
+static GMutex send_lock;
+static GCond send_cond;
+static gboolean send_pending;
+
+static void
+wake_sender(void)
+{
+	g_mutex_lock(&send_lock);
+	send_pending = TRUE;
+	g_cond_signal(&send_cond);
+	g_mutex_unlock(&send_lock);
+}
+
+/* New spooled mail (or a reload, or the stop): every filer and the sender look. */
 static void
 wake_worker(void)
 {
 	g_mutex_lock(&work_lock);
 	work_pending = TRUE;
-	g_cond_signal(&work_cond);
+	g_cond_broadcast(&work_cond);
 	g_mutex_unlock(&work_lock);
+	wake_sender();
 }
 
 /* --- per-message state --------------------------------------------------- */
@@ -426,6 +441,115 @@ static struct smfiDesc filter = {
 
 /* --- the worker ----------------------------------------------------------- */
 
+/*
+ * The spool is shared by Workers filer threads: each claims one entry at a
+ * time in spool_claimed, so no entry is read twice at once. An entry whose
+ * processing failed stays claimed (skipped) until the next retry round.
+ */
+static GMutex spool_lock;
+static GHashTable *spool_claimed;	/* spool id -> GINT_TO_POINTER(1 busy, 2 failed) */
+static gint64 spool_retry_at;
+
+static gboolean
+claim_spool_entry(guint64 *id)
+{
+	GArray *ids = g_array_new(FALSE, FALSE, sizeof(guint64));
+	gboolean found = FALSE;
+	GError *err = NULL;
+
+	g_mutex_lock(&spool_lock);
+	if (poc_now() >= spool_retry_at) {
+		/* Let failed entries be tried again now and then. */
+		GHashTableIter it;
+		gpointer k, v;
+
+		g_hash_table_iter_init(&it, spool_claimed);
+		while (g_hash_table_iter_next(&it, &k, &v))
+			if (GPOINTER_TO_INT(v) == 2)
+				g_hash_table_iter_remove(&it);
+		spool_retry_at = poc_now() + 30;
+	}
+	if (poc_store_spool_pending(runtime->store, ids, &err) != POC_OK) {
+		msg_error("reading the spool: %s", err ? err->message : "?");
+		g_clear_error(&err);
+	}
+	for (guint i = 0; i < ids->len && !found; i++) {
+		guint64 cand = g_array_index(ids, guint64, i);
+		guint64 *key = g_new(guint64, 1);
+
+		*key = cand;
+		if (g_hash_table_contains(spool_claimed, key)) {
+			g_free(key);
+			continue;
+		}
+		g_hash_table_insert(spool_claimed, key, GINT_TO_POINTER(1));
+		*id = cand;
+		found = TRUE;
+	}
+	g_mutex_unlock(&spool_lock);
+	g_array_free(ids, TRUE);
+	return found;
+}
+
+static void
+release_spool_entry(guint64 id, gboolean failed)
+{
+	g_mutex_lock(&spool_lock);
+	if (failed)
+		g_hash_table_insert(spool_claimed, g_memdup2(&id, sizeof id), GINT_TO_POINTER(2));
+	else
+		g_hash_table_remove(spool_claimed, &id);
+	g_mutex_unlock(&spool_lock);
+}
+
+static gboolean
+spool_idle_wait(void)
+{
+	g_mutex_lock(&work_lock);
+	if (!work_pending && !stopping)
+		g_cond_wait_until(&work_cond, &work_lock, g_get_monotonic_time() + G_TIME_SPAN_SECOND);
+	work_pending = FALSE;
+	g_mutex_unlock(&work_lock);
+	return !stopping;
+}
+
+/* A filer: decrypt, read, file and compose, one spooled message at a time. */
+static gpointer
+filer_main(gpointer unused)
+{
+	poc_crypto *crypto = NULL;
+	GError *err = NULL;
+
+	if (poc_crypto_new(runtime->cfg->gnupg_home, &crypto, &err) != POC_OK) {
+		msg_error("GnuPG home %s: %s: notices are filed as not decrypted",
+			  runtime->cfg->gnupg_home, err ? err->message : "?");
+		g_clear_error(&err);
+	}
+	do {
+		guint64 id;
+
+		while (!stopping && claim_spool_entry(&id)) {
+			int status;
+
+			g_rw_lock_reader_lock(&runtime_lock);
+			status = poc_process_spooled(runtime, crypto, id, NULL, &err);
+			g_rw_lock_reader_unlock(&runtime_lock);
+			if (status != POC_OK) {
+				msg_error("processing spooled message %" G_GUINT64_FORMAT ": %s", id,
+					  err ? err->message : poc_strerror(status));
+				g_clear_error(&err);
+			}
+			release_spool_entry(id, status != POC_OK);
+			/* The sender thread has an acknowledgement to hand over. */
+			wake_sender();
+		}
+	} while (spool_idle_wait());
+	if (crypto)
+		poc_crypto_free(crypto);
+	return NULL;
+}
+
+/* The sender: outbox, recovery, heartbeat, hold-mode guard and paging. */
 static gpointer
 worker_main(gpointer unused)
 {
@@ -440,14 +564,10 @@ worker_main(gpointer unused)
 		g_clear_error(&err);
 	}
 	while (!stopping) {
-		int done = 0, sent = 0;
+		int sent = 0;
 		gint64 now;
 
 		g_rw_lock_reader_lock(&runtime_lock);
-		if (poc_process_pending(runtime, crypto, &done, &err) != POC_OK) {
-			msg_error("processing the spool: %s", err ? err->message : "?");
-			g_clear_error(&err);
-		}
 		now = poc_now();
 		if (first || now - last_recover >= 10) {
 			int unknown = 0;
@@ -492,12 +612,12 @@ worker_main(gpointer unused)
 		}
 		g_rw_lock_reader_unlock(&runtime_lock);
 
-		g_mutex_lock(&work_lock);
-		if (!work_pending && !stopping)
-			g_cond_wait_until(&work_cond, &work_lock,
+		g_mutex_lock(&send_lock);
+		if (!send_pending && !stopping)
+			g_cond_wait_until(&send_cond, &send_lock,
 					  g_get_monotonic_time() + G_TIME_SPAN_SECOND);
-		work_pending = FALSE;
-		g_mutex_unlock(&work_lock);
+		send_pending = FALSE;
+		g_mutex_unlock(&send_lock);
 	}
 	if (crypto)
 		poc_crypto_free(crypto);
@@ -751,6 +871,7 @@ main(int argc, char **argv)
 	struct passwd *pw = NULL;
 	sigset_t set;
 	GThread *milter_thread, *worker_thread, *stopper_thread;
+	GPtrArray *filers = g_ptr_array_new();
 	gboolean keep_running = TRUE;
 	poc_store_options store_opts = { 0 };
 	poc_config *cfg;
@@ -844,7 +965,10 @@ main(int argc, char **argv)
 		 PACKAGE_VERSION, cfg->socket, cfg->database, poc_ack_mode_name(cfg->ack_mode),
 		 pw ? pw->pw_name : g_get_user_name());
 	/* 6. Serve. */
-	worker_thread = g_thread_new("worker", worker_main, NULL);
+	spool_claimed = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+	for (int i = 0; i < MAX(1, runtime->cfg->workers); i++)
+		g_ptr_array_add(filers, g_thread_new("filer", filer_main, NULL));
+	worker_thread = g_thread_new("sender", worker_main, NULL);
 	milter_thread = g_thread_new("milter", milter_main, NULL);
 	while (keep_running) {
 		int sig = sigwaitinfo(&set, NULL);
@@ -878,6 +1002,10 @@ main(int argc, char **argv)
 	g_thread_join(stopper_thread);
 	g_thread_join(milter_thread);
 	g_thread_join(worker_thread);
+	for (guint i = 0; i < filers->len; i++)
+		g_thread_join(g_ptr_array_index(filers, i));
+	g_ptr_array_free(filers, TRUE);
+	g_hash_table_destroy(spool_claimed);
 	remove_pid_file(runtime->cfg->pid_file);
 	poc_runtime_close(runtime);
 	g_free(config_path);

@@ -38,6 +38,7 @@ typedef struct poc_config {
 	poc_storefail_policy on_store_failure;
 	gsize max_message_size;
 	int max_connections;
+	int workers;
 	/* what is watched, who is trusted */
 	GPtrArray *watch;
 	GPtrArray *coordinator;

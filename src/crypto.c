@@ -360,6 +360,25 @@ outcome_from_verify(poc_crypto *crypto, const char *const *trusted, poc_crypto_o
 	}
 }
 
+/*
+ * With signer and time, this names a signature: a replay of a notice under
+ * a new Message-ID shows all three again, while two notices signed in the
+ * same second differ. Only 64 bits of a digest are kept: enough to tell
+ * notices apart, nothing to read them by.
+ */
+static void
+set_signed_digest(poc_crypto_outcome *outcome, const void *data, size_t len)
+{
+	char *hex;
+
+	outcome->signed_digest[0] = '\0';
+	if (outcome->signature == POC_SIGNATURE_NONE || !data)
+		return;
+	hex = g_compute_checksum_for_data(G_CHECKSUM_SHA256, data, len);
+	g_strlcpy(outcome->signed_digest, hex, sizeof outcome->signed_digest);
+	g_free(hex);
+}
+
 /* --- decrypt and verify ------------------------------------------------ */
 
 int
@@ -391,6 +410,9 @@ poc_crypto_decrypt_verify(poc_crypto *crypto, const void *data, size_t len,
 			outcome->decryption = POC_DECRYPTION_NONE;
 			outcome_from_verify(crypto, trusted, outcome);
 			*plaintext = bounded_sink_take(&sink);
+			if (*plaintext)
+				set_signed_digest(outcome, g_bytes_get_data(*plaintext, NULL),
+						  g_bytes_get_size(*plaintext));
 			goto cleanup;
 		}
 		outcome->decryption = POC_DECRYPTION_FAILED;
@@ -406,6 +428,9 @@ poc_crypto_decrypt_verify(poc_crypto *crypto, const void *data, size_t len,
 	outcome->decryption = POC_DECRYPTION_OK;
 	outcome_from_verify(crypto, trusted, outcome);
 	*plaintext = bounded_sink_take(&sink);
+	if (*plaintext)
+		set_signed_digest(outcome, g_bytes_get_data(*plaintext, NULL),
+				  g_bytes_get_size(*plaintext));
 
 cleanup:
 	if (out)
@@ -442,6 +467,7 @@ poc_crypto_verify_detached(poc_crypto *crypto, const void *data, size_t len, con
 	outcome_from_verify(crypto, trusted, outcome);
 	if (outcome->signature == POC_SIGNATURE_NONE)
 		outcome->signature = POC_SIGNATURE_BAD;	/* a signature part that holds none */
+	set_signed_digest(outcome, data, len);
 
 cleanup:
 	if (signature)
@@ -477,6 +503,9 @@ poc_crypto_verify_inline(poc_crypto *crypto, const void *data, size_t len,
 	if (outcome->signature == POC_SIGNATURE_NONE)
 		outcome->signature = POC_SIGNATURE_BAD;
 	*plaintext = data_to_bytes(&out, FALSE);
+	if (*plaintext)
+		set_signed_digest(outcome, g_bytes_get_data(*plaintext, NULL),
+				  g_bytes_get_size(*plaintext));
 
 cleanup:
 	if (out)

@@ -27,7 +27,8 @@ typedef struct poc_crypto_outcome {
 	poc_decryption decryption;
 	poc_signature signature;
 	char signer[41];	/* hex fingerprint of the signing (primary) key, or "" */
-	gint64 sig_created;	/* creation time of that signature (0: none); with signer, its identity */
+	gint64 sig_created;	/* creation time of that signature (0: none) */
+	char signed_digest[17];	/* first 64 bits of SHA-256 of what was signed, hex, or "" */
 } poc_crypto_outcome;
 
 int poc_crypto_new(const char *gnupg_home, poc_crypto **out, GError **error);

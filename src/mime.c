@@ -121,6 +121,7 @@ note_outcome(poc_mime_walk *w, const poc_crypto_outcome *o, gboolean was_encrypt
 	w->signature = o->signature;
 	memcpy(w->signer, o->signer, sizeof w->signer);
 	w->sig_created = o->sig_created;
+	memcpy(w->signed_digest, o->signed_digest, sizeof w->signed_digest);
 }
 
 /* Count decoded bytes against max_size; FALSE (and stop) when over. */

@@ -49,6 +49,7 @@ typedef struct poc_mime_walk {
 	poc_signature signature;
 	char signer[41];
 	gint64 sig_created;
+	char signed_digest[17];
 	GPtrArray *problems;			/* char *, one line each */
 
 	/* bookkeeping */

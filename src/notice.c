@@ -395,7 +395,8 @@ poc_notice_read(const poc_reader *reader, const char *raw, size_t len, poc_messa
 	msg->signature_id = walk.signer[0] && walk.sig_created > 0 &&
 					    (walk.signature == POC_SIGNATURE_GOOD ||
 					     walk.signature == POC_SIGNATURE_UNTRUSTED)
-				    ? g_strdup_printf("%s@%" G_GINT64_FORMAT, walk.signer, walk.sig_created)
+				    ? g_strdup_printf("%s@%" G_GINT64_FORMAT "@%s", walk.signer,
+						      walk.sig_created, walk.signed_digest)
 				    : NULL;
 	for (guint i = 0; i < walk.problems->len; i++)
 		g_ptr_array_add(msg->problems, g_strdup(g_ptr_array_index(walk.problems, i)));

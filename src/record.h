@@ -39,7 +39,7 @@ typedef struct poc_message {
 	poc_decryption decryption;
 	poc_signature signature;
 	char *signer;		/* fingerprint of the signing key, or NULL */
-	char *signature_id;	/* "FPR@CREATED" of a valid signature: a replay has the same */
+	char *signature_id;	/* "FPR@CREATED@DIGEST" of a valid signature: a replay has the same */
 	char *tracking;		/* JPCERT#..., or NULL */
 	GPtrArray *related_tracking;
 	GPtrArray *vuln_ids;	/* every VN, CVE ids included */

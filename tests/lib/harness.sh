@@ -153,7 +153,19 @@ EOT
 		{ print }' /etc/postfix/master.cf >"$pf/etc/master.cf"
 	postfix -c "$pf/etc" check >/dev/null 2>&1 || true
 	postfix -c "$pf/etc" set-permissions >/dev/null 2>&1 || true
-	postfix -c "$pf/etc" start >/dev/null 2>&1 || h_die "postfix did not start (see $pf/maillog)"
+	# Starts are serialised with the other test runs' main.cf edits, and
+	# retried: under load a start can lose a race with another instance's.
+	local tries=0
+	until (flock 9; postfix -c "$pf/etc" start >"$H/postfix-start.log" 2>&1) 9>/run/lock/pocmilter-harness.lock; do
+		tries=$((tries + 1))
+		if [ $tries -ge 3 ]; then
+			cat "$H/postfix-start.log" >&2
+			tail -5 "$pf/maillog" >&2 2>/dev/null
+			h_die "postfix did not start (see $pf/maillog)"
+		fi
+		postfix -c "$pf/etc" stop >/dev/null 2>&1
+		sleep 1
+	done
 	PF_CONF="$pf/etc"
 	export PF_CONF
 	h_wait_for 20 h_port_open "$SMTP_PORT" || h_die "postfix is not listening on $SMTP_PORT"
