@@ -3,7 +3,8 @@
 #   1. dependencies (scripts/deps.sh), build with -Wall -Wextra -Werror;
 #   2. `make check`: unit tests (Check), the corpus, the end-to-end tests
 #      with a real postfix, gpg-agent and LMDB on 127.0.0.1;
-#   3. the unit tests again under ASan+UBSan (clang, build-asan/);
+#   3. all of it again under ASan+UBSan (clang, build-asan/): the daemon and
+#      pocctl in the end-to-end tests too;
 #   4. the fuzz targets built with libFuzzer, run over their seed corpora.
 # Ends with one line "N passed, N failed" over all of it; exit 0 only if
 # nothing failed.
@@ -45,13 +46,13 @@ make -C build -j2 check; rc=$?
 count build
 [ $rc -eq 0 ] || { fail=$((fail + 1)); tail -80 build/test-suite.log; }
 
-section "unit tests under ASan+UBSan"
+section "the whole make check again under ASan+UBSan"
 mkdir -p build-asan
 (cd build-asan &&
 	{ [ -f Makefile ] || ../configure -q CC=clang --enable-werror \
 		CFLAGS="-g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"; } &&
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	make -j2 check TESTS='$(UNIT_TESTS)') ; rc=$?
+	make -j2 check) ; rc=$?
 count build-asan
 [ $rc -eq 0 ] || { fail=$((fail + 1)); tail -80 build-asan/test-suite.log; }
 

@@ -1037,11 +1037,12 @@ static void
 ics_add(ics_ctx *ic, const char *what, const char *id, gint64 at, gboolean all_day,
 	const char *summary, const char *description)
 {
-	char *uid, *safe = g_strdup(id);
+	char *uid, *safe;
 	poc_ics_event ev = { 0 };
 
 	if (at < ic->from || at > ic->until)
 		return;
+	safe = g_strdup(id);
 	g_strcanon(safe, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.", '-');
 	uid = g_strdup_printf("%s-%s@%s", what, safe, ic->domain);
 	ev.uid = uid;
@@ -1227,6 +1228,8 @@ cmd_check_config(int argc, char **argv)
 	if (poc_runtime_open(path, POC_RUNTIME_NO_STORE, &rt, &err) != POC_OK ||
 	    poc_config_validate(rt->cfg, &err) != POC_OK) {
 		fprintf(stderr, "pocctl: %s\n", err->message);
+		g_error_free(err);
+		poc_runtime_close(rt);
 		return EXIT_USAGE;
 	}
 	printf("%s: OK\n", path);
