@@ -123,6 +123,13 @@ poc_outbox_run(poc_store *store, const poc_config *cfg, int *sent, GError **erro
 		}
 		g_free(diag);
 		status = poc_store_outbox_update(store, e, error);
+		if (status == POC_ERR_EXISTS && rc == POC_OK) {
+			/* The milter saw our copy pass the MTA (poc_outbox_seen) before
+			 * the command exited, and recorded it as sent: that is success,
+			 * and the rest of the outbox must not wait for the next round. */
+			g_clear_error(error);
+			status = POC_OK;
+		}
 		poc_outbox_entry_free(e);
 		e = NULL;
 		if (status != POC_OK)
