@@ -16,18 +16,20 @@
 # raw.tsv (round config size metric value) and summary.md (the tables).
 #
 # Knobs (environment): ROUNDS, MSGS, NOTICES, NOTICE_RATE (notices/s
-# offered), SESSIONS (smtp-source parallel sessions), SIZES, NOTICE_SIZES,
-# TCP=1 (also the no-op milter on inet:PORT@127.0.0.1).
+# offered), LIGHT_NOTICES and LIGHT_RATE (the light-load latency run),
+# SESSIONS (smtp-source parallel sessions), SIZES, NOTICE_SIZES, TCP=0 (skip
+# the no-op milter on inet:PORT@127.0.0.1, the socket comparison).
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$TOP/build}
 export TOP BUILD
 QUICK=${QUICK:-0}
 if [ "$QUICK" = 1 ]; then
-	: "${ROUNDS:=3}" "${MSGS:=1000}" "${NOTICES:=100}"
+	: "${ROUNDS:=3}" "${MSGS:=1000}" "${NOTICES:=100}" "${LIGHT_NOTICES:=20}"
 else
-	: "${ROUNDS:=5}" "${MSGS:=10000}" "${NOTICES:=1000}"
+	: "${ROUNDS:=5}" "${MSGS:=10000}" "${NOTICES:=1000}" "${LIGHT_NOTICES:=100}"
 fi
+: "${LIGHT_RATE:=5}"
 : "${NOTICE_RATE:=50}" "${SESSIONS:=20}" "${SIZES:=4096 102400}" "${NOTICE_SIZES:=8k 200k}"
 : "${RESULTS:=$BUILD/bench-results}" "${TCP:=1}"
 
@@ -128,6 +130,16 @@ queue_empty() {
 }
 drain() { h_wait_for "${1:-600}" queue_empty || log "queue not empty after ${1:-600}s"; }
 
+# The machine is shared: should something end our postfix under us, say so
+# in the results and start it again rather than wait on a dead queue.
+postfix_alive() {
+	postfix -c "$PF_CONF" status >/dev/null 2>&1 && return 0
+	log "WARNING: our postfix master is gone (not stopped by this script); starting it again"
+	record "${round:-0}" postfix - restarted 1
+	postfix -c "$PF_CONF" start >/dev/null 2>&1 || die "postfix does not start again"
+	h_wait_for 20 h_port_open "$PORT_A"
+}
+
 # CPU seconds (user+system) of a process, itself and its waited-for children.
 cpu_self() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($12 + $13) / hz }' "/proc/$1/stat"; }
 cpu_children() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($14 + $15) / hz }' "/proc/$1/stat"; }
@@ -149,12 +161,15 @@ for sz in $NOTICE_SIZES; do
 		h_notice --body "$(make_body $bytes)" --message-id "<tmpl-$sz-$k@jpcert.example>" >"$H/notice-$sz-$k.eml"
 	done
 	log "notice $sz: $(stat -c %s "$H/notice-$sz-1.eml") bytes"
+	record 0 notice "$sz" bytes "$(stat -c %s "$H/notice-$sz-1.eml")"
 done
 
 GPG_AGENT_PID=
+NOTICE_SEQ=0
 
 unwatched() { # ROUND CONFIG PORT SIZE [PID]
 	local round=$1 config=$2 port=$3 size=$4 pid=${5:-} c0=0 c1 t0 t1 rate
+	postfix_alive
 	drain
 	[ -n "$pid" ] && c0=$(cpu_self "$pid")
 	t0=$(date +%s.%N)
@@ -170,34 +185,42 @@ unwatched() { # ROUND CONFIG PORT SIZE [PID]
 	log "round $round $config $size: $(printf '%.0f' "$rate") msgs/s"
 }
 
-notices() { # ROUND SIZE
-	local round=$1 sz=$2 first out c0 k0 a0 c1 k1 a1 n
-	first=$(( (round * 10 + ${#sz}) * 100000 + RANDOM ))
-	out="$H/sent-$round-$sz.tsv"
+notices() { # ROUND SIZE RATE COUNT CONFIG
+	local round=$1 sz=$2 rate=$3 count=$4 config=$5 first out c0 k0 a0 c1 k1 a1 n
+	NOTICE_SEQ=$((NOTICE_SEQ + 1))
+	first=$((NOTICE_SEQ * 100000))
+	out="$H/sent-$round-$sz-$config.tsv"
+	postfix_alive
 	drain
 	[ -n "$GPG_AGENT_PID" ] || GPG_AGENT_PID=$(pgrep -f "gpg-agent.*$GV" | head -1)
 	c0=$(cpu_self "$MILTER_PID") k0=$(cpu_children "$MILTER_PID")
 	a0=$( [ -n "$GPG_AGENT_PID" ] && cpu_self "$GPG_AGENT_PID" || echo 0)
-	python3 "$TOP/bench/send-notices.py" "$PORT_C" "$NOTICES" "$NOTICE_RATE" 10 "$first" "$out" \
+	python3 "$TOP/bench/send-notices.py" "$PORT_C" "$count" "$rate" 10 "$first" "$out" \
 		"$H"/notice-"$sz"-*.eml || log "send-notices: not all sent"
 	# Wait for every acknowledgement to be handed to the MTA.
 	n=$(wc -l <"$out")
-	local end=$((SECONDS + 900))
-	while [ $SECONDS -lt $end ]; do
+	local end=$((SECONDS + ${ACK_WAIT:-300}))
+	while :; do
 		[ "$($TOOLS latency "$out" "$MLOG" | awk '/^acked/ { print $2 }')" -ge "$n" ] && break
+		if [ $SECONDS -ge $end ]; then
+			log "WARNING: not every acknowledgement handed over after ${ACK_WAIT:-300}s"
+			record "$round" "$config" "$sz" acks_missing 1
+			postfix_alive
+			break
+		fi
 		sleep 1
 	done
 	[ -n "$GPG_AGENT_PID" ] || GPG_AGENT_PID=$(pgrep -f "gpg-agent.*$GV" | head -1)
 	c1=$(cpu_self "$MILTER_PID") k1=$(cpu_children "$MILTER_PID")
 	a1=$( [ -n "$GPG_AGENT_PID" ] && cpu_self "$GPG_AGENT_PID" || echo 0)
-	$TOOLS latency "$out" "$MLOG" | tee "$H/latency-$round-$sz.txt" | while read -r metric value; do
+	$TOOLS latency "$out" "$MLOG" | tee "$H/latency-$round-$sz-$config.txt" | while read -r metric value; do
 		case $metric in sent|filed|acked) continue ;; esac
-		record "$round" E-pocmilter-notices "$sz" "$metric" "$value"
+		record "$round" "$config" "$sz" "$metric" "$value"
 	done
-	record "$round" E-pocmilter-notices "$sz" cpu_s_per_1000 "$(calc "($c1 - $c0) * 1000 / $n")"
-	record "$round" E-pocmilter-notices "$sz" cpu_children_s_per_1000 "$(calc "($k1 - $k0) * 1000 / $n")"
-	record "$round" E-pocmilter-notices "$sz" cpu_gpg_agent_s_per_1000 "$(calc "($a1 - $a0) * 1000 / $n")"
-	log "round $round notices $sz: $(tr '\n' ' ' <"$H/latency-$round-$sz.txt")"
+	record "$round" "$config" "$sz" cpu_s_per_1000 "$(calc "($c1 - $c0) * 1000 / $n")"
+	record "$round" "$config" "$sz" cpu_children_s_per_1000 "$(calc "($k1 - $k0) * 1000 / $n")"
+	record "$round" "$config" "$sz" cpu_gpg_agent_s_per_1000 "$(calc "($a1 - $a0) * 1000 / $n")"
+	log "round $round $config $sz: $(tr '\n' ' ' <"$H/latency-$round-$sz-$config.txt")"
 }
 
 # --- warm up (page cache, process pools), not recorded --------------------------
@@ -226,8 +249,10 @@ for round in $(seq 1 "$ROUNDS"); do
 	done
 	record "$round" C-pocmilter - rss_kb_after_unwatched "$(rss_kb "$MILTER_PID")"
 	for sz in $NOTICE_SIZES; do
-		notices "$round" "$sz"
+		notices "$round" "$sz" "$NOTICE_RATE" "$NOTICES" E-pocmilter-notices
 	done
+	# The same path at a light load: each notice's own latency, no queueing.
+	notices "$round" 8k "$LIGHT_RATE" "$LIGHT_NOTICES" F-pocmilter-notices-light
 	record "$round" C-pocmilter - rss_kb_after_notices "$(rss_kb "$MILTER_PID")"
 	record "$round" all - loadavg_1min "$(cut -d' ' -f1 /proc/loadavg)"
 	log "round $round done: pocmilter VmRSS $(rss_kb "$MILTER_PID") kB after $UNWATCHED_TOTAL unwatched messages; load $load0 -> $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -239,7 +264,7 @@ record "$ROUNDS" C-pocmilter - rss_kb_end "$(rss_kb "$MILTER_PID")"
 	echo "# bench/run.sh $(date -u +%FT%TZ)"
 	echo
 	echo "host: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo)"
-	echo "rounds: $ROUNDS; unwatched: $MSGS messages per configuration, size and round, $SESSIONS sessions; notices: $NOTICES per size and round, offered at $NOTICE_RATE/s over 10 connections"
+	echo "rounds: $ROUNDS; unwatched: $MSGS messages per configuration, size and round, $SESSIONS sessions; notices: $NOTICES per size and round, offered at $NOTICE_RATE/s over 10 connections; light load: $LIGHT_NOTICES 8k notices per round at $LIGHT_RATE/s"
 	echo "pocmilter unwatched messages in all: $UNWATCHED_TOTAL; VmRSS start $RSS0 kB, end $(rss_kb "$MILTER_PID") kB"
 	echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 	$TOOLS table "$RAW"

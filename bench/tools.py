@@ -65,15 +65,27 @@ def latency(sent_path, log_path):
 def table(path):
     # RESULTS lines: round config size metric value
     data = collections.OrderedDict()
+    by_round = {}
     for line in open(path):
         f = line.split()
         if len(f) != 5:
             continue
-        _, config, size, metric, value = f
+        rnd, config, size, metric, value = f
         data.setdefault((metric, config, size), []).append(float(value))
+        by_round[(rnd, metric, config, size)] = float(value)
+    # Ratios within each round (the configurations ran minutes apart).
+    for (rnd, metric, config, size), v in list(by_round.items()):
+        if metric != 'msgs_per_s':
+            continue
+        for num, den, name in (('C-pocmilter', 'B-noop', 'pocmilter/noop'),
+                               ('C-pocmilter', 'D-opendkim', 'pocmilter/opendkim'),
+                               ('T-noop-tcp', 'B-noop', 'noop-tcp/noop-unix')):
+            if config == num and (rnd, metric, den, size) in by_round:
+                data.setdefault(('ratio_in_round', name, size), []).append(
+                    v / by_round[(rnd, metric, den, size)])
 
     def fmt(v):
-        return '%.0f' % v if abs(v) >= 100 else ('%.1f' % v if abs(v) >= 10 else '%.2f' % v)
+        return '%.0f' % v if abs(v) >= 100 else ('%.1f' % v if abs(v) >= 10 else '%.3f' % v)
 
     sections = collections.OrderedDict()
     for (metric, config, size), vals in data.items():
