@@ -144,6 +144,9 @@ postfix_alive() {
 cpu_self() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($12 + $13) / hz }' "/proc/$1/stat"; }
 cpu_children() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($14 + $15) / hz }' "/proc/$1/stat"; }
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
+# VmRSS counts the pages of the LMDB map that were read (RssFile: page cache,
+# shared, reclaimable); RssAnon is the process's own memory.
+rss_anon_kb() { awk '/^RssAnon/ { print $2 }' "/proc/$1/status"; }
 calc() { awk "BEGIN { printf \"%.3f\", $1 }"; }
 record() { printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$RAW"; }
 
@@ -233,6 +236,7 @@ drain
 sleep 5
 RSS0=$(rss_kb "$MILTER_PID")
 record 0 C-pocmilter - rss_kb_start "$RSS0"
+record 0 C-pocmilter - rss_anon_kb_start "$(rss_anon_kb "$MILTER_PID")"
 log "pocmilter idle after warm-up: VmRSS ${RSS0} kB; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 UNWATCHED_TOTAL=0
 
@@ -248,18 +252,22 @@ for round in $(seq 1 "$ROUNDS"); do
 		UNWATCHED_TOTAL=$((UNWATCHED_TOTAL + MSGS))
 	done
 	record "$round" C-pocmilter - rss_kb_after_unwatched "$(rss_kb "$MILTER_PID")"
+	record "$round" C-pocmilter - rss_anon_kb_after_unwatched "$(rss_anon_kb "$MILTER_PID")"
 	for sz in $NOTICE_SIZES; do
 		notices "$round" "$sz" "$NOTICE_RATE" "$NOTICES" E-pocmilter-notices
 	done
 	# The same path at a light load: each notice's own latency, no queueing.
 	notices "$round" 8k "$LIGHT_RATE" "$LIGHT_NOTICES" F-pocmilter-notices-light
 	record "$round" C-pocmilter - rss_kb_after_notices "$(rss_kb "$MILTER_PID")"
+	record "$round" C-pocmilter - rss_anon_kb_after_notices "$(rss_anon_kb "$MILTER_PID")"
+	kill -0 "$MILTER_PID" 2>/dev/null || die "pocmilter died (see $MLOG and dmesg)"
 	record "$round" all - loadavg_1min "$(cut -d' ' -f1 /proc/loadavg)"
 	log "round $round done: pocmilter VmRSS $(rss_kb "$MILTER_PID") kB after $UNWATCHED_TOTAL unwatched messages; load $load0 -> $(cut -d' ' -f1-3 /proc/loadavg)"
 done
 drain
 sleep 5
 record "$ROUNDS" C-pocmilter - rss_kb_end "$(rss_kb "$MILTER_PID")"
+record "$ROUNDS" C-pocmilter - rss_anon_kb_end "$(rss_anon_kb "$MILTER_PID")"
 {
 	echo "# bench/run.sh $(date -u +%FT%TZ)"
 	echo

@@ -47,6 +47,9 @@ def latency(sent_path, log_path):
         m = ack_re.match(line)
         if m and m.group(2) in sent:
             acked.setdefault(m.group(2), float(m.group(1)))
+    if not sent:
+        print('sent 0\nfiled 0\nacked 0')
+        return
     f_lat = [(filed[tn] - sent[tn][1]) * 1000 for tn in sent if tn in filed]
     a_lat = [(acked[tn] - sent[tn][1]) * 1000 for tn in sent if tn in acked]
     eom = [(sent[tn][2] - sent[tn][1]) * 1000 for tn in sent]
