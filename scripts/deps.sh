@@ -6,7 +6,8 @@ PKGS="build-essential autoconf automake pkg-config
       libmilter-dev libgmime-3.0-dev libgpgme-dev liblmdb-dev lmdb-utils
       libglib2.0-dev libjson-glib-dev check
       postfix gnupg gpg-agent python3 miltertest faketime
-      clang libclang-rt-14-dev valgrind libical-dev"
+      clang libclang-rt-14-dev valgrind libical-dev
+      opendkim opendkim-tools"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

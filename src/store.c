@@ -206,13 +206,26 @@ str_val(const char *s)
 
 /* --- transactions ------------------------------------------------------------ */
 
+/* The caller holds map_lock: mdb_env_info reads the meta pages inside the
+ * map, which mdb_env_set_mapsize (map_grow, map_adopt) unmaps. */
 static size_t
-map_size(poc_store *s)
+map_size_locked(poc_store *s)
 {
 	MDB_envinfo info;
 
 	mdb_env_info(s->env, &info);
 	return info.me_mapsize;
+}
+
+static size_t
+map_size(poc_store *s)
+{
+	size_t n;
+
+	g_rw_lock_reader_lock(&s->map_lock);
+	n = map_size_locked(s);
+	g_rw_lock_reader_unlock(&s->map_lock);
+	return n;
 }
 
 /* Take another process's larger map (MDB_MAP_RESIZED). */
@@ -235,7 +248,7 @@ map_grow(poc_store *s, size_t seen, GError **error)
 	size_t now, want;
 
 	g_rw_lock_writer_lock(&s->map_lock);
-	now = map_size(s);
+	now = map_size_locked(s);
 	if (now <= seen) {
 		want = now * 2;
 		if (want > s->max_map_size)
