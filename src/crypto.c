@@ -43,7 +43,37 @@ struct poc_crypto {
 	gpgme_ctx_t ctx;	/* operations */
 	gpgme_ctx_t keyctx;	/* key look-ups */
 	gsize max_plaintext;
+	GHashTable *keys;	/* "s:"/"p:" + name -> gpgme_key_t, kept a minute */
+	gint64 keys_at;
 };
+
+static gpgme_key_t
+key_cache_get(poc_crypto *crypto, const char *name, gboolean secret)
+{
+	char *k = g_strdup_printf("%c:%s", secret ? 's' : 'p', name);
+	gpgme_key_t key;
+	gint64 now = g_get_monotonic_time();
+
+	if (!crypto->keys || now - crypto->keys_at > 60 * G_TIME_SPAN_SECOND) {
+		if (crypto->keys)
+			g_hash_table_destroy(crypto->keys);
+		crypto->keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+						     (GDestroyNotify)gpgme_key_unref);
+		crypto->keys_at = now;
+	}
+	key = g_hash_table_lookup(crypto->keys, k);
+	g_free(k);
+	if (key)
+		gpgme_key_ref(key);
+	return key;
+}
+
+static void
+key_cache_put(poc_crypto *crypto, const char *name, gboolean secret, gpgme_key_t key)
+{
+	gpgme_key_ref(key);
+	g_hash_table_replace(crypto->keys, g_strdup_printf("%c:%s", secret ? 's' : 'p', name), key);
+}
 
 #define POC_CRYPTO_MAX_PLAINTEXT (256 * 1024 * 1024)
 
@@ -120,6 +150,8 @@ poc_crypto_free(poc_crypto *crypto)
 		gpgme_release(crypto->ctx);
 	if (crypto->keyctx)
 		gpgme_release(crypto->keyctx);
+	if (crypto->keys)
+		g_hash_table_destroy(crypto->keys);
 	g_free(crypto);
 }
 
@@ -297,8 +329,11 @@ signature_verdict(poc_crypto *crypto, gpgme_signature_t sig, const char *const *
 	g_strlcpy(signer, sig->fpr, 41);
 
 	/* sig->fpr may be a subkey's; the primary fingerprint is the key's name. */
-	if (gpgme_get_key(crypto->keyctx, sig->fpr, &key, 0) != 0 || key == NULL)
-		return POC_SIGNATURE_UNKNOWN_KEY;
+	if (!(key = key_cache_get(crypto, sig->fpr, FALSE))) {
+		if (gpgme_get_key(crypto->keyctx, sig->fpr, &key, 0) != 0 || key == NULL)
+			return POC_SIGNATURE_UNKNOWN_KEY;
+		key_cache_put(crypto, sig->fpr, FALSE, key);
+	}
 	if (key->revoked)
 		revoked = TRUE;
 	if (key->expired)
@@ -537,8 +572,23 @@ key_usable(gpgme_key_t key, gboolean for_signing)
  * One usable key for name: a fingerprint, or an address (matched as
  * "<addr>" so that "a@x" does not find "ba@x"). NULL when none.
  */
+static gpgme_key_t find_key_uncached(poc_crypto *crypto, const char *name, gboolean secret);
+
 static gpgme_key_t
 find_key(poc_crypto *crypto, const char *name, gboolean secret)
+{
+	gpgme_key_t found;
+
+	if ((found = key_cache_get(crypto, name, secret)))
+		return found;
+	found = find_key_uncached(crypto, name, secret);
+	if (found)
+		key_cache_put(crypto, name, secret, found);
+	return found;
+}
+
+static gpgme_key_t
+find_key_uncached(poc_crypto *crypto, const char *name, gboolean secret)
 {
 	gpgme_key_t key = NULL, found = NULL;
 	char *pattern;
