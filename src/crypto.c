@@ -77,6 +77,8 @@ key_cache_put(poc_crypto *crypto, const char *name, gboolean secret, gpgme_key_t
 
 #define POC_CRYPTO_MAX_PLAINTEXT (256 * 1024 * 1024)
 
+static GMutex engine_lock;
+
 static gpointer
 gpgme_init_once(gpointer unused)
 {
@@ -128,7 +130,18 @@ poc_crypto_new(const char *gnupg_home, poc_crypto **out, GError **error)
 
 	*out = NULL;
 	g_once(&once, gpgme_init_once, NULL);
-	if ((err = gpgme_engine_check_version(GPGME_PROTOCOL_OpenPGP)) != 0)
+	/*
+	 * GPGME learns the engine's version by running gpg the first time it is
+	 * asked; threads asking at once can each see it half done (seen under
+	 * valgrind as "Invalid crypto engine"). One thread at a time, and a
+	 * failure is tried once more before it counts.
+	 */
+	g_mutex_lock(&engine_lock);
+	err = gpgme_engine_check_version(GPGME_PROTOCOL_OpenPGP);
+	if (err)
+		err = gpgme_engine_check_version(GPGME_PROTOCOL_OpenPGP);
+	g_mutex_unlock(&engine_lock);
+	if (err)
 		return crypto_error(error, POC_ERR_CRYPTO, "GnuPG engine", err);
 	crypto = g_new0(poc_crypto, 1);
 	crypto->max_plaintext = POC_CRYPTO_MAX_PLAINTEXT;
