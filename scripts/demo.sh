@@ -45,12 +45,26 @@ step "pocctl list"
 step "pocctl show JPCERT#12345678"
 "$POCCTL" -c "$CONF" show 'JPCERT#12345678'
 
-step "The acknowledgement in the coordinator's mailbox (headers)"
+step "The acknowledgement in the coordinator's mailbox (headers, decoded)"
 ack=$(h_maildir_files "$COORD" | head -1)
-sed -n '/^$/q;p' "$ack" | grep -E '^(From|To|Subject|Date|Message-ID|In-Reply-To|References|Auto-Submitted|Content-Type):' | sed 's/^/    /'
+show_mime() { # print headers (decoded) and text of a MIME entity on stdin
+	python3 -c '
+import email, email.header, email.policy, sys
+m = email.message_from_binary_file(sys.stdin.buffer, policy=email.policy.default)
+for h in ("From", "To", "Subject", "Date", "Message-ID", "In-Reply-To", "References",
+          "Auto-Submitted", "Content-Type"):
+    if m[h] is not None:
+        print("    %s: %s" % (h, m[h]))
+if sys.argv[1] == "body":
+    print()
+    for line in m.get_content().splitlines():
+        print("    " + line)
+' "$1"
+}
+show_mime headers <"$ack"
 step "...decrypted and verified with the coordinator's key"
 sed -n '/-----BEGIN PGP MESSAGE-----/,/-----END PGP MESSAGE-----/p' "$ack" |
-	gpg --homedir "$GC" --batch --decrypt 2>"$H/verify.txt" | sed 's/^/    /'
+	gpg --homedir "$GC" --batch --decrypt 2>"$H/verify.txt" | show_mime body
 grep -E 'Good signature|using' "$H/verify.txt" | sed 's/^/    /'
 
 step "pocmilter's log"
