@@ -16,68 +16,27 @@
 
 #include "log.h"
 #include "outbox.h"
+#include "page.h"
 
 #define MAX_BACKOFF 3600
 
 int
 poc_outbox_exec(const char *command, const char *sender, GBytes *payload, char **diagnostic)
 {
-	char **argv = NULL;
-	GError *err = NULL;
-	GSubprocess *proc = NULL;
-	GBytes *errout = NULL;
-	int status = POC_OK;
+	char *line, *quoted = sender ? g_shell_quote(sender) : NULL;
+	int status;
 
-	*diagnostic = NULL;
-	if (!g_shell_parse_argv(command, NULL, &argv, &err)) {
-		*diagnostic = g_strdup_printf("AckSendmail: %s", err->message);
-		g_error_free(err);
-		return POC_ERR_CONFIG;
-	}
-	if (sender) {
-		/* The envelope sender is AckFrom, not the daemon's login name. */
-		guint n = g_strv_length(argv);
-
-		argv = g_renew(char *, argv, n + 3);
-		argv[n] = g_strdup("-f");
-		argv[n + 1] = g_strdup(sender);
-		argv[n + 2] = NULL;
-	}
-	proc = g_subprocess_newv((const char *const *)argv,
-				 G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-					 G_SUBPROCESS_FLAGS_STDERR_PIPE,
-				 &err);
-	if (!proc) {
-		*diagnostic = g_strdup(err->message);
-		status = POC_ERR_SEND;
-		goto out;
-	}
-	if (!g_subprocess_communicate(proc, payload, NULL, NULL, &errout, &err)) {
-		*diagnostic = g_strdup(err->message);
-		g_subprocess_force_exit(proc);
-		status = POC_ERR_SEND;
-		goto out;
-	}
-	if (!g_subprocess_get_if_exited(proc) || g_subprocess_get_exit_status(proc) != 0) {
-		gsize n = errout ? g_bytes_get_size(errout) : 0;
-		const char *text = errout ? g_bytes_get_data(errout, NULL) : "";
-		int code = g_subprocess_get_if_exited(proc) ? g_subprocess_get_exit_status(proc) : -1;
-		char *first = g_strndup(text, MIN(n, 300));
-
-		first[strcspn(first, "\r\n")] = '\0';
-		*diagnostic = g_strdup_printf("%s exited with %d%s%s", argv[0], code,
-					      *first ? ": " : "", first);
-		g_free(first);
-		status = code == 75 ? POC_ERR_TEMP : POC_ERR_SEND;
-	}
-out:
-	if (err)
-		g_error_free(err);
-	if (errout)
-		g_bytes_unref(errout);
-	if (proc)
-		g_object_unref(proc);
-	g_strfreev(argv);
+	/* The envelope sender is AckFrom, not the daemon's login name. */
+	line = quoted ? g_strdup_printf("%s -f %s", command, quoted) : g_strdup(command);
+	/*
+	 * With a time limit: a sendmail that hangs must not stall the outbox
+	 * and the paging check behind it. One killed on timeout may still have
+	 * queued the mail: the milter's sight of our Message-ID decides (an
+	 * entry seen passing the MTA is sent, and is never sent again).
+	 */
+	status = poc_page_exec(line, payload, POC_SENDMAIL_TIMEOUT, diagnostic);
+	g_free(line);
+	g_free(quoted);
 	return status;
 }
 

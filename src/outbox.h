@@ -21,7 +21,12 @@
 
 G_BEGIN_DECLS
 
-/* Run the sendmail-compatible command with payload on stdin; sender: "-f sender" is added. */
+/*
+ * Run the sendmail-compatible command with payload on stdin; sender: "-f
+ * sender" is added. Killed after POC_SENDMAIL_TIMEOUT seconds. POC_OK on
+ * exit 0; POC_ERR_SEND or POC_ERR_TEMP (timeout) with *diagnostic.
+ */
+#define POC_SENDMAIL_TIMEOUT 120
 int poc_outbox_exec(const char *command, const char *sender, GBytes *payload, char **diagnostic);
 
 /*

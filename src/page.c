@@ -595,7 +595,10 @@ poc_page_exec(const char *command, GBytes *input, gint64 timeout, char **diagnos
 						      g_subprocess_get_term_sig(proc),
 						      *first ? ": " : "", first);
 		g_free(first);
-		status = POC_ERR_SEND;
+		/* 75 is EX_TEMPFAIL (sysexits.h): sendmail's "try again later". */
+		status = g_subprocess_get_if_exited(proc) && g_subprocess_get_exit_status(proc) == 75
+				 ? POC_ERR_TEMP
+				 : POC_ERR_SEND;
 	}
 	g_object_unref(x.errbuf);
 	g_bytes_unref(x.input);

@@ -71,7 +71,7 @@ int poc_watch_run(poc_runtime *rt, gint64 now, gboolean send_pages, gboolean fro
  * Run command (split like a shell would, no shell) with input on stdin,
  * stdout discarded; kill it after timeout seconds (<= 0: 30). POC_OK
  * when it exited 0; otherwise POC_ERR_SEND (non-zero exit, signal,
- * cannot start) or POC_ERR_TEMP (killed on timeout), with *diagnostic
+ * cannot start) or POC_ERR_TEMP (exit 75, or killed on timeout), with *diagnostic
  * (the first line of its stderr, or why) to free. A command that exited
  * is judged by its exit status even when something it left running still
  * holds its stderr (read for a second more, then abandoned).
