@@ -76,6 +76,9 @@ open_runtime(unsigned flags)
 	GError *err = NULL;
 	int status = poc_runtime_open(config_path, flags, &rt, &err);
 
+	/* A database that is not there is an unreadable database, not an unknown id. */
+	if (status == POC_ERR_NOTFOUND)
+		status = POC_ERR_DB;
 	if (status != POC_OK)
 		die(exit_for(status), "%s", err ? err->message : poc_strerror(status));
 	return rt;
@@ -1343,6 +1346,7 @@ main(int argc, char **argv)
 		usage();
 	if (!config_path && strcmp(argv[i], "calendar") != 0)
 		config_path = SYSCONFDIR "/pocmilter/pocmilter.conf";
+	poc_log_open("pocctl", NULL, TRUE);	/* library messages: stderr, named pocctl */
 	poc_notice_init();
 	if (strcmp(argv[i], "note") == 0)
 		return cmd_note_close(argc - i, argv + i, FALSE);
