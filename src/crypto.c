@@ -132,9 +132,9 @@ poc_crypto_new(const char *gnupg_home, poc_crypto **out, GError **error)
 	g_once(&once, gpgme_init_once, NULL);
 	/*
 	 * GPGME learns the engine's version by running gpg the first time it is
-	 * asked; threads asking at once can each see it half done (seen under
-	 * valgrind as "Invalid crypto engine"). One thread at a time, and a
-	 * failure is tried once more before it counts.
+	 * asked and caches it: one thread at a time, so that gpg runs once. A
+	 * failure (a spawn that failed for want of a process or a descriptor)
+	 * is tried once more before it counts.
 	 */
 	g_mutex_lock(&engine_lock);
 	err = gpgme_engine_check_version(GPGME_PROTOCOL_OpenPGP);

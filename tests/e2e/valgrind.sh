@@ -2,13 +2,14 @@
 # The daemon under valgrind (issue 10): a few notices (one good, one
 # forged, one garbage), acknowledgements sent, then SIGTERM. valgrind
 # --leak-check=full must report no memory errors and no definite leaks at
-# exit. Slow (valgrind + GnuPG): LONG=1 only; make check skips it.
-#   LONG=1 tests/e2e/valgrind.sh
+# exit. Skipped in a sanitizer build (valgrind cannot run those).
 set -u
 . "$(dirname "$0")/../lib/harness.sh"
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-[ "${LONG:-0}" = 1 ] || { echo "SKIP: LONG=1 tests/e2e/valgrind.sh"; exit 77; }
 command -v valgrind >/dev/null || { echo "SKIP: no valgrind"; exit 77; }
+if nm "$POCMILTER" 2>/dev/null | grep -q __asan_init; then
+	echo "SKIP: a sanitizer build (valgrind cannot run it)"; exit 77
+fi
 h_init
 h_keys
 h_postfix_start
@@ -17,9 +18,14 @@ POC="$H/mail/vendor/security" COORD="$H/mail/jpcert/vuls"
 fail() { echo "FAIL: $*"; tail -40 "$H/valgrind.log"; exit 1; }
 rm -f "$MILTER_SOCKET"
 # Forked children (GnuPG, sendmail) are not ours to judge before they exec.
+# No --error-exitcode: GPGME spawns through an intermediate child that
+# _exit()s, valgrind would run its leak check there and turn that exit into
+# the error code, and GPGME would take gpg for broken ("Invalid crypto
+# engine"). The verdict is the main process's ERROR SUMMARY in the log
+# (definite leaks count as errors there).
 valgrind --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite \
 	--child-silent-after-fork=yes --suppressions="$TOP/tests/valgrind.supp" \
-	--error-exitcode=99 --num-callers=30 --log-file="$H/valgrind.log" \
+	--num-callers=30 --log-file="$H/valgrind.log" \
 	"$POCMILTER" -f -c "$CONF" >>"$H/pocmilter.log" 2>&1 &
 MILTER_PID=$!
 h_wait_for 120 test -S "$MILTER_SOCKET" || fail "pocmilter did not start under valgrind"
@@ -36,5 +42,7 @@ kill -TERM "$MILTER_PID"
 wait "$MILTER_PID"; rc=$?
 MILTER_PID=
 grep -E 'ERROR SUMMARY|definitely lost|indirectly lost|possibly lost' "$H/valgrind.log" | sed 's/^==[0-9]*== */valgrind: /'
-[ $rc = 0 ] || fail "pocmilter under valgrind exited with $rc (99: valgrind found errors or definite leaks)"
+[ $rc = 0 ] || fail "pocmilter under valgrind exited with $rc"
+grep -q 'ERROR SUMMARY: 0 errors from 0 contexts' "$H/valgrind.log" ||
+	fail "valgrind found memory errors or definite leaks"
 echo "ok: 4 notices, 2 acknowledgements, SIGTERM: no memory errors, no definite leaks"

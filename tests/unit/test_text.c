@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -562,6 +563,58 @@ START_TEST(test_dates_long_blanks)
 }
 END_TEST
 
+/*
+ * The readers are shared by the filer threads: the first matches, in
+ * several threads at once, must not race (GLib compiles a pattern for
+ * PCRE2's JIT at its first match when asked to optimise: a shared
+ * pattern then gets freed twice). Check forks each iteration, so every
+ * one races the first use of the built-in patterns again.
+ */
+#define RACERS 4
+static pthread_barrier_t race_start;
+static poc_kind_rules *race_rules;
+
+static gpointer
+race_one(gpointer unused)
+{
+	gpointer ok = GINT_TO_POINTER(1);
+
+	(void) unused;
+	pthread_barrier_wait(&race_start);
+	for (int i = 0; i < 20; i++) {
+		GPtrArray *tracking = g_ptr_array_new_with_free_func(g_free);
+		GPtrArray *vulns = g_ptr_array_new_with_free_func(g_free);
+
+		if (poc_kind_classify(race_rules, TRUE, "JPCERT#12345678 公開予定日の決定について", "")
+		    != POC_KIND_SCHEDULE)
+			ok = NULL;
+		poc_text_scan_ids("JPCERT#12345678 JVNVU#99999999 CVE-2026-1234", tracking, vulns);
+		if (tracking->len != 1 || vulns->len != 2)
+			ok = NULL;
+		/* 2026-12-15T00:00:00+09:00 */
+		if (poc_text_find_publication_date("公開日: 2026年12月15日") != 1797260400)
+			ok = NULL;
+		g_ptr_array_free(tracking, TRUE);
+		g_ptr_array_free(vulns, TRUE);
+	}
+	return ok;
+}
+
+START_TEST(test_threads_first_match)
+{
+	GThread *t[RACERS];
+
+	race_rules = poc_kind_rules_default();
+	pthread_barrier_init(&race_start, NULL, RACERS);
+	for (int i = 0; i < RACERS; i++)
+		t[i] = g_thread_new("racer", race_one, NULL);
+	for (int i = 0; i < RACERS; i++)
+		ck_assert_msg(g_thread_join(t[i]) != NULL, "a racer read the wrong result");
+	pthread_barrier_destroy(&race_start);
+	poc_kind_rules_free(race_rules);
+}
+END_TEST
+
 static Suite *
 text_suite(void)
 {
@@ -596,6 +649,10 @@ text_suite(void)
 	tcase_add_loop_test(tc, test_dates, 0, G_N_ELEMENTS(date_cases));
 	tcase_add_test(tc, test_dates_host_tz);
 	tcase_add_test(tc, test_dates_long_blanks);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("threads");
+	tcase_add_loop_test(tc, test_threads_first_match, 0, 40);
 	suite_add_tcase(s, tc);
 	return s;
 }
