@@ -121,15 +121,22 @@ context_new(const char *gnupg_home, gpgme_ctx_t *out)
 	return 0;
 }
 
+void
+poc_crypto_init(void)
+{
+	static GOnce once = G_ONCE_INIT;
+
+	g_once(&once, gpgme_init_once, NULL);
+}
+
 int
 poc_crypto_new(const char *gnupg_home, poc_crypto **out, GError **error)
 {
-	static GOnce once = G_ONCE_INIT;
 	poc_crypto *crypto;
 	gpgme_error_t err;
 
 	*out = NULL;
-	g_once(&once, gpgme_init_once, NULL);
+	poc_crypto_init();
 	/*
 	 * GPGME learns the engine's version by running gpg the first time it is
 	 * asked and caches it: one thread at a time, so that gpg runs once. A

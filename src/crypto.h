@@ -31,6 +31,10 @@ typedef struct poc_crypto_outcome {
 	char signed_digest[17];	/* first 64 bits of SHA-256 of what was signed, hex, or "" */
 } poc_crypto_outcome;
 
+/* Once per process, before any thread starts: GPGME's library set-up and
+ * setlocale(LC_CTYPE), which is not safe while other threads run.
+ * poc_crypto_new() calls it too (a no-op after the first time). */
+void poc_crypto_init(void);
 int poc_crypto_new(const char *gnupg_home, poc_crypto **out, GError **error);
 void poc_crypto_free(poc_crypto *crypto);
 /*
