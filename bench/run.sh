@@ -152,20 +152,19 @@ calc() { awk "BEGIN { printf \"%.3f\", $1 }"; }
 record() { printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$RAW"; }
 
 # --- the notices: real PGP/MIME, signed by the coordinator, encrypted to the POC
-# A few distinct ones per size; the sender gives each send its own Message-ID
-# and tracking number (outer headers only).
-make_body() { # BYTES: a notice's text, then filler the size of an attachment
-	printf 'JPCERT#12345678\n\nVendor Example PSIRT\n\nThis is the summary information (概要情報) of a vulnerability.\nVN: JVNVU#99999999 / TN: JPCERT#12345678\nCVE-2026-12345\nPlease tell us if you have affected products.\n\n'
-	head -c "$1" /dev/urandom | base64 -w 76
+# Every notice sent is its own signed text (bench/make-notices.py): pocmilter
+# holds a second notice with a signature it has filed before (a replay), so
+# re-sending one signed text would measure the held path, not acknowledgements.
+# They are made before each step, outside the measured time.
+notice_bytes() { case $1 in 8k) echo 4200 ;; 200k) echo 142000 ;; *) die "NOTICE_SIZES: $1?" ;; esac; }
+make_notices() { # SIZE FIRST_TN COUNT DIR
+	python3 "$TOP/bench/make-notices.py" "$GC" "$COORD_FPR" "$VENDOR_FPR" "$(notice_bytes "$1")" \
+		"$2" "$3" "$4" || die "make-notices.py"
 }
-log "making the notices"
 for sz in $NOTICE_SIZES; do
-	case $sz in 8k) bytes=4200 ;; 200k) bytes=142000 ;; *) die "NOTICE_SIZES: $sz?" ;; esac
-	for k in 1 2 3 4; do
-		h_notice --body "$(make_body $bytes)" --message-id "<tmpl-$sz-$k@jpcert.example>" >"$H/notice-$sz-$k.eml"
-	done
-	log "notice $sz: $(stat -c %s "$H/notice-$sz-1.eml") bytes"
-	record 0 notice "$sz" bytes "$(stat -c %s "$H/notice-$sz-1.eml")"
+	make_notices "$sz" 1 1 "$H/size-$sz"
+	log "notice $sz: $(stat -c %s "$H"/size-"$sz"/*.eml) bytes"
+	record 0 notice "$sz" bytes "$(stat -c %s "$H"/size-"$sz"/*.eml)"
 done
 
 GPG_AGENT_PID=
@@ -194,13 +193,16 @@ notices() { # ROUND SIZE RATE COUNT CONFIG
 	NOTICE_SEQ=$((NOTICE_SEQ + 1))
 	first=$((NOTICE_SEQ * 100000))
 	out="$H/sent-$round-$sz-$config.tsv"
+	rm -rf "$H/notices"
+	make_notices "$sz" "$first" "$count" "$H/notices"
 	postfix_alive
 	drain
 	[ -n "$GPG_AGENT_PID" ] || GPG_AGENT_PID=$(pgrep -f "gpg-agent.*$GV" | head -1)
 	c0=$(cpu_self "$MILTER_PID") k0=$(cpu_children "$MILTER_PID")
 	a0=$( [ -n "$GPG_AGENT_PID" ] && cpu_self "$GPG_AGENT_PID" || echo 0)
+	# One file per send, in tracking-number order (send i is notice first+i).
 	python3 "$TOP/bench/send-notices.py" "$PORT_C" "$count" "$rate" 10 "$first" "$out" \
-		"$H"/notice-"$sz"-*.eml || log "send-notices: not all sent"
+		"$H"/notices/*.eml || log "send-notices: not all sent"
 	# Wait for every acknowledgement to be handed to the MTA.
 	n=$(wc -l <"$out")
 	local end=$((SECONDS + ${ACK_WAIT:-300}))
@@ -232,7 +234,8 @@ log "warming up"
 for port in $PORT_A $PORT_B $PORT_C $PORT_D; do
 	smtp-source -s "$SESSIONS" -l 4096 -m 200 -f bench@example.net -t user@sink.example "127.0.0.1:$port"
 done
-python3 "$TOP/bench/send-notices.py" "$PORT_C" 20 10 4 1 "$H/sent-warmup.tsv" "$H"/notice-8k-*.eml
+make_notices 8k 10 20 "$H/warmup"
+python3 "$TOP/bench/send-notices.py" "$PORT_C" 20 10 4 10 "$H/sent-warmup.tsv" "$H"/warmup/*.eml
 drain
 sleep 5
 RSS0=$(rss_kb "$MILTER_PID")

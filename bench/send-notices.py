@@ -3,12 +3,11 @@
 
 usage: send-notices.py PORT COUNT RATE CONCURRENCY FIRST_TN OUT TEMPLATE...
 
-Each notice is one of the TEMPLATE files (encrypted and signed notices made
-by tests/lib/harness.sh's h_notice) with two outer headers rewritten, so
-that every send is a new notice and a new case: Message-ID
-<bench-TN@jpcert.example> and the tracking number in the Subject (the
-subject's tracking number wins over the body's, doc/NOTICES.md). The
-encrypted part is not touched.
+Send i is TEMPLATE file i (modulo their number; bench/run.sh gives one
+file per send, made by bench/make-notices.py, since pocmilter holds a
+re-sent signed text as a replay) with two outer headers rewritten:
+Message-ID <bench-TN@jpcert.example> and the tracking number in the
+Subject, TN = FIRST_TN + i. The encrypted part is not touched.
 
 RATE is notices per second offered (open loop: send i starts at i/RATE,
 whatever the previous ones are doing); 0 means as fast as CONCURRENCY
