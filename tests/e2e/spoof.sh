@@ -1,9 +1,8 @@
 #!/bin/bash
 # Nobody gets in (issue 10): 20 forged notices through the real postfix.
 # None may be acknowledged automatically; each is filed with the right
-# `signature` value; each is paged (checked once paging exists: while
-# src/page.c is the placeholder, `pocctl watch` says so and the paging
-# check is reported as not checked).
+# `signature` value; each is paged (PageCommand: its Message-ID or case is
+# in a page).
 #
 #   1-3   coordinator From, not encrypted, not signed      signature none
 #   4-5   encrypted to us, not signed                      none
@@ -78,7 +77,6 @@ for sub in ("new", "cur"):
     for f in os.listdir(d):
         h = email.parser.BytesHeaderParser().parse(open(os.path.join(d, f), "rb"))
         acks[(h.get("In-Reply-To") or "").strip()] += 1
-paging = "not implemented" not in watch_out and "unknown verb" not in watch_out
 page_text = open(pages).read()
 bad = 0
 outcome = collections.Counter()
@@ -91,14 +89,12 @@ for mid, sig in want.items():
     ok = ok and acks[mid] == 0 and m["ack_state"] not in ("queued", "sent")
     if replay:
         ok = ok and any(p.startswith("replay:") for p in m.get("problems") or [])
-    if paging:
-        ok = ok and (mid in page_text or case in page_text)
+    ok = ok and (mid in page_text or case in page_text)
     outcome[(m["signature"], "acknowledged" if acks[mid] else "not acknowledged")] += 1
     print(("  " if ok else "  WRONG ") + line + ("  (replay)" if replay else ""))
     bad += not ok
 print("outcomes: " + ", ".join("%s/%s: %d" % (k[0], k[1], v) for k, v in sorted(outcome.items())))
-print("paging: " + ("checked, %d pages written" % page_text.count("\n{") if paging else
-      "NOT CHECKED - " + watch_out.strip().splitlines()[0]))
+print("paging: checked, %d pages written" % page_text.count('"reason"'))
 gen = acks["<spoof-genuine@jpcert.example>"]
 print("genuine notice acknowledged %d time(s); replays acknowledged: %d" % (
     gen, sum(acks["<spoof-%d@jpcert.example>" % i] for i in (18, 19, 20))))
