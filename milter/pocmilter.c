@@ -81,6 +81,9 @@ static gboolean work_pending;
 static volatile gboolean stopping;
 static gint active_connections;	/* MTA connections open now (g_atomic) */
 
+/* The last attempt to spool POC mail failed (g_atomic): the sender pages store-failed. */
+static gint store_failing;
+
 static GMutex send_lock;
 static GCond send_cond;
 static gboolean send_pending;
@@ -376,6 +379,8 @@ cb_eom(SMFICTX *ctx)
 			  err ? err->message : poc_strerror(status),
 			  tempfail ? "temporary failure, the sender retries" : "accepted unspooled");
 		g_clear_error(&err);
+		g_atomic_int_set(&store_failing, 1);
+		wake_sender();
 		if (tempfail) {
 			smfi_setreply(ctx, "451", "4.3.0", "POC mail cannot be stored now, try again later");
 			verdict = SMFIS_TEMPFAIL;
@@ -392,6 +397,8 @@ cb_eom(SMFICTX *ctx)
 		smfi_addheader(ctx, "X-POC-Case", value);
 	}
 	msg_verbose("queue_id=%s spooled as %" G_GUINT64_FORMAT, qid ? qid : "-", id);
+	if (g_atomic_int_get(&store_failing) && g_atomic_int_compare_and_exchange(&store_failing, 1, 0))
+		msg_info("POC mail is spooled again");
 	wake_worker();
 	return verdict;
 }
@@ -556,6 +563,7 @@ worker_main(gpointer unused)
 	poc_crypto *crypto = NULL;
 	GError *err = NULL;
 	gint64 last_beat = 0, last_watch = 0, last_recover = 0;
+	poc_store_alarm store_alarm = { 0 };
 	gboolean first = TRUE;
 
 	if (poc_crypto_new(runtime->cfg->gnupg_home, &crypto, &err) != POC_OK) {
@@ -594,6 +602,8 @@ worker_main(gpointer unused)
 			}
 			last_beat = now;
 		}
+		/* Spooling failed (or works again after a page): say so now, not in a minute. */
+		poc_page_store_alarm(runtime, &store_alarm, g_atomic_int_get(&store_failing), now);
 		if (now - last_watch >= 60) {
 			poc_watch_status st;
 			int queued = 0;
@@ -665,6 +675,7 @@ reload(void)
 		fresh->rules = old.rules;
 	}
 	g_rw_lock_writer_unlock(&runtime_lock);
+	poc_store_set_max_map_size(runtime->store, runtime->cfg->database_max_size);
 	poc_runtime_close(fresh);
 	msg_info("reloaded %s", config_path);
 	wake_worker();
@@ -893,6 +904,8 @@ main(int argc, char **argv)
 	if (optind != argc)
 		usage();
 	poc_log_set_verbose(verbose);
+	/* Library set-up that must not race other threads (setlocale, GMime). */
+	poc_crypto_init();
 	poc_notice_init();
 
 	/* 1. The configuration (everything it names is loaded and checked). */
@@ -928,6 +941,7 @@ main(int argc, char **argv)
 
 	/* 2. The database, as root, then handed to User. */
 	store_opts.mode = cfg->database_mode;
+	store_opts.max_map_size = cfg->database_max_size;
 	if (poc_store_open_ex(cfg->database, &store_opts, &runtime->store, &err) != POC_OK)
 		msg_fatal("%s", err->message);
 	prepare_database(cfg, pw);

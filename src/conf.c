@@ -93,6 +93,8 @@ static const config_key config_keys[] = {
 	  "LMDB environment directory (doc/DATABASE.md)." },
 	{ "DatabaseMode", T_MODE, "0600", OFF(database_mode), NULL,
 	  "Mode of the database files: 0600, or 0660 to let a group of downstream readers in (an LMDB reader writes to lock.mdb)." },
+	{ "DatabaseMaxSize", T_SIZE, "1024G", OFF(database_max_size), NULL,
+	  "Largest the database may grow (its LMDB map doubles up to this). Beyond, POC mail is refused like on a full disk (OnStoreFailure) and paged (store-failed); raise it and reload." },
 	/* --- acknowledgements --- */
 	{ "AckMode", T_ACKMODE, "auto", OFF(ack_mode), NULL,
 	  "auto: acknowledge at once; hold: a person sends with pocctl ack, guarded by AckGuard; off: record only." },
@@ -203,15 +205,20 @@ parse_size(const char *text)
 
 	if (!g_ascii_isdigit(*text))
 		return -1;
+	int shift;
+
 	n = g_ascii_strtoll(text, &end, 10);
 	switch (g_ascii_tolower(*end)) {
 	case '\0': return n;
-	case 'k': n <<= 10; break;
-	case 'm': n <<= 20; break;
-	case 'g': n <<= 30; break;
+	case 'k': shift = 10; break;
+	case 'm': shift = 20; break;
+	case 'g': shift = 30; break;
 	default: return -1;
 	}
-	return end[1] == '\0' ? n : -1;
+	/* "99999999999G" is too big, not a negative size. */
+	if (end[1] != '\0' || n > (G_MAXINT64 >> shift))
+		return -1;
+	return n << shift;
 }
 
 static gboolean

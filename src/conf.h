@@ -37,6 +37,7 @@ typedef struct poc_config {
 	gboolean add_header;
 	poc_storefail_policy on_store_failure;
 	gsize max_message_size;
+	gsize database_max_size;	/* DatabaseMaxSize: the LMDB map's limit */
 	int max_connections;
 	int workers;
 	/* what is watched, who is trusted */

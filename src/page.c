@@ -60,7 +60,7 @@
 #define SUMMARY_MAX 3		/* conditions named in the status line */
 
 typedef enum {
-	R_OVERDUE, R_SILENT, R_DECRYPT, R_SEND, R_SPOOL, R_DUE_SOON, R_HELD, R_SIGNATURE,
+	R_OVERDUE, R_SILENT, R_DECRYPT, R_SEND, R_SPOOL, R_STORE, R_DUE_SOON, R_HELD, R_SIGNATURE,
 	R_STATEMENT_DUE, R_PUBLICATION_TODAY, R_TARGET_NEAR, R_COUNT
 } reason_code;
 
@@ -77,6 +77,7 @@ static const struct {
 	[R_DECRYPT] = { "decrypt-failed", POC_WATCH_CRITICAL },
 	[R_SEND] = { "send-failed", POC_WATCH_CRITICAL },
 	[R_SPOOL] = { "spool-stuck", POC_WATCH_CRITICAL },
+	[R_STORE] = { "store-failed", POC_WATCH_CRITICAL },
 	[R_DUE_SOON] = { "ack-due-soon", POC_WATCH_WARNING },
 	[R_HELD] = { "ack-held", POC_WATCH_WARNING },
 	[R_SIGNATURE] = { "signature-not-good", POC_WATCH_WARNING },
@@ -975,6 +976,46 @@ deliver(poc_runtime *rt, gint64 now, gboolean from_daemon, const page_out *p)
 	}
 	g_free(json);
 	return ok;
+}
+
+/*
+ * The database refused POC mail (disk full, the map at its limit, I/O
+ * error): the daemon pages from its memory, since the page state lives in
+ * the database that failed. A failed PageCommand is tried again a minute
+ * later; "resolved" follows the first message spooled again.
+ */
+void
+poc_page_store_alarm(poc_runtime *rt, poc_store_alarm *a, gboolean failing, gint64 now)
+{
+	page_info none = { 0 };
+	page_out p = { R_STORE, !failing, &none, 0, 0 };
+	gint64 repeat = rt->cfg->page_repeat > 0 ? rt->cfg->page_repeat : 3600;
+
+	if (!failing && !a->first_seen)
+		return;
+	if (failing && !a->first_seen)
+		a->first_seen = now;
+	if (a->last_try && now - a->last_try < 60 && now >= a->last_try)
+		return;		/* the last attempt failed: not again at once */
+	if (failing && a->count && now - a->last_paged < repeat && now >= a->last_paged)
+		return;
+	if (!failing && a->count == 0) {
+		memset(a, 0, sizeof *a);	/* never paged: nothing to resolve */
+		return;
+	}
+	p.first_seen = a->first_seen;
+	p.count = failing ? a->count + 1 : a->count;
+	if (!deliver(rt, now, TRUE, &p)) {
+		a->last_try = now;
+		return;
+	}
+	if (failing) {
+		a->count++;
+		a->last_paged = now;
+		a->last_try = 0;
+	} else {
+		memset(a, 0, sizeof *a);
+	}
 }
 
 static int

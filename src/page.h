@@ -19,7 +19,11 @@
  *
  *	Reason codes (fixed): ack-due-soon, ack-overdue, ack-held,
  *	decrypt-failed, signature-not-good, send-failed, filter-silent,
- *	spool-stuck. See doc/PAGING.md.
+ *	spool-stuck, store-failed. See doc/PAGING.md.
+ *
+ *	poc_page_store_alarm() is the daemon's page for a database that
+ *	refuses POC mail (store-failed): its state is in memory, since the
+ *	database is what failed; the daemon calls it from its sender thread.
  * ERRORS
  *	poc_watch_run() returns POC_OK when the database could be read (a
  *	PageCommand that fails is logged and retried next round, not an
@@ -66,6 +70,22 @@ void poc_watch_status_clear(poc_watch_status *st);
  */
 int poc_watch_run(poc_runtime *rt, gint64 now, gboolean send_pages, gboolean from_daemon,
 		  poc_watch_status *st, GError **error);
+
+/* The store-failed page's state, kept by the daemon (zeroed: no condition). */
+typedef struct poc_store_alarm {
+	gint64 first_seen;	/* first refusal of this episode */
+	gint64 last_paged;
+	gint64 last_try;	/* a PageCommand that failed, tried again a minute later */
+	int count;		/* pages sent in this episode */
+} poc_store_alarm;
+
+/*
+ * failing: the last attempt to spool POC mail failed. Pages when the
+ * condition is new or due to repeat (PageRepeat), "resolved" once it is
+ * not failing any more after a page; without PageCommand or PageMail the
+ * log line is the page.
+ */
+void poc_page_store_alarm(poc_runtime *rt, poc_store_alarm *a, gboolean failing, gint64 now);
 
 /*
  * Run command (split like a shell would, no shell) with input on stdin,

@@ -250,10 +250,10 @@ map_grow(poc_store *s, size_t seen, GError **error)
 	g_rw_lock_writer_lock(&s->map_lock);
 	now = map_size_locked(s);
 	if (now <= seen) {
-		want = now * 2;
-		if (want > s->max_map_size)
+		want = MIN(now * 2, s->max_map_size);
+		if (want <= now)
 			status = fail(POC_ERR_DB_FULL, error,
-				      "database: map size limit %zu bytes reached in %s",
+				      "database: map size limit %zu bytes reached in %s (DatabaseMaxSize)",
 				      s->max_map_size, s->dir);
 		else if ((rc = mdb_env_set_mapsize(s->env, want)) != 0)
 			status = db_error(rc, error, "growing the map to %zu bytes", want);
@@ -809,6 +809,8 @@ poc_store_open_ex(const char *dir, const poc_store_options *opts, poc_store **ou
 		o.map_size = DEFAULT_MAP_SIZE;
 	if (!o.max_map_size)
 		o.max_map_size = DEFAULT_MAX_MAP_SIZE;
+	if (o.map_size > o.max_map_size)
+		o.map_size = o.max_map_size;
 	if (!dir || !*dir)
 		return fail(POC_ERR_INVAL, error, "database: no directory given");
 
@@ -901,6 +903,14 @@ size_t
 poc_store_map_size(poc_store *s)
 {
 	return map_size(s);
+}
+
+void
+poc_store_set_max_map_size(poc_store *s, size_t max)
+{
+	g_rw_lock_writer_lock(&s->map_lock);
+	s->max_map_size = max ? max : DEFAULT_MAX_MAP_SIZE;
+	g_rw_lock_writer_unlock(&s->map_lock);
 }
 
 /* --- spool ------------------------------------------------------------------- */

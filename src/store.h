@@ -50,6 +50,8 @@ int poc_store_open_ex(const char *dir, const poc_store_options *opts, poc_store 
 		      GError **error);
 /* The current map size in bytes (it grows when full). */
 size_t poc_store_map_size(poc_store *store);
+/* The limit the map may double up to (DatabaseMaxSize; 0: the default), at a reload. */
+void poc_store_set_max_map_size(poc_store *store, size_t max);
 
 /* --- spool: messages received, not yet filed ------------------------- */
 

@@ -1,10 +1,13 @@
 #!/bin/bash
-# Disk full while spooling (issue 10): the Database directory is a small
-# tmpfs. POC mail that cannot be spooled gets a 4xx (not lost: the sender
-# retries), the condition is logged; when space returns (the tmpfs grows)
-# the retried mail is spooled, delivered and filed, and the daemon never
-# needed a restart. (There is no config key to cap the LMDB map, so a
-# full map is the same condition reached through the file system.)
+# Disk full, then the LMDB map full, while spooling (issue 10).
+#  1. The Database directory is a 1 MiB tmpfs. POC mail that cannot be
+#     spooled gets a 4xx (not lost: the sender retries), the condition is
+#     logged and paged (store-failed, firing); when space returns (the
+#     tmpfs grows) the retried mail is spooled, delivered and filed, a
+#     "resolved" page follows, and the daemon never needed a restart.
+#  2. A fresh database capped by DatabaseMaxSize 1M: the map cannot grow,
+#     POC mail gets a 4xx, logged and paged; DatabaseMaxSize raised and
+#     SIGHUP: the retried mail is spooled, delivered and filed, resolved.
 set -u
 . "$(dirname "$0")/../lib/harness.sh"
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
@@ -14,11 +17,20 @@ mount -t tmpfs -o size=1m,mode=0700 tmpfs "$H/db" 2>/dev/null || { echo "SKIP: c
 umount_db() { umount -l "$H/db" 2>/dev/null; }
 h_keys
 h_postfix_start
-h_config
+# PageCommand: append each page (one JSON line) to a file.
+cat >"$H/page.sh" <<EOT
+#!/bin/sh
+cat >>"$H/pages.jsonl"
+EOT
+chmod 755 "$H/page.sh"
+touch "$H/pages.jsonl"; chmod 666 "$H/pages.jsonl"
+h_config "PageCommand $H/page.sh"
 h_milter_start
 trap 'rc=$?; umount_db; (exit $rc); h_cleanup' EXIT
 POC="$H/mail/vendor/security"
-fail() { echo "FAIL: $*"; grep -iE 'error|warn|fatal' "$H/pocmilter.log" | tail -20; exit 1; }
+fail() { echo "FAIL: $*"; grep -iE 'error|warn|fatal' "$H/pocmilter.log" | tail -20; cat "$H/pages.jsonl"; exit 1; }
+# pages STATUS: how many store-failed pages with that status were written.
+pages() { grep -c "\"reason\":\"store-failed\",\"status\":\"$1\"" "$H/pages.jsonl"; }
 
 # Notices of ~200 KiB each (random text survives compression): 1 MiB fills after a few.
 n=8
@@ -42,6 +54,8 @@ echo "database on a 1 MiB tmpfs: $accepted accepted, $tempfails temporary failur
 kill -0 "$MILTER_PID" || fail "pocmilter died when the disk filled"
 grep -q 'cannot spool POC mail' "$H/pocmilter.log" || fail "the condition was not logged"
 echo "logged: $(grep -m1 'cannot spool POC mail' "$H/pocmilter.log")"
+h_wait_for 30 sh -c "grep -q '\"store-failed\",\"status\":\"firing\"' '$H/pages.jsonl'" || fail "disk full was not paged"
+echo "paged: $(grep -m1 store-failed "$H/pages.jsonl")"
 mount -o remount,size=64m "$H/db" || fail "remount"
 # Retry the refused ones, as an MTA would.
 python3 "$TOP/tests/lib/smtp-send-many.py" "$SMTP_PORT" vuls@jpcert.example security@vendor.example 1 \
@@ -51,5 +65,44 @@ h_wait_maildir 60 "$POC" $n || fail "only $(h_maildir_count "$POC") of $n delive
 h_wait_for 60 sh -c "[ \$('$POCCTL' -c '$CONF' export | grep -o 'full-[0-9]*@' | sort -u | wc -l) -ge $n ]" ||
 	fail "not all filed after space returned: $("$POCCTL" -c "$CONF" export | grep -o 'full-[0-9]*@' | sort -u | wc -l)"
 kill -0 "$MILTER_PID" || fail "pocmilter is gone"
-echo "paging of the condition: NOT CHECKED here (src/page.c is a placeholder)"
-echo "ok: disk full -> 4xx and logged; space back -> all $n delivered and filed, same daemon"
+h_wait_for 30 sh -c "[ \$(grep -c '\"store-failed\",\"status\":\"resolved\"' '$H/pages.jsonl') -ge 1 ]" ||
+	fail "no resolved page after space returned"
+[ "$(pages firing)" = 1 ] || fail "$(pages firing) firing pages for one episode (PageRepeat is 1h)"
+echo "ok: disk full -> 4xx, logged and paged; space back -> all $n delivered and filed, resolved page, same daemon"
+
+# --- 2. the map full: DatabaseMaxSize --------------------------------------------
+h_milter_stop
+: >"$H/pages.jsonl"
+h_config "PageCommand $H/page.sh" "Database $H/db2" "DatabaseMaxSize 1M"
+h_milter_start
+m=6
+for i in $(seq $m); do
+	big=$(head -c 150000 /dev/urandom | base64 -w 76)
+	h_notice --tn "$(printf 'JPCERT#971000%02d' "$i")" --message-id "<map-$i@jpcert.example>" \
+		--body "JPCERT#971000$i
+$big" >"$H/map-$i.eml"
+done
+tempfails=0 accepted=0
+for i in $(seq $m); do
+	if h_send "$H/map-$i.eml" 2>"$H/merr-$i"; then
+		accepted=$((accepted + 1))
+	else
+		grep -q "4[0-9][0-9]" "$H/merr-$i" || fail "not a temporary failure: $(tail -1 "$H/merr-$i")"
+		tempfails=$((tempfails + 1))
+	fi
+done
+echo "database capped at 1 MiB (DatabaseMaxSize): $accepted accepted, $tempfails temporary failures"
+[ $tempfails -gt 0 ] || fail "the map never filled"
+grep -q 'DatabaseMaxSize' "$H/pocmilter.log" || fail "the log does not name DatabaseMaxSize"
+h_wait_for 30 sh -c "grep -q '\"store-failed\",\"status\":\"firing\"' '$H/pages.jsonl'" || fail "the full map was not paged"
+sed -i 's/^DatabaseMaxSize .*/DatabaseMaxSize 64M/' "$CONF"
+kill -HUP "$MILTER_PID"
+h_wait_for 20 grep -q 'reloaded' "$H/pocmilter.log" || fail "no reload"
+python3 "$TOP/tests/lib/smtp-send-many.py" "$SMTP_PORT" vuls@jpcert.example security@vendor.example 1 \
+	$(for i in $(seq $m); do grep -q 4 "$H/merr-$i" && echo "$H/map-$i.eml"; done) >/dev/null ||
+	fail "retries after DatabaseMaxSize was raised"
+h_wait_for 60 sh -c "[ \$('$POCCTL' -c '$CONF' export | grep -o 'map-[0-9]*@' | sort -u | wc -l) -ge $m ]" ||
+	fail "not all filed after the reload: $("$POCCTL" -c "$CONF" export | grep -o 'map-[0-9]*@' | sort -u | wc -l)"
+h_wait_for 30 sh -c "grep -q '\"store-failed\",\"status\":\"resolved\"' '$H/pages.jsonl'" || fail "no resolved page after the reload"
+kill -0 "$MILTER_PID" || fail "pocmilter is gone"
+echo "ok: map full -> 4xx, logged and paged; DatabaseMaxSize raised, SIGHUP -> all $m filed, resolved page"

@@ -660,6 +660,19 @@ START_TEST(test_map_growth)
 		ck_assert_int_eq(st, POC_ERR_DB_FULL);
 		ck_assert_ptr_nonnull(strstr(err->message, "map size limit"));
 		g_clear_error(&err);
+		/* The map stopped at its limit, not below it (it doubles up to the limit). */
+		ck_assert_uint_eq(poc_store_map_size(s), 512 * 1024);
+		/* DatabaseMaxSize raised at a reload: the same store takes mail again. */
+		poc_store_set_max_map_size(s, 4 * 1024 * 1024);
+		ck_assert_int_eq(poc_store_spool_put(s, body, 3000, NULL, NULL, &err), POC_OK);
+		ck_assert_uint_gt(poc_store_map_size(s), 512 * 1024);
+		poc_store_close(s);
+		/* A limit below the initial map: the map starts at the limit. */
+		small.map_size = 0;
+		small.max_map_size = 128 * 1024;
+		rmtree(dir2);
+		ck_assert_int_eq(poc_store_open_ex(dir2, &small, &s, NULL), 0);
+		ck_assert_uint_eq(poc_store_map_size(s), 128 * 1024);
 		poc_store_close(s);
 		rmtree(dir2);
 		g_free(dir2);
