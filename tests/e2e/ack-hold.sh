@@ -16,13 +16,6 @@ h_milter_start
 fail() { echo "FAIL: $*"; echo "--- pocmilter.log"; tail -30 "$H/pocmilter.log"; echo "--- maillog"; tail -20 "$H/pf/maillog"; exit 1; }
 ok() { echo "ok: $*"; }
 POC="$H/mail/vendor/security" COORD="$H/mail/jpcert/vuls"
-field() { # MESSAGE-ID FIELD
-	"$POCCTL" -c "$CONF" export | python3 -c '
-import json, sys
-for l in sys.stdin:
-    for m in json.loads(l)["messages"]:
-        if m["message_id"] == sys.argv[1]: print(m[sys.argv[2]])' "$1" "$2"
-}
 filed() { [ "$("$POCCTL" -c "$CONF" export | python3 -c 'import sys,json; print(sum(len(json.loads(l)["messages"]) for l in sys.stdin))')" -ge "$1" ]; }
 
 h_notice --tn 'JPCERT#20260041' --message-id '<hold-1@jpcert.example>' >"$H/n1.eml"
@@ -32,7 +25,7 @@ h_notice --tn 'JPCERT#20260044' --message-id '<hold-4@jpcert.example>' >"$H/n4.e
 for f in n1 n2 n3 n4; do h_send "$H/$f.eml" || fail "SMTP send $f"; done
 h_wait_for 30 filed 4 || fail "not all filed"
 for m in hold-1 hold-2 hold-spoofed hold-4; do
-	[ "$(field "<$m@jpcert.example>" ack_state)" = held ] || fail "$m not held"
+	[ "$(h_field "<$m@jpcert.example>" ack_state)" = held ] || fail "$m not held"
 done
 "$POCCTL" -c "$CONF" show 'JPCERT#20260041' | grep -q 'AckMode hold: waiting for a person' || fail "show: why held"
 sleep 3
@@ -50,7 +43,7 @@ h_check_ack "$a" --tracking 'JPCERT#20260041' --in-reply-to '<hold-1@jpcert.exam
 # Twice is refused; nothing more leaves.
 h_pocctl ack 'JPCERT#20260041' >"$H/ack2.out" 2>&1 && fail "a second pocctl ack was accepted: $(cat "$H/ack2.out")"
 h_wait_for 15 sh -c "[ \"\$(\"$POCCTL\" -c \"$CONF\" export | grep -c 'hold-1@jpcert.example.*\"ack_state\":\"sent\"')\" = 1 ]" ||
-	fail "not recorded as sent: $(field '<hold-1@jpcert.example>' ack_state)"
+	fail "not recorded as sent: $(h_field '<hold-1@jpcert.example>' ack_state)"
 "$POCCTL" -c "$CONF" show --json 'JPCERT#20260041' | python3 -c '
 import json, sys
 c = json.load(sys.stdin)
@@ -61,20 +54,20 @@ ok "pocctl ack --template summary-affected: queued, sent once by the daemon; a s
 
 # A person decides none is needed.
 h_pocctl ack 'JPCERT#20260042' --none 'answered by phone' >"$H/none.out" 2>&1 || fail "pocctl ack --none: $(cat "$H/none.out")"
-[ "$(field '<hold-2@jpcert.example>' ack_state)" = not-required ] || fail "--none: $(field '<hold-2@jpcert.example>' ack_state)"
+[ "$(h_field '<hold-2@jpcert.example>' ack_state)" = not-required ] || fail "--none: $(h_field '<hold-2@jpcert.example>' ack_state)"
 "$POCCTL" -c "$CONF" show 'JPCERT#20260042' | grep -q 'answered by phone' || fail "--none reason not shown"
 ok "pocctl ack --none REASON recorded"
 
 # The guard: an hour of business time before the deadline, the daemon acts alone.
-deadline=$(field '<hold-4@jpcert.example>' ack_deadline)
+deadline=$(h_field '<hold-4@jpcert.example>' ack_deadline)
 fake=$(( $(date -d "$deadline" +%s) - 3600 ))
 h_milter_stop
 POC_FAKE_NOW=$fake h_milter_start
 h_wait_for 30 h_maildir_ge "$COORD" 2 || fail "the guard did not send the held acknowledgement"
 sleep 4
 [ "$(h_maildir_count "$COORD")" = 2 ] || fail "$(h_maildir_count "$COORD") acknowledgements in all, want 2"
-[ "$(field '<hold-4@jpcert.example>' ack_state)" = sent ] || fail "hold-4: $(field '<hold-4@jpcert.example>' ack_state)"
-[ "$(field '<hold-spoofed@jpcert.example>' ack_state)" = held ] || fail "the spoofed notice left the hold"
+[ "$(h_field '<hold-4@jpcert.example>' ack_state)" = sent ] || fail "hold-4: $(h_field '<hold-4@jpcert.example>' ack_state)"
+[ "$(h_field '<hold-spoofed@jpcert.example>' ack_state)" = held ] || fail "the spoofed notice left the hold"
 "$POCCTL" -c "$CONF" show --json 'JPCERT#20260044' | grep -q '"ack-guard"' || fail "no ack-guard event"
 grep -q 'JPCERT#20260044 .*ack guard: still held' "$H/pocmilter.log" || fail "the guard's send is not logged"
 for f in $(h_maildir_files "$COORD"); do

@@ -17,57 +17,66 @@ mount -t tmpfs -o size=1m,mode=0700 tmpfs "$H/db" 2>/dev/null || { echo "SKIP: c
 umount_db() { umount -l "$H/db" 2>/dev/null; }
 h_keys
 h_postfix_start
-# PageCommand: append each page (one JSON line) to a file.
-cat >"$H/page.sh" <<EOT
-#!/bin/sh
-cat >>"$H/pages.jsonl"
-EOT
-chmod 755 "$H/page.sh"
-touch "$H/pages.jsonl"; chmod 666 "$H/pages.jsonl"
+h_pages
 h_config "PageCommand $H/page.sh"
 h_milter_start
 trap 'rc=$?; umount_db; (exit $rc); h_cleanup' EXIT
 POC="$H/mail/vendor/security"
 fail() { echo "FAIL: $*"; grep -iE 'error|warn|fatal' "$H/pocmilter.log" | tail -20; cat "$H/pages.jsonl"; exit 1; }
-# pages STATUS: how many store-failed pages with that status were written.
-pages() { grep -c "\"reason\":\"store-failed\",\"status\":\"$1\"" "$H/pages.jsonl"; }
 
-# Notices of ~200 KiB each (random text survives compression): 1 MiB fills after a few.
+# big NAME TNBASE N: N notices of ~200 KiB each (random text survives
+# compression) as $H/NAME-I.eml; a 1 MiB database fills after a few.
+big() {
+	local i filler
+	for i in $(seq "$3"); do
+		filler=$(head -c 150000 /dev/urandom | base64 -w 76)
+		h_notice --tn "$(printf 'JPCERT#%s%02d' "$2" "$i")" --message-id "<$1-$i@jpcert.example>" \
+			--body "JPCERT#$2$i
+$filler" >"$H/$1-$i.eml"
+	done
+}
+# send_all NAME N: send each; a refusal must be a 4xx. Sets accepted, tempfails.
+send_all() {
+	local i
+	tempfails=0 accepted=0
+	for i in $(seq "$2"); do
+		if h_send "$H/$1-$i.eml" 2>"$H/$1-$i.err"; then
+			accepted=$((accepted + 1))
+		else
+			grep -q "4[0-9][0-9]" "$H/$1-$i.err" || fail "not a temporary failure: $(tail -1 "$H/$1-$i.err")"
+			tempfails=$((tempfails + 1))
+		fi
+	done
+}
+# retry_refused NAME N: send the refused ones again, as an MTA would.
+retry_refused() {
+	python3 "$TOP/tests/lib/smtp-send-many.py" "$SMTP_PORT" vuls@jpcert.example security@vendor.example 1 \
+		$(for i in $(seq "$2"); do grep -q 4 "$H/$1-$i.err" && echo "$H/$1-$i.eml"; done) >/dev/null
+}
+filed_of() { "$POCCTL" -c "$CONF" export | grep -o "$1-[0-9]*@" | sort -u | wc -l; } # NAME
+# paged STATUS: a store-failed page with that status was written (waits 30 s).
+paged() { h_wait_for 30 grep -q "\"reason\":\"store-failed\",\"status\":\"$1\"" "$H/pages.jsonl"; }
+
+# --- 1. the disk full -------------------------------------------------------------
 n=8
-for i in $(seq $n); do
-	big=$(head -c 150000 /dev/urandom | base64 -w 76)
-	h_notice --tn "$(printf 'JPCERT#970000%02d' "$i")" --message-id "<full-$i@jpcert.example>" \
-		--body "JPCERT#970000$i
-$big" >"$H/full-$i.eml"
-done
-tempfails=0 accepted=0
-for i in $(seq $n); do
-	if h_send "$H/full-$i.eml" 2>"$H/err-$i"; then
-		accepted=$((accepted + 1))
-	else
-		grep -q "4[0-9][0-9]" "$H/err-$i" || fail "not a temporary failure: $(tail -1 "$H/err-$i")"
-		tempfails=$((tempfails + 1))
-	fi
-done
+big full 970000 $n
+send_all full $n
 echo "database on a 1 MiB tmpfs: $accepted accepted, $tempfails temporary failures"
 [ $tempfails -gt 0 ] || fail "the disk never filled (test too small?)"
 kill -0 "$MILTER_PID" || fail "pocmilter died when the disk filled"
 grep -q 'cannot spool POC mail' "$H/pocmilter.log" || fail "the condition was not logged"
 echo "logged: $(grep -m1 'cannot spool POC mail' "$H/pocmilter.log")"
-h_wait_for 30 sh -c "grep -q '\"store-failed\",\"status\":\"firing\"' '$H/pages.jsonl'" || fail "disk full was not paged"
+paged firing || fail "disk full was not paged"
 echo "paged: $(grep -m1 store-failed "$H/pages.jsonl")"
 mount -o remount,size=64m "$H/db" || fail "remount"
-# Retry the refused ones, as an MTA would.
-python3 "$TOP/tests/lib/smtp-send-many.py" "$SMTP_PORT" vuls@jpcert.example security@vendor.example 1 \
-	$(for i in $(seq $n); do grep -q 4 "$H/err-$i" && echo "$H/full-$i.eml"; done) >/dev/null ||
-	fail "retries after space returned"
+retry_refused full $n || fail "retries after space returned"
 h_wait_maildir 60 "$POC" $n || fail "only $(h_maildir_count "$POC") of $n delivered"
 h_wait_for 60 sh -c "[ \$('$POCCTL' -c '$CONF' export | grep -o 'full-[0-9]*@' | sort -u | wc -l) -ge $n ]" ||
-	fail "not all filed after space returned: $("$POCCTL" -c "$CONF" export | grep -o 'full-[0-9]*@' | sort -u | wc -l)"
+	fail "not all filed after space returned: $(filed_of full)"
 kill -0 "$MILTER_PID" || fail "pocmilter is gone"
-h_wait_for 30 sh -c "[ \$(grep -c '\"store-failed\",\"status\":\"resolved\"' '$H/pages.jsonl') -ge 1 ]" ||
-	fail "no resolved page after space returned"
-[ "$(pages firing)" = 1 ] || fail "$(pages firing) firing pages for one episode (PageRepeat is 1h)"
+paged resolved || fail "no resolved page after space returned"
+firing=$(grep -c '"reason":"store-failed","status":"firing"' "$H/pages.jsonl")
+[ "$firing" = 1 ] || fail "$firing firing pages for one episode (PageRepeat is 1h)"
 echo "ok: disk full -> 4xx, logged and paged; space back -> all $n delivered and filed, resolved page, same daemon"
 
 # --- 2. the map full: DatabaseMaxSize --------------------------------------------
@@ -76,33 +85,18 @@ h_milter_stop
 h_config "PageCommand $H/page.sh" "Database $H/db2" "DatabaseMaxSize 1M"
 h_milter_start
 m=6
-for i in $(seq $m); do
-	big=$(head -c 150000 /dev/urandom | base64 -w 76)
-	h_notice --tn "$(printf 'JPCERT#971000%02d' "$i")" --message-id "<map-$i@jpcert.example>" \
-		--body "JPCERT#971000$i
-$big" >"$H/map-$i.eml"
-done
-tempfails=0 accepted=0
-for i in $(seq $m); do
-	if h_send "$H/map-$i.eml" 2>"$H/merr-$i"; then
-		accepted=$((accepted + 1))
-	else
-		grep -q "4[0-9][0-9]" "$H/merr-$i" || fail "not a temporary failure: $(tail -1 "$H/merr-$i")"
-		tempfails=$((tempfails + 1))
-	fi
-done
+big map 971000 $m
+send_all map $m
 echo "database capped at 1 MiB (DatabaseMaxSize): $accepted accepted, $tempfails temporary failures"
 [ $tempfails -gt 0 ] || fail "the map never filled"
 grep -q 'DatabaseMaxSize' "$H/pocmilter.log" || fail "the log does not name DatabaseMaxSize"
-h_wait_for 30 sh -c "grep -q '\"store-failed\",\"status\":\"firing\"' '$H/pages.jsonl'" || fail "the full map was not paged"
+paged firing || fail "the full map was not paged"
 sed -i 's/^DatabaseMaxSize .*/DatabaseMaxSize 64M/' "$CONF"
 kill -HUP "$MILTER_PID"
 h_wait_for 20 grep -q 'reloaded' "$H/pocmilter.log" || fail "no reload"
-python3 "$TOP/tests/lib/smtp-send-many.py" "$SMTP_PORT" vuls@jpcert.example security@vendor.example 1 \
-	$(for i in $(seq $m); do grep -q 4 "$H/merr-$i" && echo "$H/map-$i.eml"; done) >/dev/null ||
-	fail "retries after DatabaseMaxSize was raised"
+retry_refused map $m || fail "retries after DatabaseMaxSize was raised"
 h_wait_for 60 sh -c "[ \$('$POCCTL' -c '$CONF' export | grep -o 'map-[0-9]*@' | sort -u | wc -l) -ge $m ]" ||
-	fail "not all filed after the reload: $("$POCCTL" -c "$CONF" export | grep -o 'map-[0-9]*@' | sort -u | wc -l)"
-h_wait_for 30 sh -c "grep -q '\"store-failed\",\"status\":\"resolved\"' '$H/pages.jsonl'" || fail "no resolved page after the reload"
+	fail "not all filed after the reload: $(filed_of map)"
+paged resolved || fail "no resolved page after the reload"
 kill -0 "$MILTER_PID" || fail "pocmilter is gone"
 echo "ok: map full -> 4xx, logged and paged; DatabaseMaxSize raised, SIGHUP -> all $m filed, resolved page"

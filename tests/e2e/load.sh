@@ -5,6 +5,7 @@
 # (RssAnon after a warm-up tenth vs. at the end).
 #   tests/e2e/load.sh             500 messages (make check)
 #   LONG=1 tests/e2e/load.sh      10,000 messages
+#   WORKERS=2 ...                 with that many filer threads (Workers)
 set -u
 . "$(dirname "$0")/../lib/harness.sh"
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
@@ -12,7 +13,7 @@ if [ "${LONG:-0}" = 1 ]; then N=${N:-10000}; else N=${N:-500}; fi
 h_init
 h_keys
 h_postfix_start
-h_config
+h_config ${WORKERS:+"Workers $WORKERS"}
 h_milter_start
 POC="$H/mail/vendor/security"
 fail() { echo "FAIL: $*"; grep -iE 'error|fatal' "$H/pocmilter.log" | sort | uniq -c | sort -rn | head; exit 1; }

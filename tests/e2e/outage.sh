@@ -7,7 +7,8 @@
 #     delivered unfiled; `pocctl import` of the Maildir files it (a second
 #     import skips it), and the daemon acknowledges it once.
 #  3. gpg-agent killed and the GnuPG home unreadable (chmod 000): a notice
-#     is filed as `decryption failed` and not acknowledged; once fixed,
+#     is filed as `decryption failed`, not acknowledged, and paged
+#     (decrypt-failed, from `pocctl watch --page`); once fixed,
 #     `pocctl reprocess ID` reads it again: decryption ok, acknowledged once.
 set -u
 . "$(dirname "$0")/../lib/harness.sh"
@@ -15,19 +16,12 @@ set -u
 h_init
 h_keys
 h_postfix_start
-h_config "AckRetry 5s"
+h_pages
+h_config "AckRetry 5s" "PageCommand $H/page.sh"
 h_milter_start
 POC="$H/mail/vendor/security" COORD="$H/mail/jpcert/vuls"
 fail() { echo "FAIL: $*"; grep -iE 'error|warn' "$H/pocmilter.log" | tail -20; tail -5 "$H/pf/maillog"; exit 1; }
 asuser() { runuser -u "$POC_USER" -- "$@"; }
-field() { # MESSAGE-ID FIELD
-	"$POCCTL" -c "$CONF" export | python3 -c '
-import json, sys
-for l in sys.stdin:
-    for m in json.loads(l)["messages"]:
-        if m["message_id"] == sys.argv[1]: print(m[sys.argv[2]])' "$1" "$2"
-}
-acks_of() { grep -l "^In-Reply-To: $1" "$COORD"/new/* "$COORD"/cur/* 2>/dev/null | wc -l; }
 
 # --- 1. tempfail ---------------------------------------------------------------
 h_notice --tn 'JPCERT#96000001' --message-id '<down-1@jpcert.example>' >"$H/d1.eml"
@@ -41,7 +35,7 @@ python3 "$TOP/tests/lib/smtp-send-many.py" "$SMTP_PORT" vuls@jpcert.example secu
 	fail "retry after restart"
 h_wait_maildir 30 "$POC" 1 || fail "not delivered after the milter came back"
 h_wait_maildir 60 "$COORD" 1 || fail "not acknowledged after the milter came back"
-[ "$(field '<down-1@jpcert.example>' ack_state)" = sent ] || fail "ack_state of down-1"
+[ "$(h_field '<down-1@jpcert.example>' ack_state)" = sent ] || fail "ack_state of down-1"
 echo "ok: retried after the milter came back: delivered, filed, acknowledged"
 
 # --- 2. accept + pocctl import --------------------------------------------------
@@ -53,7 +47,7 @@ for i in 2 3; do
 	h_send "$H/d$i.eml" || fail "send d$i with the milter down (accept)"
 done
 h_wait_maildir 30 "$POC" 3 || fail "accept: not delivered with the milter down"
-[ -z "$(field '<down-2@jpcert.example>' message_id)" ] || fail "filed although the milter was down?"
+[ -z "$(h_field '<down-2@jpcert.example>' message_id)" ] || fail "filed although the milter was down?"
 mkdir -m 755 "$H/import" && cp -r "$POC" "$H/import/" && chown -R "$POC_USER:" "$H/import"
 asuser "$POCCTL" -c "$CONF" import "$H/import/security" >"$H/import.out" 2>&1 || { cat "$H/import.out"; fail "pocctl import"; }
 asuser "$POCCTL" -c "$CONF" import "$H/import/security" >"$H/import2.out" 2>&1 || { cat "$H/import2.out"; fail "second pocctl import"; }
@@ -64,7 +58,7 @@ h_milter_start
 h_wait_maildir 60 "$COORD" 3 || fail "imported notices not acknowledged"
 sleep 6
 for i in 1 2 3; do
-	n=$(acks_of "<down-$i@jpcert.example>")
+	n=$(h_acks_of "<down-$i@jpcert.example>")
 	[ "$n" = 1 ] || fail "down-$i: $n acknowledgements"
 done
 [ "$("$POCCTL" -c "$CONF" export | grep -o '"message_id":"<down-[0-9]@' | sort | uniq -d | wc -l)" = 0 ] ||
@@ -80,11 +74,15 @@ chmod 000 "$GV"
 h_notice --tn 'JPCERT#96000004' --message-id '<down-4@jpcert.example>' >"$H/d4.eml"
 h_send "$H/d4.eml" || fail "send d4"
 h_wait_for 30 sh -c "'$POCCTL' -c '$CONF' export | grep -q 'down-4@'" || fail "d4 not filed"
-dec=$(field '<down-4@jpcert.example>' decryption) st=$(field '<down-4@jpcert.example>' ack_state)
+dec=$(h_field '<down-4@jpcert.example>' decryption) st=$(h_field '<down-4@jpcert.example>' ack_state)
 echo "GnuPG home unreadable: decryption=$dec ack_state=$st"
 [ "$dec" = failed ] || fail "decryption is $dec with an unreadable GnuPG home"
 sleep 3
-[ "$(acks_of '<down-4@jpcert.example>')" = 0 ] || fail "a notice that was not decrypted was acknowledged"
+[ "$(h_acks_of '<down-4@jpcert.example>')" = 0 ] || fail "a notice that was not decrypted was acknowledged"
+asuser "$POCCTL" -c "$CONF" watch --page >/dev/null
+grep -F '"reason":"decrypt-failed","status":"firing"' "$H/pages.jsonl" | grep -qF '"message_id":"<down-4@jpcert.example>"' ||
+	fail "decryption failure not paged: $(cat "$H/pages.jsonl")"
+echo "paged: decrypt-failed for <down-4@jpcert.example>"
 chmod 700 "$GV"
 asuser "$POCCTL" -c "$CONF" reprocess 'JPCERT#96000004' | tee "$H/reprocess.out" || fail "pocctl reprocess"
 grep -q 'decryption=ok signature=good' "$H/reprocess.out" || fail "reprocess did not decrypt"
@@ -92,5 +90,5 @@ h_wait_for 60 sh -c "[ \"\$(grep -l '^In-Reply-To: <down-4@jpcert.example>' '$CO
 	fail "reprocessed notice not acknowledged"
 asuser "$POCCTL" -c "$CONF" reprocess 'JPCERT#96000004' >/dev/null || fail "second reprocess"
 sleep 6
-[ "$(acks_of '<down-4@jpcert.example>')" = 1 ] || fail "down-4: $(acks_of '<down-4@jpcert.example>') acknowledgements"
+[ "$(h_acks_of '<down-4@jpcert.example>')" = 1 ] || fail "down-4: $(h_acks_of '<down-4@jpcert.example>') acknowledgements"
 echo "ok: GnuPG broken -> decryption failed, not acknowledged; fixed + pocctl reprocess -> ok, acknowledged once (twice reprocessed)"

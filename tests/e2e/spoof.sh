@@ -20,12 +20,7 @@ h_init
 h_keys
 h_keys_forgers
 h_postfix_start
-cat >"$H/page.sh" <<EOT
-#!/bin/sh
-{ cat; echo; } >>"$H/pages.jsonl"
-EOT
-chmod 755 "$H/page.sh"
-touch "$H/pages.jsonl"; chmod 666 "$H/pages.jsonl"
+h_pages
 h_config "PageCommand $H/page.sh"
 h_milter_start
 POC="$H/mail/vendor/security" COORD="$H/mail/jpcert/vuls"

@@ -344,6 +344,30 @@ h_maildir_ge() { [ "$(h_maildir_count "$1")" -ge "$2" ]; } # DIR N
 
 h_maildir_files() { ls -1 "$1"/new/* "$1"/cur/* 2>/dev/null; }
 
+# PageCommand for tests: $H/page.sh appends each page (a JSON line) to
+# $H/pages.jsonl. Then: h_config "PageCommand $H/page.sh".
+h_pages() {
+	cat >"$H/page.sh" <<EOT
+#!/bin/sh
+cat >>"$H/pages.jsonl"
+EOT
+	chmod 755 "$H/page.sh"
+	touch "$H/pages.jsonl"
+	chmod 666 "$H/pages.jsonl"
+}
+
+h_field() { # MESSAGE-ID FIELD: a field of the filed message, from pocctl export
+	"$POCCTL" -c "$CONF" export | python3 -c '
+import json, sys
+for l in sys.stdin:
+    for m in json.loads(l)["messages"]:
+        if m["message_id"] == sys.argv[1]: print(m[sys.argv[2]])' "$1" "$2"
+}
+
+h_acks_of() { # MESSAGE-ID: acknowledgements of it in the coordinator's Maildir
+	grep -l "^In-Reply-To: $1" "$H"/mail/jpcert/vuls/new/* "$H"/mail/jpcert/vuls/cur/* 2>/dev/null | wc -l
+}
+
 h_cleanup() {
 	local rc=$?
 	h_milter_stop
