@@ -19,7 +19,8 @@
 # offered), LIGHT_NOTICES and LIGHT_RATE (the light-load latency run),
 # SESSIONS (smtp-source parallel sessions), SIZES, NOTICE_SIZES, TCP=0 (skip
 # the no-op milter on inet:PORT@127.0.0.1, the socket comparison), WORKERS
-# (pocmilter's filer threads; default 1, the daemon's default).
+# (pocmilter's filer threads; default 1, the daemon's default), ACK_SMTP=1
+# (acknowledgements to postfix over SMTP, AckSmtp, instead of sendmail).
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$TOP/build}
@@ -32,7 +33,7 @@ else
 fi
 : "${LIGHT_RATE:=5}"
 : "${NOTICE_RATE:=50}" "${SESSIONS:=20}" "${SIZES:=4096 102400}" "${NOTICE_SIZES:=8k 200k}"
-: "${RESULTS:=$BUILD/bench-results}" "${TCP:=1}" "${WORKERS:=1}"
+: "${RESULTS:=$BUILD/bench-results}" "${TCP:=1}" "${WORKERS:=1}" "${ACK_SMTP:=0}"
 
 log() { printf '%s bench: %s\n' "$(date +%T)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -55,7 +56,11 @@ PORT_C=$SMTP_PORT
 
 h_keys
 h_postfix_start
-h_config "Workers $WORKERS"
+if [ "$ACK_SMTP" = 1 ]; then
+	h_config "Workers $WORKERS" "AckSmtp 127.0.0.1:$SMTP_PORT"
+else
+	h_config "Workers $WORKERS"
+fi
 PF="$H/pf"
 
 # pocmilter in the foreground, its log lines stamped with the wall clock at
@@ -276,7 +281,7 @@ record "$ROUNDS" C-pocmilter - rss_anon_kb_end "$(rss_anon_kb "$MILTER_PID")"
 	echo "# bench/run.sh $(date -u +%FT%TZ)"
 	echo
 	echo "host: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo)"
-	echo "pocmilter: Workers $WORKERS"
+	echo "pocmilter: Workers $WORKERS$([ "$ACK_SMTP" = 1 ] && echo ", AckSmtp")"
 	echo "rounds: $ROUNDS; unwatched: $MSGS messages per configuration, size and round, $SESSIONS sessions; notices: $NOTICES per size and round, offered at $NOTICE_RATE/s over 10 connections; light load: $LIGHT_NOTICES 8k notices per round at $LIGHT_RATE/s"
 	echo "pocmilter unwatched messages in all: $UNWATCHED_TOTAL; VmRSS start $RSS0 kB, end $(rss_kb "$MILTER_PID") kB"
 	echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -18,6 +18,7 @@
 #include "calendar.h"
 #include "conf.h"
 #include "log.h"
+#include "smtp.h"
 
 typedef enum {
 	T_STRING,	/* free text */
@@ -40,6 +41,7 @@ typedef enum {
 	T_HOURS,	/* HH:MM-HH:MM */
 	T_DAYS,		/* closures / working days spec */
 	T_FACILITY,
+	T_HOSTPORT,	/* HOST:PORT (port 25 when left out) */
 } key_type;
 
 typedef struct config_key {
@@ -112,6 +114,8 @@ static const config_key config_keys[] = {
 	  "Kinds of coordinator notices acknowledged automatically." },
 	{ "AckSendmail", T_COMMAND, "/usr/sbin/sendmail -i -t", OFF(ack_sendmail), NULL,
 	  "Sendmail-compatible submission command; the message on stdin. Exit 0 is success, 75 a temporary failure." },
+	{ "AckSmtp", T_HOSTPORT, NULL, OFF(ack_smtp), "127.0.0.1:25",
+	  "Hand acknowledgements and page mail to the MTA over SMTP at HOST:PORT, one connection for all that is due, instead of running AckSendmail for each (no sendmail and postdrop processes: faster under load). The MTA must relay for this host without authentication and pass the mail through pocmilter (smtpd_milters). A 4xx or a lost connection is retried like a failed AckSendmail." },
 	{ "AckGuard", T_DURATION, "2h", OFF(ack_guard), NULL,
 	  "In hold mode, business time before the deadline at which the default template is sent by itself." },
 	{ "AckRetry", T_DURATION, "1m", OFF(ack_retry), NULL,
@@ -271,6 +275,15 @@ set_key(poc_config *cfg, const config_key *key, const char *value, const char *d
 		g_free(*FIELD(cfg, key, char *));
 		*FIELD(cfg, key, char *) = make_path(dir, value);
 		return NULL;
+	case T_HOSTPORT: {
+		char *why = poc_smtp_check_address(value);
+
+		if (why)
+			return why;
+		g_free(*FIELD(cfg, key, char *));
+		*FIELD(cfg, key, char *) = g_strdup(value);
+		return NULL;
+	}
 	case T_ADDR:
 		if (!valid_address(value))
 			return g_strdup_printf("\"%s\" is not a mail address", value);
@@ -460,7 +473,7 @@ poc_config_free(poc_config *cfg)
 				g_ptr_array_unref(*list);
 		} else if (key->type == T_STRING || key->type == T_PATH || key->type == T_ADDR || key->type == T_COMMAND ||
 			   key->type == T_CHARSET || key->type == T_LANG || key->type == T_HOURS ||
-			   key->type == T_DAYS || key->type == T_FACILITY) {
+			   key->type == T_DAYS || key->type == T_FACILITY || key->type == T_HOSTPORT) {
 			g_free(*FIELD(cfg, key, char *));
 		}
 	}
@@ -638,6 +651,7 @@ type_hint(key_type t)
 {
 	switch (t) {
 	case T_ADDR: return "address";
+	case T_HOSTPORT: return "host:port";
 	case T_ADDRS: return "addresses";
 	case T_FPRS: return "fingerprints";
 	case T_KINDS: return "kinds";

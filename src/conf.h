@@ -58,6 +58,7 @@ typedef struct poc_config {
 	char *ack_charset;
 	GPtrArray *ack_kinds;
 	char *ack_sendmail;
+	char *ack_smtp;		/* AckSmtp HOST:PORT; NULL: AckSendmail */
 	char *template_dir;
 	char *template_lang;
 	gint64 ack_guard;

@@ -6,7 +6,9 @@
  *	GSubprocess (no shell): its argv comes from g_shell_parse_argv of
  *	AckSendmail. Exit 0 is success; anything else (75 = EX_TEMPFAIL
  *	included) is a failure retried later; stderr is kept as the
- *	diagnostic (first line, bounded).
+ *	diagnostic (first line, bounded). With AckSmtp the entries of a round
+ *	go over one SMTP connection instead (smtp.c); a 250 after the data
+ *	is success, anything else a failure retried later.
  */
 #include "config.h"
 
@@ -17,6 +19,7 @@
 #include "log.h"
 #include "outbox.h"
 #include "page.h"
+#include "smtp.h"
 
 #define MAX_BACKOFF 3600
 
@@ -37,6 +40,44 @@ poc_outbox_exec(const char *command, const char *sender, GBytes *payload, char *
 	status = poc_page_exec(line, payload, POC_SENDMAIL_TIMEOUT, diagnostic);
 	g_free(line);
 	g_free(quoted);
+	return status;
+}
+
+/* A round's SMTP connection, opened at its first message (AckSmtp). */
+typedef struct submitter {
+	const poc_config *cfg;
+	poc_smtp *smtp;
+} submitter;
+
+static int
+submit(submitter *sub, const char *rcpt, GBytes *payload, char **diagnostic)
+{
+	const poc_config *cfg = sub->cfg;
+	int status;
+
+	if (!cfg->ack_smtp)
+		return poc_outbox_exec(cfg->ack_sendmail, cfg->ack_from, payload, diagnostic);
+	if (!sub->smtp &&
+	    (status = poc_smtp_open(cfg->ack_smtp, POC_SENDMAIL_TIMEOUT, &sub->smtp, diagnostic)) !=
+		    POC_OK)
+		return status;
+	status = poc_smtp_send(sub->smtp, cfg->ack_from ? cfg->ack_from : "", rcpt, payload,
+			       diagnostic);
+	if (status != POC_OK) {
+		/* The session is in an unknown state: the next message gets a new one. */
+		poc_smtp_close(sub->smtp);
+		sub->smtp = NULL;
+	}
+	return status;
+}
+
+int
+poc_outbox_submit(const poc_config *cfg, const char *rcpt, GBytes *payload, char **diagnostic)
+{
+	submitter sub = { cfg, NULL };
+	int status = submit(&sub, rcpt, payload, diagnostic);
+
+	poc_smtp_close(sub.smtp);
 	return status;
 }
 
@@ -62,6 +103,7 @@ int
 poc_outbox_run(poc_store *store, const poc_config *cfg, int *sent, GError **error)
 {
 	poc_outbox_entry *e = NULL;
+	submitter sub = { cfg, NULL };
 	int status;
 
 	*sent = 0;
@@ -70,7 +112,7 @@ poc_outbox_run(poc_store *store, const poc_config *cfg, int *sent, GError **erro
 		char *diag = NULL;
 		int rc;
 
-		rc = poc_outbox_exec(cfg->ack_sendmail, cfg->ack_from, e->payload, &diag);
+		rc = submit(&sub, e->recipient, e->payload, &diag);
 		if (rc == POC_OK) {
 			e->state = POC_OUTBOX_SENT;
 			e->sent_at = poc_now();
@@ -108,8 +150,9 @@ poc_outbox_run(poc_store *store, const poc_config *cfg, int *sent, GError **erro
 		poc_outbox_entry_free(e);
 		e = NULL;
 		if (status != POC_OK)
-			return status;
+			break;
 	}
+	poc_smtp_close(sub.smtp);
 	if (status == POC_ERR_NOTFOUND) {
 		g_clear_error(error);
 		return POC_OK;

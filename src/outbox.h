@@ -30,6 +30,13 @@ G_BEGIN_DECLS
 int poc_outbox_exec(const char *command, const char *sender, GBytes *payload, char **diagnostic);
 
 /*
+ * Hand one message for rcpt to the MTA the configured way: over SMTP to
+ * AckSmtp when set (envelope sender AckFrom), else with AckSendmail.
+ * POC_OK, or POC_ERR_SEND / POC_ERR_TEMP with *diagnostic.
+ */
+int poc_outbox_submit(const poc_config *cfg, const char *rcpt, GBytes *payload, char **diagnostic);
+
+/*
  * Send every due entry; returns how many were sent in *sent. Each entry
  * is claimed (QUEUED -> SENDING) atomically in the store; a failure is
  * recorded as an ack-send-failed event and retried after the back-off.

@@ -944,7 +944,7 @@ deliver(poc_runtime *rt, gint64 now, gboolean from_daemon, const page_out *p)
 		GBytes *payload = g_bytes_new_take(mail, strlen(mail));
 		char *diag = NULL;
 
-		if (poc_outbox_exec(cfg->ack_sendmail, cfg->ack_from, payload, &diag) != POC_OK)
+		if (poc_outbox_submit(cfg, cfg->page_mail, payload, &diag) != POC_OK)
 			msg_warn("%s reason=%s case=%s: PageMail to %s failed: %s", what,
 				 reasons[p->reason].name, case_id, cfg->page_mail, diag ? diag : "?");
 		g_free(diag);

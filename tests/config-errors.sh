@@ -47,6 +47,8 @@ expect bad-fingerprint 'FILE:4: CoordinatorKey: "ABCD" is not a 40-hex-digit fin
 expect bad-size 'FILE:4: MaxMessageSize: "12X" is not a size (bytes, or with k, M, G)' "MaxMessageSize 12X"
 expect huge-size 'FILE:4: DatabaseMaxSize: "99999999999G" is not a size (bytes, or with k, M, G)' "DatabaseMaxSize 99999999999G"
 expect good-max-size OK "DatabaseMaxSize 2G"
+expect bad-hostport "FILE:4: AckSmtp: \"127.0.0.1:x\" is not HOST:PORT (Unknown service 'x' specified in hostname '127.0.0.1:x')" "AckSmtp 127.0.0.1:x"
+expect good-hostport OK "AckSmtp 127.0.0.1:25"
 expect bad-mode 'FILE:4: SocketMode: "0999" is not an octal file mode' "SocketMode 0999"
 expect bad-number 'FILE:4: MaxConnections: "0" is not a number from 1 to 4096' "MaxConnections 0"
 expect bad-bool 'FILE:4: AddHeader: "maybe" is not yes or no' "AddHeader maybe"
