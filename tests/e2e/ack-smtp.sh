@@ -54,7 +54,7 @@ grep -F '"reason":"send-failed","status":"firing"' "$H/pages.jsonl" | grep -qF '
 	fail "the failing acknowledgement was not paged"
 sed -i "s/^AckSmtp .*/AckSmtp 127.0.0.1:$SMTP_PORT/" "$CONF"
 kill -HUP "$MILTER_PID"
-h_wait_for 90 sh -c "[ \"\$(grep -l '^In-Reply-To: <smtp-9@jpcert.example>' '$COORD'/new/* 2>/dev/null | wc -l)\" -ge 1 ]" ||
+h_wait_for 90 h_acked '<smtp-9@jpcert.example>' ||
 	fail "not sent after the reload"
 sleep 5
 [ "$(h_acks_of '<smtp-9@jpcert.example>')" = 1 ] || fail "smtp-9: $(h_acks_of '<smtp-9@jpcert.example>') acknowledgements"

@@ -50,7 +50,7 @@ gpg --homedir "$GC" --batch --quiet --export --armor "$COORD_FPR" >"$H/coord-ren
 GV_ --import "$H/coord-renewed.pub" 2>/dev/null
 asuser "$POCCTL" -c "$CONF" reprocess 'JPCERT#96100001' | tee "$H/reprocess1.out" || fail "pocctl reprocess"
 grep -q 'signature=good' "$H/reprocess1.out" || fail "reprocess after the renewal: not good"
-h_wait_for 60 sh -c "[ \"\$(grep -l '^In-Reply-To: <exp-1@jpcert.example>' '$COORD'/new/* 2>/dev/null | wc -l)\" -ge 1 ]" ||
+h_wait_for 60 h_acked '<exp-1@jpcert.example>' ||
 	fail "e1 not acknowledged after the renewal"
 echo "ok: coordinator key expired -> bad, held, paged; renewed + pocctl reprocess -> good, acknowledged"
 
@@ -81,7 +81,7 @@ GV_ --pinentry-mode loopback --passphrase '' --quick-set-expire "$VENDOR_FPR" 1y
 	fail "renewing our subkeys"
 # A person sends it (the acknowledgement failed to compose: nothing retries it by itself).
 asuser "$POCCTL" -c "$CONF" ack 'JPCERT#96100002' | tee "$H/ack2.out" || fail "pocctl ack after the renewal"
-h_wait_for 60 sh -c "[ \"\$(grep -l '^In-Reply-To: <exp-2@jpcert.example>' '$COORD'/new/* 2>/dev/null | wc -l)\" -ge 1 ]" ||
+h_wait_for 60 h_acked '<exp-2@jpcert.example>' ||
 	fail "e2 not acknowledged after our key was renewed"
 sleep 6
 [ "$(h_acks_of '<exp-2@jpcert.example>')" = 1 ] || fail "e2: $(h_acks_of '<exp-2@jpcert.example>') acknowledgements"

@@ -86,7 +86,7 @@ echo "paged: decrypt-failed for <down-4@jpcert.example>"
 chmod 700 "$GV"
 asuser "$POCCTL" -c "$CONF" reprocess 'JPCERT#96000004' | tee "$H/reprocess.out" || fail "pocctl reprocess"
 grep -q 'decryption=ok signature=good' "$H/reprocess.out" || fail "reprocess did not decrypt"
-h_wait_for 60 sh -c "[ \"\$(grep -l '^In-Reply-To: <down-4@jpcert.example>' '$COORD'/new/* 2>/dev/null | wc -l)\" -ge 1 ]" ||
+h_wait_for 60 h_acked '<down-4@jpcert.example>' ||
 	fail "reprocessed notice not acknowledged"
 asuser "$POCCTL" -c "$CONF" reprocess 'JPCERT#96000004' >/dev/null || fail "second reprocess"
 sleep 6

@@ -367,6 +367,8 @@ for l in sys.stdin:
 h_acks_of() { # MESSAGE-ID: acknowledgements of it in the coordinator's Maildir
 	grep -l "^In-Reply-To: $1" "$H"/mail/jpcert/vuls/new/* "$H"/mail/jpcert/vuls/cur/* 2>/dev/null | wc -l
 }
+# For h_wait_for: MESSAGE-ID has at least one acknowledgement (counted at every try).
+h_acked() { [ "$(h_acks_of "$1")" -ge 1 ]; }
 
 h_cleanup() {
 	local rc=$?
