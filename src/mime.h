@@ -59,6 +59,16 @@ typedef struct poc_mime_walk {
 	gboolean decrypt_ok, decrypt_failed, have_signature;
 } poc_mime_walk;
 
+/*
+ * Keep GMime's table of charset names bounded (charsets.c); call once
+ * before threads parse. poc_notice_init() does.
+ */
+void poc_charsets_init(void);
+/* Names passed on to GMime so far, and how many of them iconv did not know. */
+void poc_charsets_stats(guint *names, guint *other);
+#define POC_CHARSET_OTHER   256
+#define POC_CHARSET_UNKNOWN "x-pocmilter-unknown-charset"
+
 /* Zero the results; the caller then sets crypto, trusted and the limits. */
 void poc_mime_walk_init(poc_mime_walk *walk);
 /* Wipe and free the results (problems too, unless stolen: set to NULL). */

@@ -44,6 +44,7 @@ static gpointer
 gmime_init_once(gpointer unused)
 {
 	g_mime_init();
+	poc_charsets_init();
 	return NULL;
 }
 
