@@ -1,0 +1,27 @@
+#!/bin/bash
+# Filers racing (issue 10): bench/stress_filer files garbage (random MIME,
+# random bytes, huge headers, PGP armour) with several filer threads at
+# once while a spooler thread keeps spooling, without an MTA in the way,
+# so the threads meet far more often than under load.sh. Every message is
+# filed, none fails, the process survives.
+#   tests/e2e/stress.sh                     1,000 messages, 4 filers (make check)
+#   N=2000 ROUNDS=20 WORKERS=8 tests/e2e/stress.sh    longer
+set -u
+. "$(dirname "$0")/../lib/harness.sh"
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
+STRESS="$BUILD/bench/stress_filer"
+[ -x "$STRESS" ] || make -C "$BUILD" bench/stress_filer >/dev/null || { echo "FAIL: cannot build $STRESS"; exit 1; }
+N=${N:-500} ROUNDS=${ROUNDS:-2} WORKERS=${WORKERS:-4}
+h_init
+h_keys
+PF_CONF=$H/no-postfix h_config
+mkdir -p "$H/db" "$H/g" && chown "$POC_USER:" "$H/db"
+python3 "$TOP/tests/lib/make-garbage.py" "$H/g" "$N" "${SEED:-11}" || { echo "FAIL: making garbage"; exit 1; }
+chmod -R a+rX "$H/g"
+out=$(runuser -u "$POC_USER" -- "$STRESS" -c "$CONF" -w "$WORKERS" -r "$ROUNDS" "$H"/g/*.eml 2>"$H/stress.log")
+rc=$?
+echo "$out"
+[ $rc -eq 0 ] || { echo "FAIL: stress_filer exit $rc"; tail -5 "$H/stress.log"; exit 1; }
+n=$(h_pocctl export | grep -o '"message_id":"<r[0-9]*-[0-9]*@' | sort -u | wc -l)
+[ "$n" -ge $((N * ROUNDS)) ] || { echo "FAIL: $n filed of $((N * ROUNDS))"; exit 1; }
+echo "ok: $((N * ROUNDS)) messages filed by $WORKERS filers at once, process alive"
