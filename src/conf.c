@@ -307,7 +307,7 @@ set_key(poc_config *cfg, const config_key *key, const char *value, const char *d
 		char *err = NULL;
 
 		if (!*list)
-			*list = g_ptr_array_new_with_free_func(g_free);
+			*list = poc_config_list_new();
 		for (char **w = words; *w && !err; w++) {
 			if (!**w)
 				continue;
@@ -450,6 +450,8 @@ poc_config_new(void)
 		const config_key *key = &config_keys[i];
 		char *err;
 
+		if (is_list(key))
+			*FIELD(cfg, key, GPtrArray *) = poc_config_list_new();
 		if (!key->def)
 			continue;
 		err = set_key(cfg, key, key->def, NULL);
@@ -632,18 +634,27 @@ poc_config_address_in(const GPtrArray *list, const char *addr)
 	return found;
 }
 
+GPtrArray *
+poc_config_list_new(void)
+{
+	return g_ptr_array_new_null_terminated(0, g_free, TRUE);
+}
+
+/*
+ * Only reads: the config is shared by the filer threads. (This used to
+ * add a NULL and take it off again, in every filer at once: two filers
+ * freed each other's elements, which was the crash with Workers 2.)
+ */
 const char *const *
 poc_config_strv(const GPtrArray *list)
 {
 	static const char *const empty[] = { NULL };
-	GPtrArray *l = (GPtrArray *)list;
 
-	if (!l || l->len == 0)
+	if (!list || list->len == 0)
 		return empty;
-	/* Keep a NULL after the last element without counting it. */
-	g_ptr_array_add(l, NULL);
-	g_ptr_array_set_size(l, l->len - 1);
-	return (const char *const *)l->pdata;
+	if (!g_ptr_array_is_null_terminated((GPtrArray *) list))
+		msg_panic("poc_config_strv: a list not made by poc_config_list_new");
+	return (const char *const *) list->pdata;
 }
 
 static const char *

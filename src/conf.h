@@ -95,6 +95,11 @@ int poc_config_validate(const poc_config *cfg, GError **error);
 
 /* Is addr (any case, +detail tolerated) one of list? */
 gboolean poc_config_address_in(const GPtrArray *list, const char *addr);
+/*
+ * A list of a config (Watch, Coordinator, ...): NULL-terminated as it
+ * grows, so poc_config_strv() only reads and threads may share it.
+ */
+GPtrArray *poc_config_list_new(void);
 /* NULL-terminated view of a list for APIs taking const char *const *. */
 const char *const *poc_config_strv(const GPtrArray *list);
 

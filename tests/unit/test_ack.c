@@ -105,7 +105,7 @@ static void
 need_list(GPtrArray **list)
 {
 	if (!*list)
-		*list = g_ptr_array_new_with_free_func(g_free);
+		*list = poc_config_list_new();
 }
 
 static poc_config *

@@ -1,0 +1,87 @@
+/*
+ * test_conf - the config's lists: NULL-terminated as parsed, and read by
+ * many threads at once without a write (the filers share one config).
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+
+static const char text[] = "Watch security@vendor.example\n"
+			   "Coordinator vuls@jpcert.or.jp, other@jpcert.or.jp\n"
+			   "Coordinator third@jpcert.or.jp\n";
+
+START_TEST(test_lists_terminated)
+{
+	poc_config *cfg = NULL;
+	GError *err = NULL;
+	const char *const *v;
+
+	ck_assert_int_eq(poc_config_parse(text, strlen(text), "t.conf", &cfg, &err), POC_OK);
+	v = poc_config_strv(cfg->coordinator);
+	ck_assert_str_eq(v[0], "vuls@jpcert.or.jp");
+	ck_assert_str_eq(v[1], "other@jpcert.or.jp");
+	ck_assert_str_eq(v[2], "third@jpcert.or.jp");
+	ck_assert_ptr_null(v[3]);
+	/* A default replaced, and an empty list. */
+	ck_assert_ptr_null(poc_config_strv(cfg->coordinator_key)[0]);
+	ck_assert_ptr_null(poc_config_strv(NULL)[0]);
+	poc_config_free(cfg);
+}
+END_TEST
+
+#define READERS 8
+#define ROUNDS 200000
+static poc_config *shared;
+
+static gpointer
+reader(gpointer unused)
+{
+	(void) unused;
+	for (int i = 0; i < ROUNDS; i++) {
+		const char *const *v = poc_config_strv(shared->coordinator);
+
+		if (strcmp(v[0], "vuls@jpcert.or.jp") != 0 || strcmp(v[2], "third@jpcert.or.jp") != 0 ||
+		    v[3] != NULL)
+			return NULL;
+	}
+	return GINT_TO_POINTER(1);
+}
+
+/* The old poc_config_strv added and removed a NULL: this crashed or read freed strings. */
+START_TEST(test_strv_shared_by_threads)
+{
+	GThread *t[READERS];
+	GError *err = NULL;
+
+	ck_assert_int_eq(poc_config_parse(text, strlen(text), "t.conf", &shared, &err), POC_OK);
+	for (int i = 0; i < READERS; i++)
+		t[i] = g_thread_new("reader", reader, NULL);
+	for (int i = 0; i < READERS; i++)
+		ck_assert_msg(g_thread_join(t[i]) != NULL, "a reader saw the list change");
+	ck_assert_uint_eq(shared->coordinator->len, 3);
+	poc_config_free(shared);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("conf");
+	TCase *tc = tcase_create("lists");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_lists_terminated);
+	tcase_add_test(tc, test_strv_shared_by_threads);
+	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
