@@ -300,15 +300,15 @@ poc_header_sanitise(const char *value, gsize max)
 	return g_string_free(out, FALSE);
 }
 
+/* Only reads ids (poc_config_strv's old add-and-remove crashed filers). */
 static char *
-join_ids(GPtrArray *ids)
+join_ids(const GPtrArray *ids)
 {
-	if (!ids || ids->len == 0)
-		return g_strdup("");
-	g_ptr_array_add(ids, NULL);
-	char *s = g_strjoinv(", ", (char **)ids->pdata);
-	g_ptr_array_set_size(ids, ids->len - 1);
-	return s;
+	GString *s = g_string_new(NULL);
+
+	for (guint i = 0; ids && i < ids->len; i++)
+		g_string_append_printf(s, "%s%s", i ? ", " : "", (const char *)g_ptr_array_index(ids, i));
+	return g_string_free(s, FALSE);
 }
 
 GHashTable *
