@@ -19,7 +19,7 @@
 # offered), LIGHT_NOTICES and LIGHT_RATE (the light-load latency run),
 # SESSIONS (smtp-source parallel sessions), SIZES, NOTICE_SIZES, TCP=0 (skip
 # the no-op milter on inet:PORT@127.0.0.1, the socket comparison), WORKERS
-# (pocmilter's filer threads; default 1, the daemon's default), ACK_SMTP=1
+# (pocmilter's filer threads; default 2, the daemon's default), ACK_SMTP=1
 # (acknowledgements to postfix over SMTP, AckSmtp, instead of sendmail).
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,7 +33,7 @@ else
 fi
 : "${LIGHT_RATE:=5}"
 : "${NOTICE_RATE:=50}" "${SESSIONS:=20}" "${SIZES:=4096 102400}" "${NOTICE_SIZES:=8k 200k}"
-: "${RESULTS:=$BUILD/bench-results}" "${TCP:=1}" "${WORKERS:=1}" "${ACK_SMTP:=0}"
+: "${RESULTS:=$BUILD/bench-results}" "${TCP:=1}" "${WORKERS:=2}" "${ACK_SMTP:=0}"
 
 log() { printf '%s bench: %s\n' "$(date +%T)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
