@@ -3,9 +3,11 @@
  *	smtp.c - handing mail to the local MTA over SMTP (AckSmtp)
  * DESCRIPTION
  *	See smtp.h. GIO does the socket work (GSocketClient with a time
- *	limit, a GDataInputStream for reply lines); this file speaks the
+ *	limit, a GBufferedInputStream for reply lines); this file speaks the
  *	protocol: EHLO (HELO as a fallback), MAIL, RCPT, DATA with
- *	dot-stuffing and CRLF, QUIT.
+ *	dot-stuffing and CRLF, QUIT. A reply is at most MAX_REPLY_LINES
+ *	lines of at most MAX_REPLY_LINE bytes (RFC 5321 allows 512): the
+ *	memory a misbehaving peer can make us hold is bounded.
  */
 #include "config.h"
 
@@ -17,12 +19,48 @@
 #include "smtp.h"
 
 #define MAX_REPLY_LINES 100
+#define MAX_REPLY_LINE  2048
 
 struct poc_smtp {
 	GSocketConnection *conn;
-	GDataInputStream *in;
+	GBufferedInputStream *in;
 	GOutputStream *out;
 };
+
+/* One line without its LF; NULL with *error set on I/O failure, EOF or a line too long. */
+static char *
+read_line(poc_smtp *s, GError **error)
+{
+	for (;;) {
+		gsize avail;
+		const char *buf = g_buffered_input_stream_peek_buffer(s->in, &avail);
+		const char *nl = memchr(buf, '\n', avail);
+		gssize got;
+
+		if (nl) {
+			char *line = g_strndup(buf, (gsize)(nl - buf));
+
+			if (g_input_stream_skip(G_INPUT_STREAM(s->in), (gsize)(nl - buf) + 1, NULL,
+						error) < 0) {
+				g_free(line);
+				return NULL;
+			}
+			return line;
+		}
+		if (avail >= MAX_REPLY_LINE) {
+			g_set_error(error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
+				    "a reply line longer than %d bytes", MAX_REPLY_LINE);
+			return NULL;
+		}
+		got = g_buffered_input_stream_fill(s->in, -1, NULL, error);
+		if (got < 0)
+			return NULL;
+		if (got == 0) {
+			g_set_error(error, G_IO_ERROR, G_IO_ERROR_CLOSED, "connection closed");
+			return NULL;
+		}
+	}
+}
 
 /* Read one reply (its lines, "250-..." then "250 ..."); the code, or -1 on I/O failure. */
 static int
@@ -33,7 +71,7 @@ read_reply(poc_smtp *s, char **text)
 
 	*text = NULL;
 	for (int n = 0; n < MAX_REPLY_LINES; n++) {
-		char *line = g_data_input_stream_read_line(s->in, NULL, NULL, &err);
+		char *line = read_line(s, &err);
 		size_t len;
 
 		if (!line) {
@@ -134,8 +172,8 @@ poc_smtp_open(const char *hostport, guint timeout, poc_smtp **out, char **diagno
 		g_free(s);
 		return POC_ERR_TEMP;
 	}
-	s->in = g_data_input_stream_new(g_io_stream_get_input_stream(G_IO_STREAM(s->conn)));
-	g_data_input_stream_set_newline_type(s->in, G_DATA_STREAM_NEWLINE_TYPE_LF);
+	s->in = G_BUFFERED_INPUT_STREAM(g_buffered_input_stream_new_sized(
+		g_io_stream_get_input_stream(G_IO_STREAM(s->conn)), 2 * MAX_REPLY_LINE));
 	s->out = g_io_stream_get_output_stream(G_IO_STREAM(s->conn));
 	code = read_reply(s, &reply);
 	if (code != 220) {

@@ -258,6 +258,60 @@ START_TEST(test_address_injection)
 }
 END_TEST
 
+/*
+ * A peer that greets with one endless line: smtp-sink cannot, so a thread
+ * here listens on loopback, writes 64 KiB without a line end and waits.
+ * The client gives up after MAX_REPLY_LINE bytes instead of holding it all.
+ */
+static int long_fd;
+
+static gpointer
+long_greeter(gpointer unused)
+{
+	int c = accept(long_fd, NULL, NULL);
+	char *junk = g_malloc(65536);
+	char b;
+
+	(void) unused;
+	memset(junk, 'x', 65536);
+	memcpy(junk, "220 ", 4);
+	if (c >= 0) {
+		ssize_t w = write(c, junk, 65536);
+
+		(void) w;
+		/* until the client hangs up */
+		while (read(c, &b, 1) > 0)
+			;
+		close(c);
+	}
+	g_free(junk);
+	return NULL;
+}
+
+START_TEST(test_reply_line_too_long)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof a;
+	poc_smtp *s = NULL;
+	char *diag = NULL, *addr;
+	GThread *t;
+
+	long_fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_eq(bind(long_fd, (struct sockaddr *)&a, sizeof a), 0);
+	ck_assert_int_eq(listen(long_fd, 1), 0);
+	ck_assert_int_eq(getsockname(long_fd, (struct sockaddr *)&a, &len), 0);
+	addr = g_strdup_printf("127.0.0.1:%d", ntohs(a.sin_port));
+	t = g_thread_new("greeter", long_greeter, NULL);
+	ck_assert_int_eq(poc_smtp_open(addr, 10, &s, &diag), POC_ERR_TEMP);
+	ck_assert_ptr_null(s);
+	ck_assert_msg(strstr(diag, "longer than 2048 bytes") != NULL, "diagnostic: %s", diag);
+	g_thread_join(t);
+	close(long_fd);
+	g_free(diag);
+	g_free(addr);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -280,6 +334,7 @@ main(void)
 	tcase_add_test(tc, test_no_server);
 	tcase_add_test(tc, test_addresses);
 	tcase_add_test(tc, test_address_injection);
+	tcase_add_test(tc, test_reply_line_too_long);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
