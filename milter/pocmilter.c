@@ -448,66 +448,8 @@ static struct smfiDesc filter = {
 
 /* --- the worker ----------------------------------------------------------- */
 
-/*
- * The spool is shared by Workers filer threads: each claims one entry at a
- * time in spool_claimed, so no entry is read twice at once. An entry whose
- * processing failed stays claimed (skipped) until the next retry round.
- */
-static GMutex spool_lock;
-static GHashTable *spool_claimed;	/* spool id -> GINT_TO_POINTER(1 busy, 2 failed) */
-static gint64 spool_retry_at;
-
-static gboolean
-claim_spool_entry(guint64 *id)
-{
-	GArray *ids = g_array_new(FALSE, FALSE, sizeof(guint64));
-	gboolean found = FALSE;
-	GError *err = NULL;
-
-	g_mutex_lock(&spool_lock);
-	if (poc_now() >= spool_retry_at) {
-		/* Let failed entries be tried again now and then. */
-		GHashTableIter it;
-		gpointer k, v;
-
-		g_hash_table_iter_init(&it, spool_claimed);
-		while (g_hash_table_iter_next(&it, &k, &v))
-			if (GPOINTER_TO_INT(v) == 2)
-				g_hash_table_iter_remove(&it);
-		spool_retry_at = poc_now() + 30;
-	}
-	if (poc_store_spool_pending(runtime->store, ids, &err) != POC_OK) {
-		msg_error("reading the spool: %s", err ? err->message : "?");
-		g_clear_error(&err);
-	}
-	for (guint i = 0; i < ids->len && !found; i++) {
-		guint64 cand = g_array_index(ids, guint64, i);
-		guint64 *key = g_new(guint64, 1);
-
-		*key = cand;
-		if (g_hash_table_contains(spool_claimed, key)) {
-			g_free(key);
-			continue;
-		}
-		g_hash_table_insert(spool_claimed, key, GINT_TO_POINTER(1));
-		*id = cand;
-		found = TRUE;
-	}
-	g_mutex_unlock(&spool_lock);
-	g_array_free(ids, TRUE);
-	return found;
-}
-
-static void
-release_spool_entry(guint64 id, gboolean failed)
-{
-	g_mutex_lock(&spool_lock);
-	if (failed)
-		g_hash_table_insert(spool_claimed, g_memdup2(&id, sizeof id), GINT_TO_POINTER(2));
-	else
-		g_hash_table_remove(spool_claimed, &id);
-	g_mutex_unlock(&spool_lock);
-}
+/* The filers' claims on spool entries (worker.h). */
+static poc_spool_claims *spool_claims;
 
 static gboolean
 spool_idle_wait(void)
@@ -535,7 +477,7 @@ filer_main(gpointer unused)
 	do {
 		guint64 id;
 
-		while (!stopping && claim_spool_entry(&id)) {
+		while (!stopping && poc_spool_claim(spool_claims, runtime->store, &id)) {
 			int status;
 
 			g_rw_lock_reader_lock(&runtime_lock);
@@ -546,7 +488,7 @@ filer_main(gpointer unused)
 					  err ? err->message : poc_strerror(status));
 				g_clear_error(&err);
 			}
-			release_spool_entry(id, status != POC_OK);
+			poc_spool_release(spool_claims, id, status != POC_OK);
 			/* The sender thread has an acknowledgement to hand over. */
 			wake_sender();
 		}
@@ -979,7 +921,7 @@ main(int argc, char **argv)
 		 PACKAGE_VERSION, cfg->socket, cfg->database, poc_ack_mode_name(cfg->ack_mode),
 		 pw ? pw->pw_name : g_get_user_name());
 	/* 6. Serve. */
-	spool_claimed = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+	spool_claims = poc_spool_claims_new();
 	for (int i = 0; i < MAX(1, runtime->cfg->workers); i++)
 		g_ptr_array_add(filers, g_thread_new("filer", filer_main, NULL));
 	worker_thread = g_thread_new("sender", worker_main, NULL);
@@ -1019,7 +961,7 @@ main(int argc, char **argv)
 	for (guint i = 0; i < filers->len; i++)
 		g_thread_join(g_ptr_array_index(filers, i));
 	g_ptr_array_free(filers, TRUE);
-	g_hash_table_destroy(spool_claimed);
+	poc_spool_claims_free(spool_claims);
 	remove_pid_file(runtime->cfg->pid_file);
 	poc_runtime_close(runtime);
 	g_free(config_path);

@@ -351,6 +351,82 @@ out:
 	return status;
 }
 
+/* --- claims on spool entries (filer threads) ------------------------------- */
+
+struct poc_spool_claims {
+	GMutex lock;
+	GHashTable *claimed;	/* spool id -> GINT_TO_POINTER(1 busy, 2 failed) */
+	gint64 retry_at;
+};
+
+poc_spool_claims *
+poc_spool_claims_new(void)
+{
+	poc_spool_claims *c = g_new0(poc_spool_claims, 1);
+
+	g_mutex_init(&c->lock);
+	c->claimed = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+	return c;
+}
+
+void
+poc_spool_claims_free(poc_spool_claims *c)
+{
+	if (!c)
+		return;
+	g_hash_table_destroy(c->claimed);
+	g_mutex_clear(&c->lock);
+	g_free(c);
+}
+
+gboolean
+poc_spool_claim(poc_spool_claims *c, poc_store *store, guint64 *id)
+{
+	GArray *ids = g_array_new(FALSE, FALSE, sizeof(guint64));
+	gboolean found = FALSE;
+	GError *err = NULL;
+
+	g_mutex_lock(&c->lock);
+	if (poc_now() >= c->retry_at) {
+		/* Let failed entries be tried again now and then. */
+		GHashTableIter it;
+		gpointer k, v;
+
+		g_hash_table_iter_init(&it, c->claimed);
+		while (g_hash_table_iter_next(&it, &k, &v))
+			if (GPOINTER_TO_INT(v) == 2)
+				g_hash_table_iter_remove(&it);
+		c->retry_at = poc_now() + POC_SPOOL_RETRY;
+	}
+	if (poc_store_spool_pending(store, ids, &err) != POC_OK) {
+		msg_error("reading the spool: %s", err ? err->message : "?");
+		g_clear_error(&err);
+	}
+	for (guint i = 0; i < ids->len && !found; i++) {
+		guint64 cand = g_array_index(ids, guint64, i);
+
+		if (g_hash_table_contains(c->claimed, &cand))
+			continue;
+		g_hash_table_insert(c->claimed, g_memdup2(&cand, sizeof cand), GINT_TO_POINTER(1));
+		*id = cand;
+		found = TRUE;
+	}
+	g_mutex_unlock(&c->lock);
+	g_array_free(ids, TRUE);
+	return found;
+}
+
+void
+poc_spool_release(poc_spool_claims *c, guint64 id, gboolean failed)
+{
+	g_mutex_lock(&c->lock);
+	if (failed)
+		g_hash_table_insert(c->claimed, g_memdup2(&id, sizeof id), GINT_TO_POINTER(2));
+	else
+		g_hash_table_remove(c->claimed, &id);
+	g_mutex_unlock(&c->lock);
+}
+
 int
 poc_process_pending(poc_runtime *rt, poc_crypto *crypto, int *done, GError **error)
 {

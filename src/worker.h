@@ -65,6 +65,20 @@ int poc_reprocess_message(poc_runtime *rt, poc_crypto *crypto, const char *messa
 int poc_ack_guard_run(poc_runtime *rt, poc_crypto *crypto, gint64 now, int *queued,
 		      GError **error);
 
+/*
+ * Claims on spool entries, shared by the filer threads: each claims one
+ * entry at a time, so no entry is read twice at once. An entry whose
+ * processing failed stays claimed (skipped) until the next retry round,
+ * POC_SPOOL_RETRY seconds later.
+ */
+#define POC_SPOOL_RETRY 30
+typedef struct poc_spool_claims poc_spool_claims;
+poc_spool_claims *poc_spool_claims_new(void);
+void poc_spool_claims_free(poc_spool_claims *claims);
+/* The oldest pending entry nobody has claimed; FALSE when there is none. */
+gboolean poc_spool_claim(poc_spool_claims *claims, poc_store *store, guint64 *id);
+void poc_spool_release(poc_spool_claims *claims, guint64 id, gboolean failed);
+
 /* Every pending spool entry, oldest first. */
 int poc_process_pending(poc_runtime *rt, poc_crypto *crypto, int *done, GError **error);
 

@@ -9,8 +9,8 @@
  *	round's copy gets its own Message-ID: "<garbage-" becomes "<rNNNNNN-"),
  *	as the milter's threads do; workers filer threads at the same time
  *	claim entries and call poc_process_spooled() on them, as pocmilter's
- *	filers do (one crypto context each, the spool claimed under one
- *	lock). The database, GnuPG home and templates are the config's.
+ *	filers do, with the same code (poc_spool_claim, one crypto context
+ *	each). The database, GnuPG home and templates are the config's.
  *
  *	It exists to look for races between filers at a rate the MTA cannot
  *	feed (tests/e2e/stress.sh runs it). It found the Workers 2 crash:
@@ -34,7 +34,7 @@ static GPtrArray *files;	/* GBytes */
 static int rounds = 1;
 static GMutex lock;
 static GCond cond;
-static GHashTable *claimed;	/* spool ids being filed */
+static poc_spool_claims *claims;	/* pocmilter's own claims (worker.h) */
 static gboolean spooling_done;
 static gint spooled, filed, errors;
 
@@ -79,33 +79,6 @@ spooler(gpointer unused)
 	return NULL;
 }
 
-/* The next spool entry nobody is filing; FALSE when there is none. */
-static gboolean
-claim(guint64 *id)
-{
-	GArray *ids = g_array_new(FALSE, FALSE, sizeof(guint64));
-	gboolean found = FALSE;
-	GError *err = NULL;
-
-	g_mutex_lock(&lock);
-	if (poc_store_spool_pending(rt->store, ids, &err) != POC_OK) {
-		fprintf(stderr, "stress_filer: reading the spool: %s\n", err->message);
-		g_clear_error(&err);
-	}
-	for (guint i = 0; i < ids->len && !found; i++) {
-		guint64 cand = g_array_index(ids, guint64, i);
-
-		if (g_hash_table_contains(claimed, &cand))
-			continue;
-		g_hash_table_add(claimed, g_memdup2(&cand, sizeof cand));
-		*id = cand;
-		found = TRUE;
-	}
-	g_mutex_unlock(&lock);
-	g_array_free(ids, TRUE);
-	return found;
-}
-
 static gpointer
 filer(gpointer unused)
 {
@@ -119,9 +92,15 @@ filer(gpointer unused)
 	}
 	for (;;) {
 		guint64 id;
+		gboolean done;
 
-		if (claim(&id)) {
-			if (poc_process_spooled(rt, crypto, id, NULL, &err) != POC_OK) {
+		g_mutex_lock(&lock);
+		done = spooling_done;
+		g_mutex_unlock(&lock);
+		if (poc_spool_claim(claims, rt->store, &id)) {
+			int status = poc_process_spooled(rt, crypto, id, NULL, &err);
+
+			if (status != POC_OK) {
 				fprintf(stderr, "stress_filer: spool entry %" G_GUINT64_FORMAT ": %s\n",
 					id, err ? err->message : "?");
 				g_clear_error(&err);
@@ -129,23 +108,16 @@ filer(gpointer unused)
 			} else {
 				g_atomic_int_inc(&filed);
 			}
-			/* Filed or failed, it is not picked again: a failure is counted once. */
+			/* A failure stays claimed (pocmilter retries it later): counted once. */
+			poc_spool_release(claims, id, status != POC_OK);
 			continue;
 		}
+		/* Nothing to claim: finished once the spooler is, else wait for it. */
+		if (done)
+			break;
 		g_mutex_lock(&lock);
-		if (spooling_done) {
-			g_mutex_unlock(&lock);
-			if (!claim(&id))
-				break;
-			if (poc_process_spooled(rt, crypto, id, NULL, &err) == POC_OK) {
-				g_atomic_int_inc(&filed);
-			} else {
-				g_clear_error(&err);
-				g_atomic_int_inc(&errors);
-			}
-			continue;
-		}
-		g_cond_wait_until(&cond, &lock, g_get_monotonic_time() + G_TIME_SPAN_SECOND / 10);
+		if (!spooling_done)
+			g_cond_wait_until(&cond, &lock, g_get_monotonic_time() + G_TIME_SPAN_SECOND / 10);
 		g_mutex_unlock(&lock);
 	}
 	if (crypto)
@@ -196,7 +168,7 @@ main(int argc, char **argv)
 		}
 		g_ptr_array_add(files, g_bytes_new_take(raw, len));
 	}
-	claimed = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+	claims = poc_spool_claims_new();
 	start = g_get_monotonic_time();
 	sp = g_thread_new("spooler", spooler, NULL);
 	for (int i = 0; i < workers; i++)
@@ -208,7 +180,7 @@ main(int argc, char **argv)
 	total = (int) files->len * rounds;
 	printf("stress_filer: %d workers: %d spooled, %d filed, %d errors of %d in %.1f s (%.0f msgs/s)\n",
 	       workers, spooled, filed, errors, total, secs, filed / secs);
-	g_hash_table_destroy(claimed);
+	poc_spool_claims_free(claims);
 	g_ptr_array_free(threads, TRUE);
 	g_ptr_array_free(files, TRUE);
 	poc_runtime_close(rt);
