@@ -69,8 +69,11 @@ else
 		[ -x "$t" ] || continue
 		name=$(basename "$t")
 		corpus="tests/fuzz/corpus/${name#fuzz_}"
+		# New inputs go to the first directory: a scratch one, not the seeds.
+		rm -rf "build-fuzz/new-$name" && mkdir -p "build-fuzz/new-$name"
 		if "$t" -runs=0 "$corpus" >"build-fuzz/$name.log" 2>&1 &&
-			"$t" -runs=2000 -max_total_time=30 "$corpus" >>"build-fuzz/$name.log" 2>&1; then
+			"$t" -runs=2000 -max_total_time=30 "build-fuzz/new-$name" "$corpus" \
+				>>"build-fuzz/$name.log" 2>&1; then
 			echo "PASS: $name (seed corpus, then 2000 runs)"; pass=$((pass + 1))
 		else
 			echo "FAIL: $name"; tail -30 "build-fuzz/$name.log"; fail=$((fail + 1))
