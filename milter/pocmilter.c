@@ -599,9 +599,11 @@ reload(void)
 	    g_strcmp0(fresh->cfg->gnupg_home, runtime->cfg->gnupg_home) ||
 	    fresh->cfg->socket_mode != runtime->cfg->socket_mode ||
 	    g_strcmp0(fresh->cfg->socket_group, runtime->cfg->socket_group) ||
-	    fresh->cfg->database_mode != runtime->cfg->database_mode)
+	    fresh->cfg->database_mode != runtime->cfg->database_mode ||
+	    fresh->cfg->core_dumps != runtime->cfg->core_dumps)
 		msg_warn("reload: changes of Socket, SocketMode, SocketGroup, User, PidFile, "
-			 "SyslogFacility, GnuPGHome, Database and DatabaseMode take effect at restart");
+			 "SyslogFacility, GnuPGHome, Database, DatabaseMode and CoreDumps take effect "
+			 "at restart");
 	g_rw_lock_writer_lock(&runtime_lock);
 	/* Swap everything but the store, which stays open. */
 	{
@@ -748,6 +750,18 @@ drop_privileges(const struct passwd *pw)
 	if (setuid(0) == 0 || seteuid(0) == 0 || setgid(0) == 0)
 		msg_fatal("privileges could be regained after dropping to %s", pw->pw_name);
 	g_setenv("HOME", pw->pw_dir, TRUE);
+}
+
+/*
+ * Decrypted notices live in this process's memory: a core file would put
+ * them on disk, and ptrace by another process of User would read them.
+ * Not dumpable unless CoreDumps says so (gpg-agent does the same).
+ */
+static void
+forbid_core_dumps(const poc_config *cfg)
+{
+	if (!cfg->core_dumps && poc_forbid_core_dumps() != 0)
+		msg_fatal("cannot forbid core dumps: %s", g_strerror(errno));
 }
 
 static int milter_status = MI_SUCCESS;
@@ -899,9 +913,10 @@ main(int argc, char **argv)
 		msg_fatal("Socket %s: cannot open", cfg->socket);
 	prepare_socket(cfg, pw);
 
-	/* 4. The pid file, 5. the drop. */
+	/* 4. The pid file, 5. the drop, 6. no core dump (after the drop, which resets it). */
 	write_pid_file(cfg->pid_file, pw);
 	drop_privileges(pw);
+	forbid_core_dumps(cfg);
 
 	/* Signals belong to this thread alone: block them before any thread starts. */
 	sigemptyset(&set);

@@ -35,6 +35,7 @@ typedef struct poc_config {
 	char *pid_file;
 	char *syslog_facility;
 	gboolean add_header;
+	gboolean core_dumps;
 	poc_storefail_policy on_store_failure;
 	gsize max_message_size;
 	gsize database_max_size;	/* DatabaseMaxSize: the LMDB map's limit */

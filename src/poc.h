@@ -111,6 +111,14 @@ int poc_ack_mode_parse(const char *);
  * epoch) is set; tests set it, nothing else reads it.
  */
 gint64 poc_now(void);
+
+/*
+ * No core file and no ptrace by other processes of the same user: the
+ * process holds decrypted notices. 0, or -1 with errno. pocmilter calls
+ * it after dropping privileges (a uid change resets it) unless CoreDumps
+ * is yes; pocctl at its start.
+ */
+int poc_forbid_core_dumps(void);
 #define POC_TIME_BUFSIZE 32
 /* "2026-11-26T17:30:00+09:00"; an absent time (0) gives "". */
 char *poc_time_format(gint64 t, char buf[POC_TIME_BUFSIZE]);

@@ -1331,6 +1331,9 @@ main(int argc, char **argv)
 {
 	int i = 1;
 
+	/* reprocess and ack decrypt notices: no core file of them. */
+	if (poc_forbid_core_dumps() != 0)
+		fprintf(stderr, "pocctl: cannot forbid core dumps: %s\n", g_strerror(errno));
 	while (i < argc && argv[i][0] == '-') {
 		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
 			config_path = argv[i + 1];

@@ -12,6 +12,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include "poc.h"
 
@@ -125,4 +127,14 @@ poc_time_parse(const char *text)
 	t = g_date_time_to_unix(dt);
 	g_date_time_unref(dt);
 	return t;
+}
+
+int
+poc_forbid_core_dumps(void)
+{
+	struct rlimit none = { 0, 0 };
+
+	if (setrlimit(RLIMIT_CORE, &none) != 0)
+		return -1;
+	return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }

@@ -66,7 +66,8 @@ ok "refuses to run as root without User"
 
 # --- start -----------------------------------------------------------------------
 write_conf
-"$SBIN" -f -c "$CONF" >>"$H/pocmilter.log" 2>&1 &
+# Started with core dumps allowed by the shell: the daemon itself forbids them.
+(ulimit -c unlimited; exec "$SBIN" -f -c "$CONF" >>"$H/pocmilter.log" 2>&1) &
 PID=$!
 MILTER_PID=$PID		# h_cleanup stops it on failure
 h_wait_for 20 test -S "$MILTER_SOCKET" || fail "no socket"
@@ -85,6 +86,12 @@ for t in /proc/$PID/task/*/status; do
 	grep -q "^Uid:[[:space:]]*$NOBODY_UID[[:space:]]" "$t" || fail "a thread is not nobody: $t"
 done
 ok "runs as nobody (uid $NOBODY_UID, gid $NOBODY_GID, every thread, no capabilities)"
+
+# Decrypted notices are in its memory: no core file, no ptrace by other nobody processes.
+core=$(awk '/^Max core file size/{print $5, $6}' "/proc/$PID/limits")
+[ "$core" = "0 0" ] || fail "core file size limit: $core"
+[ "$(stat -c %U "/proc/$PID/environ")" = root ] || fail "the daemon is dumpable (/proc/$PID is not root's)"
+ok "not dumpable, core size limit 0 (CoreDumps no)"
 
 [ "$(stat -c '%a %U %G' "$MILTER_SOCKET")" = "660 nobody $NOBODY_GROUP" ] ||
 	fail "socket: $(stat -c '%a %U %G' "$MILTER_SOCKET")"
