@@ -565,10 +565,11 @@ END_TEST
 
 /*
  * The readers are shared by the filer threads: the first matches, in
- * several threads at once, must not race (GLib compiles a pattern for
- * PCRE2's JIT at its first match when asked to optimise: a shared
- * pattern then gets freed twice). Check forks each iteration, so every
- * one races the first use of the built-in patterns again.
+ * several threads at once, must not race (the built-in patterns are
+ * compiled once, under g_once; GLib 2.74 JIT-compiles a pattern in
+ * g_regex_new, but a GLib that did it lazily at the first match would
+ * race here). Check forks each test, so every run races the first use
+ * of the built-in patterns again.
  */
 #define RACERS 4
 static pthread_barrier_t race_start;
