@@ -80,7 +80,7 @@ static const config_key config_keys[] = {
 	{ "MaxConnections", T_INT, "32", OFF(max_connections), NULL,
 	  "MTA connections served at once; beyond, POC mail gets a temporary failure at DATA (other mail passes). Memory for POC mail is at most MaxConnections times MaxMessageSize." },
 	{ "Workers", T_INT, "2", OFF(workers), NULL,
-	  "Threads that decrypt, file and acknowledge spooled notices in parallel (one GnuPG context each); a further thread sends the outbox and runs the paging check. With 2, a notice does not wait behind another's GnuPG run (38 notices/s on 2 cores, doc/BENCHMARKS.md); more helps only with more cores." },
+	  "Threads that decrypt, file and acknowledge spooled notices in parallel (one GnuPG context each); a further thread sends the outbox and runs the paging check. With 2, a notice does not wait behind another's GnuPG run (about 50 notices/s of 8 KB on 2 cores, doc/BENCHMARKS.md); more helps only with more cores." },
 	/* --- what is watched, who is trusted --- */
 	{ "Watch", T_ADDRS, NULL, OFF(watch), "security@vendor.example",
 	  "POC recipient addresses (case-insensitive, +detail tolerated). Required." },
