@@ -111,6 +111,11 @@ int poc_ack_mode_parse(const char *);
  * epoch) is set; tests set it, nothing else reads it.
  */
 gint64 poc_now(void);
+#define POC_TIME_BUFSIZE 32
+/* "2026-11-26T17:30:00+09:00"; an absent time (0) gives "". */
+char *poc_time_format(gint64 t, char buf[POC_TIME_BUFSIZE]);
+/* RFC 3339 / ISO 8601 with an offset (or Z); -1 on error. */
+gint64 poc_time_parse(const char *text);
 
 /*
  * No core file and no ptrace by other processes of the same user: the
@@ -119,11 +124,6 @@ gint64 poc_now(void);
  * is yes; pocctl at its start.
  */
 int poc_forbid_core_dumps(void);
-#define POC_TIME_BUFSIZE 32
-/* "2026-11-26T17:30:00+09:00"; an absent time (0) gives "". */
-char *poc_time_format(gint64 t, char buf[POC_TIME_BUFSIZE]);
-/* RFC 3339 / ISO 8601 with an offset (or Z); -1 on error. */
-gint64 poc_time_parse(const char *text);
 
 G_END_DECLS
 
