@@ -134,7 +134,7 @@ static const config_key config_keys[] = {
 	{ "BusinessHours", T_HOURS, "09:00-17:30", OFF(business_hours), NULL,
 	  "Business hours in Japan time; the acknowledgement deadline is their end on the next business day." },
 	{ "Closures", T_DAYS, "12-29..01-03", OFF(closures), NULL,
-	  "Company closure days on top of national holidays: MM-DD, MM-DD..MM-DD, YYYY-MM-DD, ranges." },
+	  "Company closure days on top of national holidays: MM-DD, MM-DD..MM-DD, YYYY-MM-DD, ranges. A bare Closures (empty value) removes them all." },
 	{ "WorkingDays", T_DAYS, NULL, OFF(working_days), "2026-12-29",
 	  "Special working days: business days even if a holiday or closure." },
 	{ "HolidayFile", T_PATH, NULL, OFF(holiday_file), "/etc/pocmilter/holidays.txt",
@@ -548,7 +548,8 @@ poc_config_parse(const char *input, gsize len, const char *path, poc_config **ou
 			status = POC_ERR_CONFIG;
 			break;
 		}
-		if (*value == '\0') {
+		/* A bare Closures / WorkingDays is an empty list: no such days. */
+		if (*value == '\0' && key->type != T_DAYS) {
 			g_set_error(error, POC_ERROR, POC_ERR_CONFIG, "%s:%d: %s: no value", path,
 				    n + 1, key->name);
 			status = POC_ERR_CONFIG;
