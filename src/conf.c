@@ -147,7 +147,7 @@ static const config_key config_keys[] = {
 	{ "PageBefore", T_DURATION, "4h", OFF(page_before), NULL,
 	  "Page ack-due-soon when less than this much business time is left." },
 	{ "PageRepeat", T_DURATION, "1h", OFF(page_repeat), NULL,
-	  "Repeat a page while its condition holds." },
+	  "Repeat a CRITICAL page (at any hour) while its condition holds." },
 	{ "PageTimeout", T_DURATION, "30s", OFF(page_timeout), NULL,
 	  "Kill a PageCommand that runs longer." },
 	{ "HeartbeatMax", T_DURATION, "5m", OFF(heartbeat_max), NULL,
@@ -156,6 +156,10 @@ static const config_key config_keys[] = {
 	  "Page spool-stuck when a spooled message waits longer." },
 	{ "StatementBefore", T_DURATION, "3d", OFF(statement_before), NULL,
 	  "Business days before publication at which statement-due pages." },
+	{ "PageWarningRepeat", T_DURATION, "1h", OFF(page_warning_repeat), NULL,
+	  "Repeat a WARNING page while its condition holds, within business hours only; what waited outside them is paged once, as one morning-summary page, when business hours begin." },
+	{ "PageEscalate", T_DURATION, "1h", OFF(page_escalate), NULL,
+	  "ack-due-soon becomes CRITICAL (paged at once, then every PageRepeat at any hour) when this much business time or less is left before the deadline." },
 };
 
 #define FIELD(cfg, key, type) ((type *)((char *)(cfg) + (key)->offset))

@@ -534,7 +534,7 @@ START_TEST(test_page_json_fields)
 {
 	static const char *const fields[] = {
 		"reason", "status", "level", "case", "tracking", "message_id", "deadline",
-		"business_time_left", "business_time_left_text", "first_seen", "count", "at",
+		"business_time_left", "business_time_left_text", "first_seen", "count", "at", "due",
 	};
 	fixture *fx = fx_new();
 	poc_message *m = mkmsg("<json@jpcert.example>", "JPCERT#10000008",
@@ -564,6 +564,7 @@ START_TEST(test_page_json_fields)
 	ck_assert_str_eq(str_member(o, "business_time_left_text"), "3h 45m");
 	ck_assert_str_eq(str_member(o, "first_seen"), "2026-10-19T13:45:00+09:00");
 	ck_assert_int_eq(json_object_get_int_member(o, "count"), 1);
+	ck_assert(json_object_get_null_member(o, "due"));
 	g_ptr_array_unref(pages);
 	/* No subject text (nor anything of the notice) reached PageCommand. */
 	ck_assert(g_file_get_contents(fx->log, &text, NULL, NULL));
