@@ -16,18 +16,26 @@
  *	subject (a Message-ID, a spool id, or "daemon"). (2) Summarise:
  *	counts, the worst level, the monitoring-plugin line. (3) With
  *	send_pages, page: each holding condition is claimed in one write
- *	transaction on its state "page:REASON:SUBJECT" (new, or last paged
- *	PageRepeat ago), then sent; a state whose condition no longer holds
+ *	transaction on its state "page:REASON:SUBJECT" (new, risen in level,
+ *	or due to repeat by the policy of claim_due: CRITICAL every
+ *	PageRepeat at any hour, WARNING every PageWarningRepeat in business
+ *	hours, reminders never), then sent; WARNING conditions last paged
+ *	before today's business hours began are claimed together and sent
+ *	as one morning-summary page; a state whose condition no longer holds
  *	is deleted in one transaction by whoever sends its "resolved" page.
  *	A page that could not be delivered is given back (the claim undone)
  *	and goes out on the next run.
  *
  *	ack-due-soon counts business time (poc_calendar_business_before):
  *	a notice of Friday 20:00 with its deadline on Monday 17:30 pages
- *	at Monday 13:30, not on Friday night. ack-overdue counts wall time
- *	and pages at night too. When due-soon becomes overdue the due-soon
+ *	at Monday 13:30, not on Friday night; with PageEscalate (1h) or less
+ *	left it is CRITICAL. ack-overdue counts wall time and pages at night
+ *	too. When due-soon becomes overdue the due-soon
  *	state is dropped without a "resolved" page (it got worse, not
  *	better).
+ *
+ *	A reminder's page carries its publication or target date in "due";
+ *	"deadline" is only ever the acknowledgement deadline.
  *
  *	Message conditions hold while the message's acknowledgement is
  *	open (held, queued, failed): an acknowledgement sent, or settled by
