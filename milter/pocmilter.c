@@ -12,7 +12,11 @@
  *	body are sent to us); POC mail is collected, spooled durably at end
  *	of message, then released. A worker thread decrypts, files and
  *	acknowledges what is spooled (worker.c), sends the outbox
- *	(outbox.c) and keeps the heartbeat. The main thread only waits for
+ *	(outbox.c) and keeps the heartbeat; its schedule (heartbeat every
+ *	30 s, AckGuard and the paging check every 60 s) runs on the
+ *	monotonic clock, and a step of the wall clock (more than 120 s
+ *	against the monotonic one) is logged and runs them at once. The
+ *	main thread only waits for
  *	signals: SIGHUP reloads the configuration (a bad one keeps the old),
  *	SIGTERM and SIGINT stop.
  *
@@ -498,13 +502,40 @@ filer_main(gpointer unused)
 	return NULL;
 }
 
-/* The sender: outbox, recovery, heartbeat, hold-mode guard and paging. */
+/* A wall clock that moved this much more or less than the monotonic one was stepped. */
+#define CLOCK_STEP_MAX 120
+
+/*
+ * The wall clock's step since the last call (seconds; 0: none): the change
+ * of wall time less that of monotonic time. Measured call to call, so that
+ * NTP's slow slewing never adds up to a step; a suspend counts as a step
+ * forward (the monotonic clock stood still).
+ */
+static gint64
+clock_step(gint64 *last_wall, gint64 *last_mono, gint64 wall, gint64 mono)
+{
+	gint64 drift = *last_mono ? (wall - *last_wall) - (mono - *last_mono) : 0;
+
+	*last_wall = wall;
+	*last_mono = mono;
+	return drift > CLOCK_STEP_MAX || drift < -CLOCK_STEP_MAX ? drift : 0;
+}
+
+/*
+ * The sender: outbox, recovery, heartbeat, hold-mode guard and paging.
+ * Its schedule runs on the monotonic clock (a wall clock stepped back by
+ * NTP must not stop it); the wall clock (poc_now) only stamps and judges
+ * deadlines. A step of the wall clock is logged and runs the heartbeat,
+ * AckGuard and the paging check at once.
+ */
 static gpointer
 worker_main(gpointer unused)
 {
 	poc_crypto *crypto = NULL;
 	GError *err = NULL;
+	/* monotonic seconds of the last run of each; 0: never */
 	gint64 last_beat = 0, last_watch = 0, last_recover = 0;
+	gint64 wall_seen = 0, mono_seen = 0;
 	poc_store_alarm store_alarm = { 0 };
 	gboolean first = TRUE;
 
@@ -515,11 +546,18 @@ worker_main(gpointer unused)
 	}
 	while (!stopping) {
 		int sent = 0;
-		gint64 now;
+		gint64 now, mono, step;
 
 		g_rw_lock_reader_lock(&runtime_lock);
 		now = poc_now();
-		if (first || now - last_recover >= 10) {
+		mono = g_get_monotonic_time() / G_USEC_PER_SEC + 1;	/* never 0 */
+		if ((step = clock_step(&wall_seen, &mono_seen, now, mono)) != 0) {
+			msg_warn("the wall clock was stepped %s%" G_GINT64_FORMAT "s (against the "
+				 "monotonic clock): heartbeat, ack guard and paging check now",
+				 step > 0 ? "+" : "", step);
+			last_beat = last_watch = last_recover = 0;
+		}
+		if (first || !last_recover || mono - last_recover >= 10) {
 			int unknown = 0;
 
 			/* Entries a previous run left SENDING: evidence, or FAILED after the grace. */
@@ -528,7 +566,7 @@ worker_main(gpointer unused)
 				msg_error("outbox recovery: %s", err ? err->message : "?");
 				g_clear_error(&err);
 			}
-			last_recover = now;
+			last_recover = mono;
 			first = FALSE;
 		}
 		if (runtime->cfg->ack_mode != POC_ACK_MODE_OFF &&
@@ -537,16 +575,17 @@ worker_main(gpointer unused)
 			g_clear_error(&err);
 		}
 		now = poc_now();
-		if (now - last_beat >= 30) {
+		mono = g_get_monotonic_time() / G_USEC_PER_SEC + 1;
+		if (!last_beat || mono - last_beat >= 30) {
 			if (poc_store_heartbeat(runtime->store, now, &err) != POC_OK) {
 				msg_error("heartbeat: %s", err ? err->message : "?");
 				g_clear_error(&err);
 			}
-			last_beat = now;
+			last_beat = mono;
 		}
 		/* Spooling failed (or works again after a page): say so now, not in a minute. */
 		poc_page_store_alarm(runtime, &store_alarm, g_atomic_int_get(&store_failing), now);
-		if (now - last_watch >= 60) {
+		if (!last_watch || mono - last_watch >= 60) {
 			poc_watch_status st;
 			int queued = 0;
 
@@ -560,7 +599,7 @@ worker_main(gpointer unused)
 				g_clear_error(&err);
 			}
 			poc_watch_status_clear(&st);
-			last_watch = now;
+			last_watch = mono;
 		}
 		g_rw_lock_reader_unlock(&runtime_lock);
 

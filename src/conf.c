@@ -134,7 +134,7 @@ static const config_key config_keys[] = {
 	{ "BusinessHours", T_HOURS, "09:00-17:30", OFF(business_hours), NULL,
 	  "Business hours in Japan time; the acknowledgement deadline is their end on the next business day." },
 	{ "Closures", T_DAYS, "12-29..01-03", OFF(closures), NULL,
-	  "Company closure days on top of national holidays: MM-DD, MM-DD..MM-DD, YYYY-MM-DD, ranges." },
+	  "Company closure days on top of national holidays: MM-DD, MM-DD..MM-DD, YYYY-MM-DD, ranges. A bare Closures (empty value) removes them all." },
 	{ "WorkingDays", T_DAYS, NULL, OFF(working_days), "2026-12-29",
 	  "Special working days: business days even if a holiday or closure." },
 	{ "HolidayFile", T_PATH, NULL, OFF(holiday_file), "/etc/pocmilter/holidays.txt",
@@ -147,7 +147,7 @@ static const config_key config_keys[] = {
 	{ "PageBefore", T_DURATION, "4h", OFF(page_before), NULL,
 	  "Page ack-due-soon when less than this much business time is left." },
 	{ "PageRepeat", T_DURATION, "1h", OFF(page_repeat), NULL,
-	  "Repeat a page while its condition holds." },
+	  "Repeat a CRITICAL page (at any hour) while its condition holds." },
 	{ "PageTimeout", T_DURATION, "30s", OFF(page_timeout), NULL,
 	  "Kill a PageCommand that runs longer." },
 	{ "HeartbeatMax", T_DURATION, "5m", OFF(heartbeat_max), NULL,
@@ -156,6 +156,10 @@ static const config_key config_keys[] = {
 	  "Page spool-stuck when a spooled message waits longer." },
 	{ "StatementBefore", T_DURATION, "3d", OFF(statement_before), NULL,
 	  "Business days before publication at which statement-due pages." },
+	{ "PageWarningRepeat", T_DURATION, "1h", OFF(page_warning_repeat), NULL,
+	  "Repeat a WARNING page while its condition holds, within business hours only; what waited outside them is paged once, as one morning-summary page, when business hours begin." },
+	{ "PageEscalate", T_DURATION, "1h", OFF(page_escalate), NULL,
+	  "ack-due-soon becomes CRITICAL (paged at once, then every PageRepeat at any hour) when this much business time or less is left before the deadline." },
 };
 
 #define FIELD(cfg, key, type) ((type *)((char *)(cfg) + (key)->offset))
@@ -548,7 +552,8 @@ poc_config_parse(const char *input, gsize len, const char *path, poc_config **ou
 			status = POC_ERR_CONFIG;
 			break;
 		}
-		if (*value == '\0') {
+		/* A bare Closures / WorkingDays is an empty list: no such days. */
+		if (*value == '\0' && key->type != T_DAYS) {
 			g_set_error(error, POC_ERROR, POC_ERR_CONFIG, "%s:%d: %s: no value", path,
 				    n + 1, key->name);
 			status = POC_ERR_CONFIG;

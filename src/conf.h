@@ -80,6 +80,8 @@ typedef struct poc_config {
 	gint64 heartbeat_max;
 	gint64 spool_stuck;
 	gint64 statement_before;
+	gint64 page_warning_repeat;	/* WARNING repeats, within business hours only */
+	gint64 page_escalate;	/* ack-due-soon is CRITICAL with this much business time left */
 } poc_config;
 
 /* The defaults (no file). */

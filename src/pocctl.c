@@ -166,15 +166,21 @@ message_unacked(const poc_message *m)
 	return m->ack_required && m->ack_state != POC_ACK_SENT && m->ack_state != POC_ACK_NOT_REQUIRED;
 }
 
+/* Business time to the deadline; once it has passed (wall time), business time since. */
 static void
-format_left(gint64 left, char *buf, size_t size)
+format_left(const poc_calendar *cal, gint64 now, gint64 deadline, char *buf, size_t size)
 {
-	if (left < 0)
+	if (now >= deadline) {
+		gint64 since = poc_calendar_business_seconds(cal, deadline, now);
+
 		g_snprintf(buf, size, "overdue %" G_GINT64_FORMAT "h%02" G_GINT64_FORMAT "m",
-			   -left / 3600, (-left / 60) % 60);
-	else
+			   since / 3600, (since / 60) % 60);
+	} else {
+		gint64 left = poc_calendar_business_seconds(cal, now, deadline);
+
 		g_snprintf(buf, size, "%" G_GINT64_FORMAT "h%02" G_GINT64_FORMAT "m", left / 3600,
 			   (left / 60) % 60);
+	}
 }
 
 static int
@@ -224,7 +230,8 @@ list_one(poc_case *c, void *data)
 				poc_time_format(shown->received_at, recv);
 				poc_time_format(shown->ack_deadline, dl);
 				if (pending)
-					format_left(pending->ack_deadline - lc->now, left, sizeof(left));
+					format_left(lc->rt->cal, lc->now, pending->ack_deadline, left,
+						    sizeof(left));
 			}
 			printf("%-24s %-14s %-25s %-25s %-12s %s\n", c->id,
 			       shown ? poc_kind_name(shown->kind) : "-", *recv ? recv : "-",
@@ -935,7 +942,8 @@ import_file(import_ctx *ic, const char *path)
 			{
 				const char *stop = next ? next + 1 : end;
 				/* Undo >From quoting is not done: the bytes are kept as stored. */
-				import_bytes(ic, body, stop - body, 0, path);
+				import_bytes(ic, body, stop - body, poc_mbox_from_date(p, body - 1 - p),
+					     path);
 				p = stop;
 			}
 			if (!next)

@@ -1,6 +1,7 @@
 /*
  * test_conf - the config's lists: NULL-terminated as parsed, and read by
- * many threads at once without a write (the filers share one config).
+ * many threads at once without a write (the filers share one config); a
+ * bare Closures is an empty list.
  */
 #include "config.h"
 
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "worker.h"
 
 static const char text[] = "Watch security@vendor.example\n"
 			   "Coordinator vuls@jpcert.or.jp, other@jpcert.or.jp\n"
@@ -67,6 +69,37 @@ START_TEST(test_strv_shared_by_threads)
 }
 END_TEST
 
+/* doc/CALENDAR.md: an empty Closures value removes all closures; a bare key is that. */
+START_TEST(test_bare_closures)
+{
+	const char *bare[] = { "Closures\n", "Closures =\n", "Closures ,\n" };
+
+	for (guint i = 0; i < G_N_ELEMENTS(bare); i++) {
+		poc_config *cfg = NULL;
+		poc_calendar *cal = NULL;
+		GError *err = NULL;
+
+		ck_assert_msg(poc_config_parse(bare[i], strlen(bare[i]), "t.conf", &cfg, &err) ==
+				      POC_OK,
+			      "%s: %s", bare[i], err ? err->message : "?");
+		ck_assert_int_eq(poc_calendar_from_config(cfg, &cal, &err), POC_OK);
+		/* 2026-12-30, a Wednesday: a closure by default, a business day now */
+		ck_assert(poc_calendar_is_business_day(cal, 2026, 12, 30));
+		poc_calendar_free(cal);
+		poc_config_free(cfg);
+	}
+	/* Other keys still want a value. */
+	{
+		poc_config *cfg = NULL;
+		GError *err = NULL;
+
+		ck_assert_int_ne(poc_config_parse("PageRepeat\n", 11, "t.conf", &cfg, &err), POC_OK);
+		ck_assert_ptr_nonnull(strstr(err->message, "no value"));
+		g_error_free(err);
+	}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -77,6 +110,7 @@ main(void)
 
 	tcase_add_test(tc, test_lists_terminated);
 	tcase_add_test(tc, test_strv_shared_by_threads);
+	tcase_add_test(tc, test_bare_closures);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

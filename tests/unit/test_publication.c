@@ -403,19 +403,22 @@ START_TEST(test_reminders_target)
 	poc_calendar *cal = poc_calendar_new();
 	poc_case *c = mkcase("investigating", 0, POC_STATEMENT_NONE);
 
-	/* opened 2026-11-26 11:30: target 2027-01-10 11:30, near from 2027-01-03 11:30 */
-	DUE(cal, c, "2027-01-03T11:29:59+09:00", "");
-	DUE(cal, c, "2027-01-03T11:30:00+09:00", "target-near@2027-01-03T11:30:00+09:00");
-	DUE(cal, c, "2027-01-10T11:29:59+09:00", "target-near@2027-01-03T11:30:00+09:00");
+	/*
+	 * opened 2026-11-26 11:30: target 2027-01-10 11:30, near from 2027-01-03
+	 * at the start of business hours (09:00), not at 11:30
+	 */
+	DUE(cal, c, "2027-01-03T08:59:59+09:00", "");
+	DUE(cal, c, "2027-01-03T09:00:00+09:00", "target-near@2027-01-03T09:00:00+09:00");
+	DUE(cal, c, "2027-01-10T11:29:59+09:00", "target-near@2027-01-03T09:00:00+09:00");
 	DUE(cal, c, "2027-01-10T11:30:00+09:00", "");
 	g_free(c->state), c->state = g_strdup("open");
-	DUE(cal, c, "2027-01-05T00:00:00+09:00", "target-near@2027-01-03T11:30:00+09:00");
+	DUE(cal, c, "2027-01-05T00:00:00+09:00", "target-near@2027-01-03T09:00:00+09:00");
 	g_free(c->state), c->state = g_strdup("fixing");
 	DUE(cal, c, "2027-01-05T00:00:00+09:00", "");
 	/* a target derived from opened_at when the record has none */
 	g_free(c->state), c->state = g_strdup("investigating");
 	c->target_date = 0;
-	DUE(cal, c, "2027-01-05T00:00:00+09:00", "target-near@2027-01-03T11:30:00+09:00");
+	DUE(cal, c, "2027-01-05T00:00:00+09:00", "target-near@2027-01-03T09:00:00+09:00");
 	/* max bounds what is written, not what is counted */
 	{
 		poc_reminder one[1];
