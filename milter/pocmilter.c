@@ -63,6 +63,7 @@
 
 #include <libmilter/mfapi.h>
 
+#include "preflight.h"
 #include "log.h"
 #include "notice.h"
 #include "outbox.h"
@@ -871,6 +872,26 @@ main(int argc, char **argv)
 		return 1;
 	}
 	cfg = runtime->cfg;
+	/* 1b. Everything that can be checked before mail arrives (preflight.h): -n and the start alike. */
+	{
+		poc_check check;
+		int errors;
+
+		poc_check_init(&check);
+		errors = poc_check_config(cfg, &check);
+		for (guint i = 0; i < check.errors->len; i++)
+			fprintf(stderr, "pocmilter: %s\n", (char *)g_ptr_array_index(check.errors, i));
+		for (guint i = 0; i < check.warnings->len; i++)
+			fprintf(stderr, "pocmilter: warning: %s\n",
+				(char *)g_ptr_array_index(check.warnings, i));
+		poc_check_clear(&check);
+		if (errors > 0) {
+			if (!check_only)
+				fprintf(stderr, "pocmilter: not started: %d error%s in %s\n", errors,
+					errors == 1 ? "" : "s", config_path);
+			return 1;
+		}
+	}
 	if (check_only) {
 		if (verbose)
 			poc_config_dump(cfg, stdout);

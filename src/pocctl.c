@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "preflight.h"
 #include "ics.h"
 #include "log.h"
 #include "notice.h"
@@ -1228,10 +1229,24 @@ cmd_check_config(int argc, char **argv)
 	GError *err = NULL;
 	const char *path = config_path ? config_path : SYSCONFDIR "/pocmilter/pocmilter.conf";
 
+	poc_check check;
+	int errors;
+
 	if (poc_runtime_open(path, POC_RUNTIME_NO_STORE, &rt, &err) != POC_OK ||
 	    poc_config_validate(rt->cfg, &err) != POC_OK) {
 		fprintf(stderr, "pocctl: %s\n", err->message);
 		g_error_free(err);
+		poc_runtime_close(rt);
+		return EXIT_USAGE;
+	}
+	poc_check_init(&check);
+	errors = poc_check_config(rt->cfg, &check);
+	for (guint i = 0; i < check.errors->len; i++)
+		fprintf(stderr, "pocctl: %s\n", (char *)g_ptr_array_index(check.errors, i));
+	for (guint i = 0; i < check.warnings->len; i++)
+		fprintf(stderr, "pocctl: warning: %s\n", (char *)g_ptr_array_index(check.warnings, i));
+	poc_check_clear(&check);
+	if (errors > 0) {
 		poc_runtime_close(rt);
 		return EXIT_USAGE;
 	}
