@@ -1311,34 +1311,102 @@ static const struct verb {
 	const char *name;
 	int (*fn)(int, char **);
 	const char *usage;
+	const char *help;	/* what it does, then its options: `pocctl VERB --help` */
 } verbs[] = {
-	{ "list", cmd_list, "list [--unacked|--overdue|--open|--publishing [--days N]] [--json]" },
-	{ "show", cmd_show, "show ID [--json]" },
-	{ "export", cmd_export, "export" },
-	{ "ack", cmd_ack, "ack ID [--template NAME | --none REASON]" },
-	{ "note", NULL, "note ID TEXT" },
-	{ "close", NULL, "close ID" },
+	{ "list", cmd_list, "list [--unacked|--overdue|--open|--publishing [--days N]] [--json]",
+	  "One line per case: id, kind, received, deadline, acknowledgement, business time left.\n"
+	  "  --unacked      cases with a message still to acknowledge\n"
+	  "  --overdue      cases past their acknowledgement deadline\n"
+	  "  --open         cases not closed\n"
+	  "  --publishing   cases whose publication date is within --days (default 14)\n"
+	  "  --days N       with --publishing: how many days ahead\n"
+	  "  --json         a JSON array instead of lines\n" },
+	{ "show", cmd_show, "show ID [--json]",
+	  "A case with its messages and its event log; the read is recorded.\n"
+	  "  --json         the case as JSON, with its events\n" },
+	{ "export", cmd_export, "export",
+	  "Every case as one JSON object per line (NDJSON); the reads are recorded.\n" },
+	{ "ack", cmd_ack, "ack ID [--template NAME | --none REASON]",
+	  "Queue the acknowledgement of the case's waiting message.\n"
+	  "  --template NAME  send KIND-NAME.tmpl instead of the kind's default\n"
+	  "  --none REASON    record that no acknowledgement will be sent, and why\n" },
+	{ "note", NULL, "note ID TEXT", "Add a note to the case's event log.\n" },
+	{ "close", NULL, "close ID", "Close the case.\n" },
 	{ "state", cmd_state, "state ID investigating|affected|not-affected|fixing|statement-sent|"
-			      "published|closed" },
+			      "published|closed",
+	  "Set the case's state (recorded in its event log).\n" },
 	{ "statement", cmd_statement, "statement ID --status affected|not-affected|"
 				      "affected-investigating|none-investigating [--url URL] "
-				      "[--text TEXT] [--dry-run]" },
-	{ "reminders", cmd_reminders, "reminders" },
-	{ "import", cmd_import, "import PATH..." },
-	{ "reprocess", cmd_reprocess, "reprocess ID" },
+				      "[--text TEXT] [--dry-run]",
+	  "Send the vendor statement (status) to the coordinator, signed and encrypted.\n"
+	  "  --status S     affected, not-affected, affected-investigating, none-investigating\n"
+	  "  --url URL      the vendor's advisory\n"
+	  "  --text TEXT    free text of the statement\n"
+	  "  --dry-run      print the statement, queue nothing\n" },
+	{ "reminders", cmd_reminders, "reminders",
+	  "Publication reminders due now: statement-due, publication-today, target-near.\n" },
+	{ "import", cmd_import, "import PATH...",
+	  "File mail that arrived while the filter was down: files, Maildirs or mboxes.\n" },
+	{ "reprocess", cmd_reprocess, "reprocess ID",
+	  "Read the case's messages again (after a key, rule or config was fixed).\n" },
 	{ "calendar", cmd_calendar,
-	  "calendar holidays YEAR | calendar deadline TIME | calendar ics [--days N] [--output FILE]" },
-	{ "check-config", cmd_check_config, "check-config" },
-	{ "watch", cmd_watch, "watch [--page]" },
+	  "calendar holidays YEAR | calendar deadline TIME | calendar ics [--days N] [--output FILE]",
+	  "The Japanese business calendar as configured.\n"
+	  "  holidays YEAR    the year's non-business days\n"
+	  "  deadline TIME    the acknowledgement deadline of a notice received at TIME\n"
+	  "  ics              publication dates and deadlines as iCalendar\n"
+	  "  --days N         with ics: how many days ahead\n"
+	  "  --output FILE    with ics: write FILE (mode 0600) instead of standard output\n" },
+	{ "check-config", cmd_check_config, "check-config",
+	  "Check the configuration against this machine, as pocmilter -n does.\n" },
+	{ "watch", cmd_watch, "watch [--page]",
+	  "Monitoring plugin: one status line with performance data; exit 0 OK, 1 WARNING,\n"
+	  "2 CRITICAL, 3 UNKNOWN (--help exits 3 too, as monitoring plugins do).\n"
+	  "  --page         also run PageCommand for what it finds\n" },
 };
+
+static void
+print_usage(FILE *fp)
+{
+	fprintf(fp, "usage: pocctl [-c FILE] VERB [ARGS]\n"
+		    "       pocctl --help | VERB --help | --version\n");
+	for (size_t i = 0; i < G_N_ELEMENTS(verbs); i++)
+		fprintf(fp, "  pocctl %s\n", verbs[i].usage);
+}
 
 static G_NORETURN void
 usage(void)
 {
-	fprintf(stderr, "usage: pocctl [-c FILE] VERB [ARGS]\n");
-	for (size_t i = 0; i < G_N_ELEMENTS(verbs); i++)
-		fprintf(stderr, "  pocctl %s\n", verbs[i].usage);
+	print_usage(stderr);
 	exit(EXIT_USAGE);
+}
+
+/* `pocctl VERB --help`: on stdout, exit 0 (watch: 3, the plugin code for "no check made"). */
+static G_NORETURN void
+verb_help(const struct verb *v)
+{
+	printf("usage: pocctl [-c FILE] %s\n%s", v->usage, v->help);
+	printf("Exit status: %s\nSee pocctl(1).\n",
+	       strcmp(v->name, "watch") == 0
+		       ? "0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN"
+		       : "0 success, 1 usage or configuration, 2 unknown id, 3 database cannot be "
+			 "opened, 4 newer schema, 5 other failure");
+	exit(strcmp(v->name, "watch") == 0 ? 3 : 0);
+}
+
+static gboolean
+wants_help(const char *verb, int argc, char **argv)
+{
+	/* A note's text may be anything: only its first word asks for help. */
+	int last = strcmp(verb, "note") == 0 ? MIN(argc, 2) : argc;
+
+	for (int i = 1; i < last; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return TRUE;
+	}
+	return FALSE;
 }
 
 int
@@ -1356,12 +1424,26 @@ main(int argc, char **argv)
 		} else if (strcmp(argv[i], "-V") == 0 || strcmp(argv[i], "--version") == 0) {
 			printf("pocctl %s\n", PACKAGE_VERSION);
 			return 0;
+		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			print_usage(stdout);
+			printf("Run 'pocctl VERB --help' for a verb's options; see pocctl(1).\n");
+			return 0;
 		} else {
 			usage();
 		}
 	}
 	if (i >= argc)
 		usage();
+	if (strcmp(argv[i], "help") == 0) {
+		for (size_t v = 0; i + 1 < argc && v < G_N_ELEMENTS(verbs); v++)
+			if (strcmp(argv[i + 1], verbs[v].name) == 0)
+				verb_help(&verbs[v]);
+		print_usage(stdout);
+		return 0;
+	}
+	for (size_t v = 0; v < G_N_ELEMENTS(verbs); v++)
+		if (strcmp(argv[i], verbs[v].name) == 0 && wants_help(verbs[v].name, argc - i, argv + i))
+			verb_help(&verbs[v]);
 	if (!config_path && strcmp(argv[i], "calendar") != 0)
 		config_path = SYSCONFDIR "/pocmilter/pocmilter.conf";
 	poc_log_open("pocctl", NULL, TRUE);	/* library messages: stderr, named pocctl */

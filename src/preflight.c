@@ -300,7 +300,7 @@ check_gnupg(const poc_config *cfg, poc_check *check)
 }
 
 static void
-check_as_user(const poc_config *cfg, poc_check *check)
+check_as_user(const poc_config *cfg, poc_check *check, gboolean gnupg)
 {
 	if (cfg->file && access(cfg->file, R_OK) != 0) {
 		const char *who = cfg->user ? cfg->user : g_get_user_name();
@@ -308,7 +308,8 @@ check_as_user(const poc_config *cfg, poc_check *check)
 		add(check, FALSE, cfg->file, "%s cannot read it (%s): a reload would fail", who,
 		    g_strerror(errno));
 	}
-	check_gnupg(cfg, check);
+	if (gnupg)
+		check_gnupg(cfg, check);
 	if (cfg->ack_mode != POC_ACK_MODE_OFF && !cfg->ack_smtp)
 		check_command(cfg, check, "AckSendmail", cfg->ack_sendmail);
 	check_command(cfg, check, "PageCommand", cfg->page_command);
@@ -344,7 +345,7 @@ check_in_child(const poc_config *cfg, poc_check *check, const struct passwd *pw)
 		g_setenv("HOME", pw->pw_dir ? pw->pw_dir : "/", TRUE);
 		out = fdopen(fds[1], "w");
 		poc_check_init(&sub);
-		check_as_user(cfg, &sub);
+		check_as_user(cfg, &sub, TRUE);
 		for (guint i = 0; i < sub.errors->len; i++)
 			fprintf(out, "E%s\n", (char *)g_ptr_array_index(sub.errors, i));
 		for (guint i = 0; i < sub.warnings->len; i++)
@@ -399,8 +400,12 @@ poc_check_config(const poc_config *cfg, poc_check *check)
 		g_free(copy.pw_name);
 		g_free(copy.pw_dir);
 	} else {
-		/* Not root, or no usable User: as whoever runs this (more problems found). */
-		check_as_user(cfg, check);
+		/*
+		 * Not root: as whoever runs this. Root without a usable User: the
+		 * rest, but not the GnuPG home, where root would start a gpg-agent
+		 * that User could not use afterwards.
+		 */
+		check_as_user(cfg, check, geteuid() != 0);
 	}
 	return (int)check->errors->len;
 }
