@@ -25,11 +25,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "preflight.h"
 #include "ics.h"
 #include "log.h"
+#include "metrics.h"
 #include "notice.h"
 #include "page.h"
 #include "publication.h"
@@ -336,18 +338,39 @@ find_case(poc_runtime *rt, const char *id)
 	return c;
 }
 
-/* Reading a case is recorded: who read what, for the guideline's audit trail. */
+/*
+ * Reading a case is recorded: who read what, for the guideline's audit
+ * trail. In the case's event log when this user may write the database;
+ * otherwise (an operator with read access only) in syslog's authpriv
+ * facility, with the uid, the verb and the cases, and a note on stderr.
+ * Either way the read succeeds: never the data printed and then a failure.
+ */
 static void
 audit_read(const char *verb, GPtrArray *case_ids)
 {
-	poc_runtime *rt;
+	poc_runtime *rt = NULL;
+	GError *err = NULL;
+	char *who;
 
 	if (case_ids->len == 0)
 		return;
-	rt = open_runtime(POC_RUNTIME_NO_TEMPLATES);
+	if (poc_runtime_open(config_path, POC_RUNTIME_NO_TEMPLATES, &rt, &err) == POC_OK) {
+		for (guint i = 0; i < case_ids->len; i++)
+			record_event(rt, g_ptr_array_index(case_ids, i), "read", NULL, verb);
+		poc_runtime_close(rt);
+		return;
+	}
+	who = actor();
+	openlog("pocctl", LOG_PID, LOG_AUTHPRIV);
 	for (guint i = 0; i < case_ids->len; i++)
-		record_event(rt, g_ptr_array_index(case_ids, i), "read", NULL, verb);
-	poc_runtime_close(rt);
+		syslog(LOG_AUTHPRIV | LOG_NOTICE, "read verb=%s case=%s actor=%s uid=%ld", verb,
+		       (char *)g_ptr_array_index(case_ids, i), who, (long)getuid());
+	closelog();
+	fprintf(stderr, "pocctl: this read is recorded in syslog (authpriv), not in the database, "
+			"which uid %ld cannot write (%s)\n",
+		(long)getuid(), err ? err->message : "?");
+	g_clear_error(&err);
+	g_free(who);
 }
 
 static int
@@ -1261,6 +1284,52 @@ cmd_check_config(int argc, char **argv)
  * 3 UNKNOWN (configuration or database unreadable). --page also sends the
  * pages that are due, sharing the page state with the daemon.
  */
+/* --- metrics ------------------------------------------------------------------- */
+
+static int
+cmd_metrics(int argc, char **argv)
+{
+	static const struct option opts[] = { { "output", required_argument, NULL, 'o' },
+					      { NULL, 0, NULL, 0 } };
+	const char *output = NULL;
+	poc_runtime *rt;
+	GString *text = g_string_new(NULL);
+	GError *err = NULL;
+	int ch, status;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+		if (ch != 'o')
+			die(EXIT_USAGE, "usage: pocctl metrics [--output FILE]");
+		output = optarg;
+	}
+	if (optind != argc)
+		die(EXIT_USAGE, "usage: pocctl metrics [--output FILE]");
+	rt = open_runtime(POC_RUNTIME_STORE_RDONLY | POC_RUNTIME_NO_TEMPLATES);
+	status = poc_metrics_write(rt, poc_now(), text, &err);
+	poc_runtime_close(rt);
+	if (status != POC_OK)
+		die(exit_for(status), "metrics: %s", err ? err->message : poc_strerror(status));
+	if (output == NULL) {
+		fputs(text->str, stdout);
+	} else {
+		/* node_exporter's textfile collector must never read half a file: write, then rename. */
+		char *tmp = g_strdup_printf("%s.%ld.tmp", output, (long)getpid());
+
+		if (!g_file_set_contents_full(tmp, text->str, (gssize)text->len,
+					      G_FILE_SET_CONTENTS_CONSISTENT, 0644, &err) ||
+		    rename(tmp, output) != 0) {
+			int e = errno;
+
+			unlink(tmp);
+			die(EXIT_FAIL, "metrics: %s: %s", output, err ? err->message : g_strerror(e));
+		}
+		g_free(tmp);
+	}
+	g_string_free(text, TRUE);
+	return 0;
+}
+
 static int
 cmd_watch(int argc, char **argv)
 {
@@ -1359,6 +1428,10 @@ static const struct verb {
 	  "  --output FILE    with ics: write FILE (mode 0600) instead of standard output\n" },
 	{ "check-config", cmd_check_config, "check-config",
 	  "Check the configuration against this machine, as pocmilter -n does.\n" },
+	{ "metrics", cmd_metrics, "metrics [--output FILE]",
+	  "The database as Prometheus metrics (text format), for node_exporter's textfile\n"
+	  "collector or a scrape; no notice content, counts and times only.\n"
+	  "  --output FILE  write FILE (0644) by a rename, never half-written\n" },
 	{ "watch", cmd_watch, "watch [--page]",
 	  "Monitoring plugin: one status line with performance data; exit 0 OK, 1 WARNING,\n"
 	  "2 CRITICAL, 3 UNKNOWN (--help exits 3 too, as monitoring plugins do).\n"
