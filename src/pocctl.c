@@ -628,8 +628,18 @@ cmd_ack(int argc, char **argv)
 	} else {
 		if (!rt->templates)
 			die(EXIT_USAGE, "AckMode is off: no templates are loaded");
-		if (tmpl && !poc_templates_has(rt->templates, tmpl))
-			die(EXIT_NOTFOUND, "no template \"%s\" in %s", tmpl, rt->cfg->template_dir);
+		/* --template NAME is KIND-NAME.tmpl of the message's kind (pocctl(1)), or a whole name. */
+		if (tmpl) {
+			char *of_kind = g_strdup_printf("%s-%s", poc_kind_name(target->kind), tmpl);
+
+			if (poc_templates_has(rt->templates, of_kind))
+				tmpl = of_kind;	/* lives until exit */
+			else if (!poc_templates_has(rt->templates, tmpl))
+				die(EXIT_NOTFOUND, "no template \"%s\" (nor \"%s\") in %s", tmpl,
+				    of_kind, rt->cfg->template_dir);
+			else
+				g_free(of_kind);
+		}
 		if (poc_crypto_new(rt->cfg->gnupg_home, &crypto, &err) != POC_OK)
 			die(EXIT_FAIL, "GnuPG: %s", err ? err->message : "?");
 		if (poc_ack_compose(rt->cfg, rt->templates, crypto, target, tmpl, poc_now(), &e,
