@@ -52,6 +52,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <grp.h>
 #include <pthread.h>
 #include <pwd.h>
@@ -67,6 +68,7 @@
 
 #include <libmilter/mfapi.h>
 
+#include "preflight.h"
 #include "log.h"
 #include "notice.h"
 #include "outbox.h"
@@ -859,12 +861,26 @@ milter_main(gpointer unused)
 }
 
 static void
+print_usage(FILE *fp)
+{
+	fprintf(fp, "usage: pocmilter [-f] [-v] [-c FILE]   run the milter\n"
+		    "       pocmilter -n [-v] [-c FILE]     check the configuration against this machine\n"
+		    "       pocmilter -C                    print a sample configuration\n"
+		    "       pocmilter -M                    print the key table for the manual\n"
+		    "       pocmilter -V                    print the version\n"
+		    "       pocmilter -h                    print this help\n"
+		    "  -c FILE  the configuration (default " SYSCONFDIR "/pocmilter/pocmilter.conf)\n"
+		    "  -f       stay in the foreground, log to standard error too\n"
+		    "  -v       more detail (-n -v: every key's value)\n"
+		    "Exit status: 0 stopped by SIGTERM/SIGINT, or -n found no error; 1 the configuration\n"
+		    "or the machine is wrong (every problem is printed as FILE:LINE: Key: why); 2 usage.\n"
+		    "See pocmilter(8) and pocmilter.conf(5).\n");
+}
+
+static void
 usage(void)
 {
-	fprintf(stderr, "usage: pocmilter [-f] [-v] [-c FILE]   run the milter\n"
-			"       pocmilter -n [-c FILE]          check the configuration\n"
-			"       pocmilter -C                    print a sample configuration\n"
-			"       pocmilter -M                    print the key table for the manual\n");
+	print_usage(stderr);
 	exit(2);
 }
 
@@ -883,8 +899,12 @@ main(int argc, char **argv)
 	poc_config *cfg;
 	static struct passwd run_as;
 
+	static const struct option long_opts[] = { { "help", no_argument, NULL, 'h' },
+						   { "version", no_argument, NULL, 'V' },
+						   { NULL, 0, NULL, 0 } };
+
 	config_path = g_strdup(SYSCONFDIR "/pocmilter/pocmilter.conf");
-	while ((ch = getopt(argc, argv, "c:fnvCMV")) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:fhnvCMV", long_opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': g_free(config_path); config_path = g_strdup(optarg); break;
 		case 'f': foreground = TRUE; break;
@@ -893,6 +913,7 @@ main(int argc, char **argv)
 		case 'C': poc_config_write_sample(stdout); return 0;
 		case 'M': poc_config_write_man(stdout); return 0;
 		case 'V': printf("pocmilter %s\n", PACKAGE_VERSION); return 0;
+		case 'h': print_usage(stdout); return 0;
 		default: usage();
 		}
 	}
@@ -910,6 +931,26 @@ main(int argc, char **argv)
 		return 1;
 	}
 	cfg = runtime->cfg;
+	/* 1b. Everything that can be checked before mail arrives (preflight.h): -n and the start alike. */
+	{
+		poc_check check;
+		int errors;
+
+		poc_check_init(&check);
+		errors = poc_check_config(cfg, &check);
+		for (guint i = 0; i < check.errors->len; i++)
+			fprintf(stderr, "pocmilter: %s\n", (char *)g_ptr_array_index(check.errors, i));
+		for (guint i = 0; i < check.warnings->len; i++)
+			fprintf(stderr, "pocmilter: warning: %s\n",
+				(char *)g_ptr_array_index(check.warnings, i));
+		poc_check_clear(&check);
+		if (errors > 0) {
+			if (!check_only)
+				fprintf(stderr, "pocmilter: not started: %d error%s in %s\n", errors,
+					errors == 1 ? "" : "s", config_path);
+			return 1;
+		}
+	}
 	if (check_only) {
 		if (verbose)
 			poc_config_dump(cfg, stdout);

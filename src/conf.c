@@ -452,6 +452,8 @@ poc_config_new(void)
 {
 	poc_config *cfg = g_new0(poc_config, 1);
 
+	cfg->key_lines = g_hash_table_new(g_str_hash, g_str_equal);
+
 	for (size_t i = 0; i < G_N_ELEMENTS(config_keys); i++) {
 		const config_key *key = &config_keys[i];
 		char *err;
@@ -485,6 +487,8 @@ poc_config_free(poc_config *cfg)
 			g_free(*FIELD(cfg, key, char *));
 		}
 	}
+	if (cfg->key_lines)
+		g_hash_table_destroy(cfg->key_lines);
 	g_free(cfg->file);
 	g_free(cfg);
 }
@@ -573,6 +577,8 @@ poc_config_parse(const char *input, gsize len, const char *path, poc_config **ou
 				g_ptr_array_set_size(*list, 0);
 		}
 		g_hash_table_add(seen, (gpointer)key);
+		if (!g_hash_table_contains(cfg->key_lines, key->name))
+			g_hash_table_insert(cfg->key_lines, (gpointer)key->name, GINT_TO_POINTER(n + 1));
 		err = set_key(cfg, key, value, dir);
 		if (err) {
 			g_set_error(error, POC_ERROR, POC_ERR_CONFIG, "%s:%d: %s: %s", path, n + 1,
@@ -608,6 +614,21 @@ poc_config_validate(const poc_config *cfg, GError **error)
 		return POC_ERR_CONFIG;
 	}
 	return POC_OK;
+}
+
+char *
+poc_config_where(const poc_config *cfg, const char *name)
+{
+	const config_key *key = find_key(name);
+	const char *file = cfg->file ? cfg->file : "(defaults)";
+	int line;
+
+	if (key)
+		name = key->name;
+	line = GPOINTER_TO_INT(g_hash_table_lookup(cfg->key_lines, name));
+	return line > 0 ? g_strdup_printf("%s:%d: %s", file, line, name)
+			: g_strdup_printf("%s: %s (%s)", file, name,
+					  key && key->def ? "default" : "not set");
 }
 
 /* Compare local@domain with an address that may carry +detail. */

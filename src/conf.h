@@ -27,6 +27,7 @@ typedef enum { POC_STOREFAIL_TEMPFAIL = 0, POC_STOREFAIL_ACCEPT } poc_storefail_
 
 typedef struct poc_config {
 	char *file;		/* the file read, or NULL for defaults */
+	GHashTable *key_lines;	/* key name as in the table -> line (GINT_TO_POINTER) */
 	/* milter */
 	char *socket;
 	guint socket_mode;
@@ -95,6 +96,12 @@ void poc_config_free(poc_config *cfg);
 
 /* Checks across keys (Watch set, AckFrom set when acknowledging, ...). */
 int poc_config_validate(const poc_config *cfg, GError **error);
+
+/*
+ * Where a key was set, for messages: "FILE:LINE: Key", or "FILE: Key
+ * (default)" when the file does not set it. A new string.
+ */
+char *poc_config_where(const poc_config *cfg, const char *key);
 
 /* Is addr (any case, +detail tolerated) one of list? */
 gboolean poc_config_address_in(const GPtrArray *list, const char *addr);

@@ -464,9 +464,13 @@ summarise(watch_ctx *w)
 			       " spooled=%d",
 			       st->open, st->overdue, st->held, st->unacked, st->due_soon, st->failed,
 			       st->spooled);
+	/* Always the same labels (monitoring-plugins guidelines): U when not known. */
 	if (st->heartbeat)
 		g_string_append_printf(line, " heartbeat_age=%" G_GINT64_FORMAT "s;;%" G_GINT64_FORMAT,
 				       MAX(w->now - st->heartbeat, 0), w->rt->cfg->heartbeat_max);
+	else
+		g_string_append_printf(line, " heartbeat_age=U;;%" G_GINT64_FORMAT,
+				       w->rt->cfg->heartbeat_max);
 	st->line = g_string_free(line, FALSE);
 }
 

@@ -25,10 +25,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <unistd.h>
 
+#include "preflight.h"
 #include "ics.h"
 #include "log.h"
+#include "metrics.h"
 #include "notice.h"
 #include "page.h"
 #include "publication.h"
@@ -342,18 +345,39 @@ find_case(poc_runtime *rt, const char *id)
 	return c;
 }
 
-/* Reading a case is recorded: who read what, for the guideline's audit trail. */
+/*
+ * Reading a case is recorded: who read what, for the guideline's audit
+ * trail. In the case's event log when this user may write the database;
+ * otherwise (an operator with read access only) in syslog's authpriv
+ * facility, with the uid, the verb and the cases, and a note on stderr.
+ * Either way the read succeeds: never the data printed and then a failure.
+ */
 static void
 audit_read(const char *verb, GPtrArray *case_ids)
 {
-	poc_runtime *rt;
+	poc_runtime *rt = NULL;
+	GError *err = NULL;
+	char *who;
 
 	if (case_ids->len == 0)
 		return;
-	rt = open_runtime(POC_RUNTIME_NO_TEMPLATES);
+	if (poc_runtime_open(config_path, POC_RUNTIME_NO_TEMPLATES, &rt, &err) == POC_OK) {
+		for (guint i = 0; i < case_ids->len; i++)
+			record_event(rt, g_ptr_array_index(case_ids, i), "read", NULL, verb);
+		poc_runtime_close(rt);
+		return;
+	}
+	who = actor();
+	openlog("pocctl", LOG_PID, LOG_AUTHPRIV);
 	for (guint i = 0; i < case_ids->len; i++)
-		record_event(rt, g_ptr_array_index(case_ids, i), "read", NULL, verb);
-	poc_runtime_close(rt);
+		syslog(LOG_AUTHPRIV | LOG_NOTICE, "read verb=%s case=%s actor=%s uid=%ld", verb,
+		       (char *)g_ptr_array_index(case_ids, i), who, (long)getuid());
+	closelog();
+	fprintf(stderr, "pocctl: this read is recorded in syslog (authpriv), not in the database, "
+			"which uid %ld cannot write (%s)\n",
+		(long)getuid(), err ? err->message : "?");
+	g_clear_error(&err);
+	g_free(who);
 }
 
 static int
@@ -611,8 +635,18 @@ cmd_ack(int argc, char **argv)
 	} else {
 		if (!rt->templates)
 			die(EXIT_USAGE, "AckMode is off: no templates are loaded");
-		if (tmpl && !poc_templates_has(rt->templates, tmpl))
-			die(EXIT_NOTFOUND, "no template \"%s\" in %s", tmpl, rt->cfg->template_dir);
+		/* --template NAME is KIND-NAME.tmpl of the message's kind (pocctl(1)), or a whole name. */
+		if (tmpl) {
+			char *of_kind = g_strdup_printf("%s-%s", poc_kind_name(target->kind), tmpl);
+
+			if (poc_templates_has(rt->templates, of_kind))
+				tmpl = of_kind;	/* lives until exit */
+			else if (!poc_templates_has(rt->templates, tmpl))
+				die(EXIT_NOTFOUND, "no template \"%s\" (nor \"%s\") in %s", tmpl,
+				    of_kind, rt->cfg->template_dir);
+			else
+				g_free(of_kind);
+		}
 		if (poc_crypto_new(rt->cfg->gnupg_home, &crypto, &err) != POC_OK)
 			die(EXIT_FAIL, "GnuPG: %s", err ? err->message : "?");
 		if (poc_ack_compose(rt->cfg, rt->templates, crypto, target, tmpl, poc_now(), &e,
@@ -1236,10 +1270,24 @@ cmd_check_config(int argc, char **argv)
 	GError *err = NULL;
 	const char *path = config_path ? config_path : SYSCONFDIR "/pocmilter/pocmilter.conf";
 
+	poc_check check;
+	int errors;
+
 	if (poc_runtime_open(path, POC_RUNTIME_NO_STORE, &rt, &err) != POC_OK ||
 	    poc_config_validate(rt->cfg, &err) != POC_OK) {
 		fprintf(stderr, "pocctl: %s\n", err->message);
 		g_error_free(err);
+		poc_runtime_close(rt);
+		return EXIT_USAGE;
+	}
+	poc_check_init(&check);
+	errors = poc_check_config(rt->cfg, &check);
+	for (guint i = 0; i < check.errors->len; i++)
+		fprintf(stderr, "pocctl: %s\n", (char *)g_ptr_array_index(check.errors, i));
+	for (guint i = 0; i < check.warnings->len; i++)
+		fprintf(stderr, "pocctl: warning: %s\n", (char *)g_ptr_array_index(check.warnings, i));
+	poc_check_clear(&check);
+	if (errors > 0) {
 		poc_runtime_close(rt);
 		return EXIT_USAGE;
 	}
@@ -1254,6 +1302,52 @@ cmd_check_config(int argc, char **argv)
  * 3 UNKNOWN (configuration or database unreadable). --page also sends the
  * pages that are due, sharing the page state with the daemon.
  */
+/* --- metrics ------------------------------------------------------------------- */
+
+static int
+cmd_metrics(int argc, char **argv)
+{
+	static const struct option opts[] = { { "output", required_argument, NULL, 'o' },
+					      { NULL, 0, NULL, 0 } };
+	const char *output = NULL;
+	poc_runtime *rt;
+	GString *text = g_string_new(NULL);
+	GError *err = NULL;
+	int ch, status;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+		if (ch != 'o')
+			die(EXIT_USAGE, "usage: pocctl metrics [--output FILE]");
+		output = optarg;
+	}
+	if (optind != argc)
+		die(EXIT_USAGE, "usage: pocctl metrics [--output FILE]");
+	rt = open_runtime(POC_RUNTIME_STORE_RDONLY | POC_RUNTIME_NO_TEMPLATES);
+	status = poc_metrics_write(rt, poc_now(), text, &err);
+	poc_runtime_close(rt);
+	if (status != POC_OK)
+		die(exit_for(status), "metrics: %s", err ? err->message : poc_strerror(status));
+	if (output == NULL) {
+		fputs(text->str, stdout);
+	} else {
+		/* node_exporter's textfile collector must never read half a file: write, then rename. */
+		char *tmp = g_strdup_printf("%s.%ld.tmp", output, (long)getpid());
+
+		if (!g_file_set_contents_full(tmp, text->str, (gssize)text->len,
+					      G_FILE_SET_CONTENTS_CONSISTENT, 0644, &err) ||
+		    rename(tmp, output) != 0) {
+			int e = errno;
+
+			unlink(tmp);
+			die(EXIT_FAIL, "metrics: %s: %s", output, err ? err->message : g_strerror(e));
+		}
+		g_free(tmp);
+	}
+	g_string_free(text, TRUE);
+	return 0;
+}
+
 static int
 cmd_watch(int argc, char **argv)
 {
@@ -1304,34 +1398,106 @@ static const struct verb {
 	const char *name;
 	int (*fn)(int, char **);
 	const char *usage;
+	const char *help;	/* what it does, then its options: `pocctl VERB --help` */
 } verbs[] = {
-	{ "list", cmd_list, "list [--unacked|--overdue|--open|--publishing [--days N]] [--json]" },
-	{ "show", cmd_show, "show ID [--json]" },
-	{ "export", cmd_export, "export" },
-	{ "ack", cmd_ack, "ack ID [--template NAME | --none REASON]" },
-	{ "note", NULL, "note ID TEXT" },
-	{ "close", NULL, "close ID" },
+	{ "list", cmd_list, "list [--unacked|--overdue|--open|--publishing [--days N]] [--json]",
+	  "One line per case: id, kind, received, deadline, acknowledgement, business time left.\n"
+	  "  --unacked      cases with a message still to acknowledge\n"
+	  "  --overdue      cases past their acknowledgement deadline\n"
+	  "  --open         cases not closed\n"
+	  "  --publishing   cases whose publication date is within --days (default 14)\n"
+	  "  --days N       with --publishing: how many days ahead\n"
+	  "  --json         a JSON array instead of lines\n" },
+	{ "show", cmd_show, "show ID [--json]",
+	  "A case with its messages and its event log; the read is recorded.\n"
+	  "  --json         the case as JSON, with its events\n" },
+	{ "export", cmd_export, "export",
+	  "Every case as one JSON object per line (NDJSON); the reads are recorded.\n" },
+	{ "ack", cmd_ack, "ack ID [--template NAME | --none REASON]",
+	  "Queue the acknowledgement of the case's waiting message.\n"
+	  "  --template NAME  send KIND-NAME.tmpl instead of the kind's default\n"
+	  "  --none REASON    record that no acknowledgement will be sent, and why\n" },
+	{ "note", NULL, "note ID TEXT", "Add a note to the case's event log.\n" },
+	{ "close", NULL, "close ID", "Close the case.\n" },
 	{ "state", cmd_state, "state ID investigating|affected|not-affected|fixing|statement-sent|"
-			      "published|closed" },
+			      "published|closed",
+	  "Set the case's state (recorded in its event log).\n" },
 	{ "statement", cmd_statement, "statement ID --status affected|not-affected|"
 				      "affected-investigating|none-investigating [--url URL] "
-				      "[--text TEXT] [--dry-run]" },
-	{ "reminders", cmd_reminders, "reminders" },
-	{ "import", cmd_import, "import PATH..." },
-	{ "reprocess", cmd_reprocess, "reprocess ID" },
+				      "[--text TEXT] [--dry-run]",
+	  "Send the vendor statement (status) to the coordinator, signed and encrypted.\n"
+	  "  --status S     affected, not-affected, affected-investigating, none-investigating\n"
+	  "  --url URL      the vendor's advisory\n"
+	  "  --text TEXT    free text of the statement\n"
+	  "  --dry-run      print the statement, queue nothing\n" },
+	{ "reminders", cmd_reminders, "reminders",
+	  "Publication reminders due now: statement-due, publication-today, target-near.\n" },
+	{ "import", cmd_import, "import PATH...",
+	  "File mail that arrived while the filter was down: files, Maildirs or mboxes.\n" },
+	{ "reprocess", cmd_reprocess, "reprocess ID",
+	  "Read the case's messages again (after a key, rule or config was fixed).\n" },
 	{ "calendar", cmd_calendar,
-	  "calendar holidays YEAR | calendar deadline TIME | calendar ics [--days N] [--output FILE]" },
-	{ "check-config", cmd_check_config, "check-config" },
-	{ "watch", cmd_watch, "watch [--page]" },
+	  "calendar holidays YEAR | calendar deadline TIME | calendar ics [--days N] [--output FILE]",
+	  "The Japanese business calendar as configured.\n"
+	  "  holidays YEAR    the year's non-business days\n"
+	  "  deadline TIME    the acknowledgement deadline of a notice received at TIME\n"
+	  "  ics              publication dates and deadlines as iCalendar\n"
+	  "  --days N         with ics: how many days ahead\n"
+	  "  --output FILE    with ics: write FILE (mode 0600) instead of standard output\n" },
+	{ "check-config", cmd_check_config, "check-config",
+	  "Check the configuration against this machine, as pocmilter -n does.\n" },
+	{ "metrics", cmd_metrics, "metrics [--output FILE]",
+	  "The database as Prometheus metrics (text format), for node_exporter's textfile\n"
+	  "collector or a scrape; no notice content, counts and times only.\n"
+	  "  --output FILE  write FILE (0644) by a rename, never half-written\n" },
+	{ "watch", cmd_watch, "watch [--page]",
+	  "Monitoring plugin: one status line with performance data; exit 0 OK, 1 WARNING,\n"
+	  "2 CRITICAL, 3 UNKNOWN (--help exits 3 too, as monitoring plugins do).\n"
+	  "  --page         also run PageCommand for what it finds\n" },
 };
+
+static void
+print_usage(FILE *fp)
+{
+	fprintf(fp, "usage: pocctl [-c FILE] VERB [ARGS]\n"
+		    "       pocctl --help | VERB --help | --version\n");
+	for (size_t i = 0; i < G_N_ELEMENTS(verbs); i++)
+		fprintf(fp, "  pocctl %s\n", verbs[i].usage);
+}
 
 static G_NORETURN void
 usage(void)
 {
-	fprintf(stderr, "usage: pocctl [-c FILE] VERB [ARGS]\n");
-	for (size_t i = 0; i < G_N_ELEMENTS(verbs); i++)
-		fprintf(stderr, "  pocctl %s\n", verbs[i].usage);
+	print_usage(stderr);
 	exit(EXIT_USAGE);
+}
+
+/* `pocctl VERB --help`: on stdout, exit 0 (watch: 3, the plugin code for "no check made"). */
+static G_NORETURN void
+verb_help(const struct verb *v)
+{
+	printf("usage: pocctl [-c FILE] %s\n%s", v->usage, v->help);
+	printf("Exit status: %s\nSee pocctl(1).\n",
+	       strcmp(v->name, "watch") == 0
+		       ? "0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN"
+		       : "0 success, 1 usage or configuration, 2 unknown id, 3 database cannot be "
+			 "opened, 4 newer schema, 5 other failure");
+	exit(strcmp(v->name, "watch") == 0 ? 3 : 0);
+}
+
+static gboolean
+wants_help(const char *verb, int argc, char **argv)
+{
+	/* A note's text may be anything: only its first word asks for help. */
+	int last = strcmp(verb, "note") == 0 ? MIN(argc, 2) : argc;
+
+	for (int i = 1; i < last; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return TRUE;
+	}
+	return FALSE;
 }
 
 int
@@ -1349,12 +1515,26 @@ main(int argc, char **argv)
 		} else if (strcmp(argv[i], "-V") == 0 || strcmp(argv[i], "--version") == 0) {
 			printf("pocctl %s\n", PACKAGE_VERSION);
 			return 0;
+		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			print_usage(stdout);
+			printf("Run 'pocctl VERB --help' for a verb's options; see pocctl(1).\n");
+			return 0;
 		} else {
 			usage();
 		}
 	}
 	if (i >= argc)
 		usage();
+	if (strcmp(argv[i], "help") == 0) {
+		for (size_t v = 0; i + 1 < argc && v < G_N_ELEMENTS(verbs); v++)
+			if (strcmp(argv[i + 1], verbs[v].name) == 0)
+				verb_help(&verbs[v]);
+		print_usage(stdout);
+		return 0;
+	}
+	for (size_t v = 0; v < G_N_ELEMENTS(verbs); v++)
+		if (strcmp(argv[i], verbs[v].name) == 0 && wants_help(verbs[v].name, argc - i, argv + i))
+			verb_help(&verbs[v]);
 	if (!config_path && strcmp(argv[i], "calendar") != 0)
 		config_path = SYSCONFDIR "/pocmilter/pocmilter.conf";
 	poc_log_open("pocctl", NULL, TRUE);	/* library messages: stderr, named pocctl */

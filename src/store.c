@@ -814,11 +814,13 @@ poc_store_open_ex(const char *dir, const poc_store_options *opts, poc_store **ou
 	if (!dir || !*dir)
 		return fail(POC_ERR_INVAL, error, "database: no directory given");
 
-	if (!rdonly && g_mkdir_with_parents(dir, 0700) != 0) {
+	/* Only the last component is made: a typo must not start a new, empty database. */
+	if (!rdonly && g_mkdir(dir, 0700) != 0 && errno != EEXIST) {
 		int e = errno;
 
-		return fail(errno_status(e), error, "database: cannot create directory %s: %s", dir,
-			    g_strerror(e));
+		return fail(errno_status(e), error, "database: cannot create directory %s: %s%s",
+			    dir, g_strerror(e),
+			    e == ENOENT ? " (its parent directory is not created)" : "");
 	}
 	if (g_access(dir, rdonly ? R_OK | X_OK : R_OK | W_OK | X_OK) != 0) {
 		int e = errno;

@@ -35,7 +35,11 @@ ok "make install: programs, manuals, sample, templates, hardened unit, tmpfiles 
 
 # --- configuration -------------------------------------------------------------
 RUN="$H/run"				# root's, like /run itself
-install -d -m 700 -o nobody "$H/gnupg"
+install -d -m 700 "$H/gnupg"
+# The start checks that the home can decrypt: it holds a secret key (preflight.c).
+h_genkey "$H/gnupg" "Vendor PSIRT <security@vendor.example>" >/dev/null
+gpgconf --homedir "$H/gnupg" --kill all 2>/dev/null
+chown -R nobody: "$H/gnupg"
 CONF="$H/etc/pocmilter.conf"
 write_conf() { # extra lines
 	cat >"$CONF" <<EOT
@@ -60,7 +64,7 @@ mt() { miltertest -D sock="unix:$MILTER_SOCKET" -D rcpt="$1" -D expect="$2" -s "
 write_conf
 sed -i '/^User /d' "$CONF"
 out=$("$SBIN" -f -c "$CONF" 2>&1); rc=$?
-[ $rc = 1 ] && echo "$out" | grep -q "refusing to run as root: set User" || fail "root without User: exit $rc: $out"
+[ $rc = 1 ] && echo "$out" | grep -q "User (not set): required when started as root" || fail "root without User: exit $rc: $out"
 [ -e "$MILTER_SOCKET" ] && fail "root without User left a socket"
 ok "refuses to run as root without User"
 

@@ -91,9 +91,21 @@ START_TEST(test_open_layout)
 {
 	char *base = tmpdir(), *dir = g_build_filename(base, "sub", "db", NULL);
 	char *data = g_build_filename(dir, "data.mdb", NULL);
-	poc_store *s = open_rw(dir);
+	char *sub = g_path_get_dirname(dir);
+	poc_store *s = NULL;
 	GStatBuf st;
+	GError *err = NULL;
 	char *v;
+
+	/* A missing parent is an error, never made: a typo must not start an empty database. */
+	ck_assert_int_ne(poc_store_open(dir, 0, &s, &err), POC_OK);
+	ck_assert_ptr_null(s);
+	ck_assert_ptr_nonnull(strstr(err->message, "parent directory is not created"));
+	g_clear_error(&err);
+	ck_assert_int_ne(g_stat(sub, &st), 0);
+	ck_assert_int_eq(g_mkdir(sub, 0700), 0);
+	g_free(sub);
+	s = open_rw(dir);
 
 	ck_assert_int_eq(g_stat(dir, &st), 0);
 	ck_assert_int_eq(st.st_mode & 0777, 0700);
