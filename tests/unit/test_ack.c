@@ -144,6 +144,7 @@ good_notice(void)
 	m->encrypted = TRUE;
 	m->decryption = POC_DECRYPTION_OK;
 	m->signature = POC_SIGNATURE_GOOD;
+	m->signature_covers = POC_COVERS_ALL;
 	m->signer = g_strdup(fpr_coord);
 	m->from_coordinator = TRUE;
 	g_ptr_array_add(m->vuln_ids, g_strdup("JVNVU#99999999"));

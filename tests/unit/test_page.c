@@ -201,6 +201,7 @@ mkmsg(const char *id, const char *tracking, gint64 received, poc_ack_state state
 	m->encrypted = TRUE;
 	m->decryption = POC_DECRYPTION_OK;
 	m->signature = POC_SIGNATURE_GOOD;
+	m->signature_covers = POC_COVERS_ALL;
 	m->from_coordinator = TRUE;
 	m->ack_required = TRUE;
 	m->ack_state = state;

@@ -60,6 +60,7 @@ mkmsg(const char *id, poc_kind kind, gint64 received, gint64 publication)
 	m->kind = kind;
 	m->from_coordinator = TRUE;
 	m->signature = POC_SIGNATURE_GOOD;
+	m->signature_covers = POC_COVERS_ALL;
 	m->signer = g_strdup("0123456789ABCDEF0123456789ABCDEF01234567");
 	m->publication_date = publication;
 	g_ptr_array_add(m->vuln_ids, g_strdup("JVNVU#99999999"));
