@@ -952,6 +952,7 @@ walk_encrypted(poc_mime_walk *w, GMimeMultipart *mp, int depth, int level)
 		return;
 	}
 	bytes = part_bytes(GMIME_PART(enc));
+	set_where(w, "unsigned encrypted text (part %d)", w->parts);
 	if (account(w, bytes->len))
 		decrypt_and_walk(w, bytes->data, bytes->len, NULL, TRUE, depth, level);
 	bytes_free(bytes);
