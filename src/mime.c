@@ -1091,13 +1091,17 @@ walk_leaf(poc_mime_walk *w, GMimePart *part, int depth, int level)
 		return;
 	is_attachment = g_mime_part_is_attachment(part);
 	{
+		/* The type names the part in problems: token characters only. */
 		GMimeContentType *ct = g_mime_object_get_content_type(obj);
+		const char *mt = ct ? g_mime_content_type_get_media_type(ct) : NULL;
+		const char *st = ct ? g_mime_content_type_get_media_subtype(ct) : NULL;
+		char *t = g_strndup(mt ? mt : "text", 30), *u = g_strndup(st ? st : "plain", 30);
 
-		set_where(w, "unsigned part %d (%.30s/%.30s)", w->parts,
-			  ct && g_mime_content_type_get_media_type(ct)
-				  ? g_mime_content_type_get_media_type(ct) : "text",
-			  ct && g_mime_content_type_get_media_subtype(ct)
-				  ? g_mime_content_type_get_media_subtype(ct) : "plain");
+		g_strcanon(t, G_CSET_a_2_z G_CSET_A_2_Z G_CSET_DIGITS "+-.", '?');
+		g_strcanon(u, G_CSET_a_2_z G_CSET_A_2_Z G_CSET_DIGITS "+-.", '?');
+		set_where(w, "unsigned part %d (%s/%s)", w->parts, t, u);
+		g_free(t);
+		g_free(u);
 	}
 	bytes = part_bytes(part);
 	if (!account(w, bytes->len)) {
