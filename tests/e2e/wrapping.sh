@@ -203,11 +203,15 @@ grep '"claimed-change"' "$H/pages.jsonl" | grep -qF 'wrap-claim@elsewhere.exampl
 	fail "the claim was not paged claimed-change: $(cat "$H/pages.jsonl")"
 ok "an unsigned mail's new date is a claim: case unchanged, held, paged claimed-change"
 
-h_pocctl accept '<wrap-claim@elsewhere.example>' >"$H/accept.out" 2>&1 || fail "pocctl accept: $(cat "$H/accept.out")"
+h_pocctl accept "$TN" >"$H/accept.out" 2>&1 || fail "pocctl accept: $(cat "$H/accept.out")"
+grep -qF '<wrap-claim@elsewhere.example> accepted: publication date 2026-12-02T09:00:00+09:00' "$H/accept.out" ||
+	fail "pocctl accept $TN said: $(cat "$H/accept.out")"
 [ "$(pub)" = 2026-12-02T09:00:00+09:00 ] || fail "pocctl accept did not apply the date: $(pub)"
 "$POCCTL" -c "$CONF" show "$TN" >"$H/show2.txt"
 grep -q '^event: .* claim-accepted .*pocctl:' "$H/show2.txt" || fail "no claim-accepted event: $(grep event: "$H/show2.txt")"
 grep -q '^  changed: .* -> 2026-12-02T09:00:00+09:00 by <wrap-claim@elsewhere.example>' "$H/show2.txt" ||
 	fail "no publication history entry for the accepted claim"
-h_pocctl accept '<wrap-claim@elsewhere.example>' >/dev/null 2>&1 && fail "a claim was accepted twice"
-ok "pocctl accept applied the claimed date with a claim-accepted event; a second accept is refused"
+h_pocctl accept '<wrap-claim@elsewhere.example>' >/dev/null 2>&1
+[ $? = 5 ] || fail "a claim was accepted twice (or the wrong exit status)"
+h_pocctl accept "$TN" | grep -q 'no claimed change to accept' || fail "pocctl accept $TN found a claim again"
+ok "pocctl accept $TN applied the claimed date with a claim-accepted event; a second accept is refused (exit 5)"
