@@ -14,6 +14,12 @@
  *	Subject per RFC 9788's legacy display) is signed and encrypted in
  *	one OpenPGP message by crypto.c. Everything happens in memory; the
  *	only copy kept is the encrypted mail in the outbox.
+ *	A notice is acknowledged by itself only when its signature is good
+ *	and covers the whole message (signature_covers all): what the
+ *	tracking number and kind were read from is then signed. The reply's
+ *	Subject echoes the notice's outer Subject only when that names no
+ *	tracking number other than the one read ("Re: [TRACKING] kind"
+ *	otherwise).
  * SECURITY
  *	Header values taken from a notice (subject, Message-ID, From) pass
  *	through poc_header_sanitise(): no CR/LF/NUL, bounded length.
@@ -26,6 +32,7 @@
 
 #include "ack.h"
 #include "calendar.h"
+#include "text.h"
 
 /* --- policy ----------------------------------------------------------- */
 
@@ -59,6 +66,8 @@ not_auto_reason(const poc_config *cfg, const poc_message *msg)
 		return "could not be decrypted";
 	if (msg->signature != POC_SIGNATURE_GOOD)
 		return "signature is not good";
+	if (msg->signature_covers != POC_COVERS_ALL)
+		return "signature does not cover the whole message: text outside it (see problems)";
 	if (!kind_listed(cfg, msg->kind))
 		return "kind not in AckKinds";
 	return NULL;
@@ -358,6 +367,39 @@ reply_subject(const char *subject, const char *tracking)
 			  : g_strconcat("Re: ", p, NULL);
 	g_free(s);
 	return r;
+}
+
+/*
+ * The notice's outer Subject is not signed: when it names a tracking
+ * number other than the one read from the notice (from signed text when
+ * the signature is good), it is not echoed; the reply's Subject is then
+ * "Re: [TRACKING]" with the kind, from what was read.
+ */
+static const char *
+subject_for_reply(const poc_message *notice)
+{
+	static const char *const kind_words[POC_KIND_COUNT] = {
+		[POC_KIND_OTHER] = "notice", [POC_KIND_SUMMARY] = "summary information",
+		[POC_KIND_DETAIL] = "detailed information",
+		[POC_KIND_PUBLICATION] = "publication", [POC_KIND_SCHEDULE] = "schedule",
+		[POC_KIND_DIRECT_REPORT] = "report",
+	};
+	GPtrArray *tn;
+	char *norm;
+	gboolean other = FALSE;
+
+	if (!notice->subject)
+		return "";
+	tn = g_ptr_array_new_with_free_func(g_free);
+	norm = poc_text_normalise(notice->subject);
+	poc_text_scan_ids(norm, tn, NULL);
+	for (guint i = 0; i < tn->len; i++)
+		other |= g_strcmp0(g_ptr_array_index(tn, i), notice->tracking) != 0;
+	g_free(norm);
+	g_ptr_array_unref(tn);
+	if (!other)
+		return notice->subject;
+	return (unsigned)notice->kind < POC_KIND_COUNT ? kind_words[notice->kind] : "notice";
 }
 
 static GMimePart *
@@ -777,7 +819,7 @@ poc_ack_compose(const poc_config *cfg, const poc_templates *t, poc_crypto *crypt
 	}
 	vars = poc_ack_vars(cfg, notice, now);
 	body = poc_template_render(tmpl, vars);
-	subject = reply_subject(notice->subject ? notice->subject : "", notice->tracking);
+	subject = reply_subject(subject_for_reply(notice), notice->tracking);
 	r.to = notice->from;
 	r.subject = subject;
 	r.body = body;

@@ -70,7 +70,7 @@
 
 typedef enum {
 	R_OVERDUE, R_SILENT, R_DECRYPT, R_SEND, R_SPOOL, R_STORE, R_DUE_SOON, R_HELD, R_SIGNATURE,
-	R_STATEMENT_DUE, R_PUBLICATION_TODAY, R_TARGET_NEAR, R_COUNT,
+	R_CLAIMED, R_STATEMENT_DUE, R_PUBLICATION_TODAY, R_TARGET_NEAR, R_COUNT,
 	R_SUMMARY	/* not a condition: the morning-summary page */
 } reason_code;
 
@@ -91,6 +91,7 @@ static const struct {
 	[R_DUE_SOON] = { "ack-due-soon", POC_WATCH_WARNING },
 	[R_HELD] = { "ack-held", POC_WATCH_WARNING },
 	[R_SIGNATURE] = { "signature-not-good", POC_WATCH_WARNING },
+	[R_CLAIMED] = { "claimed-change", POC_WATCH_WARNING },
 	[R_STATEMENT_DUE] = { "statement-due", POC_WATCH_WARNING },
 	[R_PUBLICATION_TODAY] = { "publication-today", POC_WATCH_WARNING },
 	[R_TARGET_NEAR] = { "target-near", POC_WATCH_WARNING },
@@ -237,6 +238,14 @@ check_message(poc_message *m, void *data)
 		add_condition(w, R_DECRYPT, m->message_id, &pi, "could not be decrypted");
 	else if (m->from_coordinator && m->signature != POC_SIGNATURE_GOOD)
 		add_condition(w, R_SIGNATURE, m->message_id, &pi, poc_signature_name(m->signature));
+	else if (m->from_coordinator && m->signature_covers != POC_COVERS_ALL)
+		add_condition(w, R_SIGNATURE, m->message_id, &pi,
+			      "good, but text outside the signature");
+	/* A change of its case it may not make by itself: a person accepts it (pocctl accept). */
+	if ((m->claimed_publication_date || m->claimed_statement_request) && !m->claim_accepted_at)
+		add_condition(w, R_CLAIMED, m->message_id, &pi,
+			      m->claimed_publication_date ? "claims a publication date"
+							  : "claims a statement request");
 	if (m->ack_deadline <= 0)
 		return 0;
 	if (w->now >= m->ack_deadline) {

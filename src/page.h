@@ -24,10 +24,10 @@
  *	write transaction, so the two never send the same page twice.
  *
  *	Reason codes (fixed): ack-due-soon, ack-overdue, ack-held,
- *	decrypt-failed, signature-not-good, send-failed, filter-silent,
- *	spool-stuck, store-failed, statement-due, publication-today,
- *	target-near; and morning-summary for the summary page. See
- *	doc/PAGING.md.
+ *	decrypt-failed, signature-not-good, claimed-change, send-failed,
+ *	filter-silent, spool-stuck, store-failed, statement-due,
+ *	publication-today, target-near; and morning-summary for the summary
+ *	page. See doc/PAGING.md.
  *
  *	poc_page_store_alarm() is the daemon's page for a database that
  *	refuses POC mail (store-failed): its state is in memory, since the

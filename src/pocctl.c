@@ -7,7 +7,7 @@
  * DESCRIPTION
  *	Reading verbs (list, show, export, calendar ics) open the database
  *	read-only and never block the daemon. Writing verbs (import, ack,
- *	note, close, state, statement) are
+ *	note, close, state, statement, accept) are
  *	serialised with the daemon by LMDB's writer lock. Acknowledgements
  *	queued here are sent by the daemon's outbox.
  * DIAGNOSTICS
@@ -463,9 +463,19 @@ cmd_show(int argc, char **argv)
 			printf("  from:      %s\n", m->from ? m->from : "-");
 			printf("  subject:   %s\n", m->subject ? m->subject : "-");
 			printf("  kind:      %s\n", poc_kind_name(m->kind));
-			printf("  crypto:    decryption=%s signature=%s signer=%s\n",
+			printf("  crypto:    decryption=%s signature=%s signer=%s covers=%s\n",
 			       poc_decryption_name(m->decryption), poc_signature_name(m->signature),
-			       m->signer ? m->signer : "-");
+			       m->signer ? m->signer : "-",
+			       poc_sig_covers_name(m->signature_covers));
+			if (m->claimed_publication_date || m->claimed_statement_request)
+				printf("  claims:    %s%s%s%s (%s)\n",
+				       m->claimed_publication_date ? "publication date " : "",
+				       m->claimed_publication_date
+					       ? poc_time_format(m->claimed_publication_date, t2) : "",
+				       m->claimed_publication_date && m->claimed_statement_request
+					       ? ", " : "",
+				       m->claimed_statement_request ? "statement request" : "",
+				       m->claim_accepted_at ? "accepted" : "not applied: pocctl accept");
 			printf("  ack:       %s%s%s\n", poc_ack_state_name(m->ack_state),
 			       m->ack_note ? " - " : "", m->ack_note ? m->ack_note : "");
 			if (m->ack_required)
@@ -677,6 +687,75 @@ cmd_ack(int argc, char **argv)
 }
 
 /* --- state / statement ----------------------------------------------------------- */
+
+/* Apply one message's claimed change; FALSE (said on stderr) when it fails. */
+static gboolean
+accept_one(poc_runtime *rt, const char *message_id, const char *who, int *status)
+{
+	poc_message *m = NULL;
+	GError *err = NULL;
+	char t[POC_TIME_BUFSIZE];
+
+	*status = poc_store_accept_claim(rt->store, message_id, who, &m, &err);
+	if (*status != POC_OK) {
+		fprintf(stderr, "pocctl: %s\n", err ? err->message : poc_strerror(*status));
+		g_clear_error(&err);
+		return FALSE;
+	}
+	printf("%s: %s accepted:%s%s%s\n", m->case_id ? m->case_id : "-", m->message_id,
+	       m->claimed_publication_date ? " publication date " : "",
+	       m->claimed_publication_date ? poc_time_format(m->claimed_publication_date, t) : "",
+	       m->claimed_statement_request ? " statement request" : "");
+	poc_message_free(m);
+	return TRUE;
+}
+
+/*
+ * pocctl accept ID: a message's claimed change (a publication date or a
+ * statement request from a message that may not make it by itself) is
+ * applied to its case; ID a case: every claim of it not yet accepted.
+ */
+static int
+cmd_accept(int argc, char **argv)
+{
+	poc_runtime *rt;
+	poc_message *m = NULL;
+	char *who;
+	int status = POC_OK, done = 0, failed = 0;
+
+	if (argc != 2)
+		die(EXIT_USAGE, "usage: pocctl accept MESSAGE-ID|CASE");
+	rt = open_runtime(POC_RUNTIME_NO_TEMPLATES);
+	who = actor();
+	if (poc_store_get_message(rt->store, argv[1], &m, NULL) == POC_OK) {
+		poc_message_free(m);
+		if (!accept_one(rt, argv[1], who, &status))
+			die(exit_for(status), "nothing accepted");
+		done++;
+	} else {
+		poc_case *c = find_case(rt, argv[1]);
+		GPtrArray *msgs = case_messages(rt, c);
+
+		for (guint i = 0; i < msgs->len; i++) {
+			poc_message *cm = g_ptr_array_index(msgs, i);
+
+			if ((!cm->claimed_publication_date && !cm->claimed_statement_request)
+			    || cm->claim_accepted_at)
+				continue;
+			if (accept_one(rt, cm->message_id, who, &status))
+				done++;
+			else
+				failed++;
+		}
+		g_ptr_array_unref(msgs);
+		if (!done && !failed)
+			printf("%s: no claimed change to accept\n", c->id);
+		poc_case_free(c);
+	}
+	g_free(who);
+	poc_runtime_close(rt);
+	return failed ? exit_for(status) : 0;
+}
 
 static int
 cmd_state(int argc, char **argv)
@@ -1436,6 +1515,10 @@ static const struct verb {
 	  "File mail that arrived while the filter was down: files, Maildirs or mboxes.\n" },
 	{ "reprocess", cmd_reprocess, "reprocess ID",
 	  "Read the case's messages again (after a key, rule or config was fixed).\n" },
+	{ "accept", cmd_accept, "accept MESSAGE-ID|CASE",
+	  "Apply the change of its case that a message claimed but could not make by itself\n"
+	  "(a publication date or statement request from mail that is not fully signed).\n"
+	  "With a CASE, every claim of it not yet accepted.\n" },
 	{ "calendar", cmd_calendar,
 	  "calendar holidays YEAR | calendar deadline TIME | calendar ics [--days N] [--output FILE]",
 	  "The Japanese business calendar as configured.\n"

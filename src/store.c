@@ -1129,6 +1129,33 @@ find_case(poc_store *s, MDB_txn *txn, const poc_message *m, gint64 now, poc_case
 	return POC_OK;
 }
 
+/* May this message change its case (publication date, statement state) by itself? */
+static gboolean
+may_change_case(const poc_message *m)
+{
+	if (m->signature != POC_SIGNATURE_GOOD || m->signature_covers != POC_COVERS_ALL)
+		return FALSE;
+	/* A replay (worker.c) repeats an old notice: its date is old news. */
+	for (guint i = 0; m->problems && i < m->problems->len; i++)
+		if (g_str_has_prefix(g_ptr_array_index(m->problems, i), "replay:"))
+			return FALSE;
+	return TRUE;
+}
+
+/* "publication date 2026-12-15T11:00:00+09:00, statement request": what m claims. */
+static void
+claim_detail(const poc_message *m, char *buf, size_t size)
+{
+	char when[POC_TIME_BUFSIZE];
+
+	g_snprintf(buf, size, "%s%s%s%s",
+		   m->claimed_publication_date ? "publication date " : "",
+		   m->claimed_publication_date ? poc_time_format(m->claimed_publication_date, when)
+					       : "",
+		   m->claimed_publication_date && m->claimed_statement_request ? ", " : "",
+		   m->claimed_statement_request ? "statement request" : "");
+}
+
 static int
 file_fn(poc_store *s, MDB_txn *txn, poc_store_item *it, GError **error)
 {
@@ -1140,7 +1167,7 @@ file_fn(poc_store *s, MDB_txn *txn, poc_store_item *it, GError **error)
 	poc_message *dup = NULL;
 	char *key = NULL, detail[96];
 	gint64 now = poc_now();
-	gboolean have_raw = FALSE, requested = FALSE;
+	gboolean have_raw = FALSE, requested = FALSE, trusted;
 	const poc_pub_change *pub_changed = NULL;
 	int status;
 
@@ -1193,21 +1220,35 @@ file_fn(poc_store *s, MDB_txn *txn, poc_store_item *it, GError **error)
 		if (g_strcmp0(tn, c->id) != 0)
 			strv_add_new(c->related_tracking, tn);
 	}
+	/*
+	 * The case's state changes only from a message whose good signature
+	 * covers what was read; anything else is a claim kept on the message
+	 * for a person to accept (doc/PUBLICATION.md).
+	 */
+	trusted = may_change_case(m);
 	if (m->publication_date && m->publication_date != c->publication_date) {
-		poc_pub_change *pc = poc_pub_change_new();
+		if (!trusted) {
+			m->claimed_publication_date = m->publication_date;
+		} else {
+			poc_pub_change *pc = poc_pub_change_new();
 
-		pc->at = now;
-		pc->from = c->publication_date;
-		pc->to = m->publication_date;
-		pc->message_id = g_strdup(m->message_id);
-		g_ptr_array_add(c->publication_history, pc);
-		c->publication_date = m->publication_date;
-		pub_changed = pc;
+			pc->at = now;
+			pc->from = c->publication_date;
+			pc->to = m->publication_date;
+			pc->message_id = g_strdup(m->message_id);
+			g_ptr_array_add(c->publication_history, pc);
+			c->publication_date = m->publication_date;
+			pub_changed = pc;
+		}
 	}
 	/* A publication notice asks for the vendor statement (GUIDELINE.md, Timelines). */
 	if (m->kind == POC_KIND_PUBLICATION && c->statement_state == POC_STATEMENT_NONE) {
-		c->statement_state = POC_STATEMENT_REQUESTED;
-		requested = TRUE;
+		if (!trusted) {
+			m->claimed_statement_request = TRUE;
+		} else {
+			c->statement_state = POC_STATEMENT_REQUESTED;
+			requested = TRUE;
+		}
 	}
 	c->updated_at = now;
 
@@ -1253,6 +1294,10 @@ file_fn(poc_store *s, MDB_txn *txn, poc_store_item *it, GError **error)
 	}
 	if (status == POC_OK && requested)
 		status = event(s, txn, now, c->id, "statement-requested", m->message_id, NULL, error);
+	if (status == POC_OK && (m->claimed_publication_date || m->claimed_statement_request)) {
+		claim_detail(m, detail, sizeof detail);
+		status = event(s, txn, now, c->id, "claimed-change", m->message_id, detail, error);
+	}
 	if (status == POC_OK && ack) {
 		g_snprintf(detail, sizeof(detail), "outbox %" G_GUINT64_FORMAT, ack->id);
 		status = event(s, txn, now, c->id, "ack-queued", m->message_id, detail, error);
@@ -1755,6 +1800,106 @@ poc_store_update_case(poc_store *s, const poc_case *c, const poc_event *ev, GErr
 	if (!c || !c->id)
 		return fail(POC_ERR_INVAL, error, "database: update of a case without id");
 	return store_write(s, "case update", update_case_fn, &u, error);
+}
+
+typedef struct accept_ctx {
+	const char *message_id;
+	const char *actor;
+	poc_message *out;
+} accept_ctx;
+
+static int
+accept_claim_fn(poc_store *s, MDB_txn *txn, void *ctx, GError **error)
+{
+	accept_ctx *a = ctx;
+	poc_message *m = NULL, *old = NULL;
+	poc_case *c = NULL, *cold = NULL;
+	gint64 now = poc_now();
+	char detail[96], from[POC_TIME_BUFSIZE] = "none", to[POC_TIME_BUFSIZE];
+	poc_event ev = { now, NULL, NULL, (char *)a->actor, NULL, detail };
+	int status;
+
+	if ((status = get_message_txn(s, txn, a->message_id, &m, error)) != POC_OK)
+		return status;
+	if (!m->claimed_publication_date && !m->claimed_statement_request) {
+		status = fail(POC_ERR_INVAL, error, "message %s claims no change of its case",
+			      a->message_id);
+		goto out;
+	}
+	if (m->claim_accepted_at) {
+		status = fail(POC_ERR_EXISTS, error, "message %s: its claim was accepted before",
+			      a->message_id);
+		goto out;
+	}
+	if (!m->case_id || (status = get_case_txn(s, txn, m->case_id, &c, error)) != POC_OK) {
+		if (!m->case_id)
+			status = fail(POC_ERR_NOTFOUND, error, "message %s has no case",
+				      a->message_id);
+		goto out;
+	}
+	if ((status = get_case_txn(s, txn, m->case_id, &cold, error)) != POC_OK ||
+	    (status = get_message_txn(s, txn, a->message_id, &old, error)) != POC_OK)
+		goto out;
+	ev.case_id = c->id;
+	ev.message_id = m->message_id;
+	if (m->claimed_publication_date && m->claimed_publication_date != c->publication_date) {
+		poc_pub_change *pc = poc_pub_change_new();
+
+		pc->at = now;
+		pc->from = c->publication_date;
+		pc->to = m->claimed_publication_date;
+		pc->message_id = g_strdup(m->message_id);
+		g_ptr_array_add(c->publication_history, pc);
+		c->publication_date = m->claimed_publication_date;
+		if (pc->from)
+			poc_time_format(pc->from, from);
+		g_snprintf(detail, sizeof detail, "%s -> %s", from, poc_time_format(pc->to, to));
+		ev.type = "publication-date";
+		if ((status = put_event(s, txn, &ev, error)) != POC_OK)
+			goto out;
+	}
+	if (m->claimed_statement_request && c->statement_state == POC_STATEMENT_NONE) {
+		c->statement_state = POC_STATEMENT_REQUESTED;
+		detail[0] = '\0';
+		ev.type = "statement-requested";
+		ev.detail = NULL;
+		if ((status = put_event(s, txn, &ev, error)) != POC_OK)
+			goto out;
+	}
+	c->updated_at = now;
+	m->claim_accepted_at = now;
+	claim_detail(m, detail, sizeof detail);
+	ev.type = "claim-accepted";
+	ev.detail = detail;
+	if ((status = put_case(s, txn, c, cold, error)) != POC_OK ||
+	    (status = put_message(s, txn, m, old, error)) != POC_OK ||
+	    (status = put_event(s, txn, &ev, error)) != POC_OK)
+		goto out;
+	a->out = m;
+	m = NULL;
+out:
+	poc_message_free(m);
+	poc_message_free(old);
+	poc_case_free(c);
+	poc_case_free(cold);
+	return status;
+}
+
+int
+poc_store_accept_claim(poc_store *s, const char *message_id, const char *actor,
+		       poc_message **out, GError **error)
+{
+	accept_ctx a = { message_id, actor ? actor : "pocmilter", NULL };
+	int status;
+
+	if (!message_id)
+		return fail(POC_ERR_INVAL, error, "database: accept: no Message-ID");
+	status = store_write(s, "accept claim", accept_claim_fn, &a, error);
+	if (status == POC_OK && out)
+		*out = a.out;
+	else
+		poc_message_free(a.out);
+	return status;
 }
 
 static int

@@ -180,6 +180,10 @@ keep_reception(poc_message *fresh, const poc_message *old)
 	fresh->ack_deadline = old->ack_deadline;
 	fresh->ack_sent_at = old->ack_sent_at;
 	fresh->ack_message_id = g_strdup(old->ack_message_id);
+	/* A claim is made once, when filed (store.c); reading again does not change the case. */
+	fresh->claimed_publication_date = old->claimed_publication_date;
+	fresh->claimed_statement_request = old->claimed_statement_request;
+	fresh->claim_accepted_at = old->claim_accepted_at;
 	g_free(fresh->message_id);
 	fresh->message_id = g_strdup(old->message_id);
 }

@@ -94,6 +94,7 @@ main(int argc, char **argv)
 		printf("decryption: %s\n", poc_decryption_name(msg->decryption));
 		printf("signature: %s\n", poc_signature_name(msg->signature));
 		printf("signer: %s\n", msg->signer ? msg->signer : "null");
+		printf("signature_covers: %s\n", poc_sig_covers_name(msg->signature_covers));
 		printf("publication_date: %s\n",
 		       msg->publication_date ? poc_time_format(msg->publication_date, when) : "null");
 		printf("auto_submitted: %s\n", msg->auto_submitted ? "yes" : "no");

@@ -144,6 +144,7 @@ good_notice(void)
 	m->encrypted = TRUE;
 	m->decryption = POC_DECRYPTION_OK;
 	m->signature = POC_SIGNATURE_GOOD;
+	m->signature_covers = POC_COVERS_ALL;
 	m->signer = g_strdup(fpr_coord);
 	m->from_coordinator = TRUE;
 	g_ptr_array_add(m->vuln_ids, g_strdup("JVNVU#99999999"));
@@ -187,6 +188,18 @@ START_TEST(test_decide_held)
 		ck_assert_int_eq(m->ack_state, POC_ACK_HELD);
 		ck_assert(m->ack_required);
 		ck_assert_str_eq(m->ack_note, "signature is not good");
+		ck_assert(!poc_ack_auto_worthy(cfg, m));
+		poc_message_free(m);
+	}
+	/* A good signature that does not cover all (issue 22), or of an older record. */
+	for (poc_sig_covers cv = POC_COVERS_NONE; cv <= POC_COVERS_PART; cv++) {
+		if (cv == POC_COVERS_ALL)
+			continue;
+		m = good_notice();
+		m->signature_covers = cv;
+		poc_ack_decide(cfg, m);
+		ck_assert_int_eq(m->ack_state, POC_ACK_HELD);
+		ck_assert(g_str_has_prefix(m->ack_note, "signature does not cover the whole message"));
 		ck_assert(!poc_ack_auto_worthy(cfg, m));
 		poc_message_free(m);
 	}
@@ -575,6 +588,14 @@ START_TEST(test_compose_headers)
 	ck_assert_int_eq(compose_and_open(cfg, en, m, NULL, &c, NULL), POC_OK);
 	ck_assert_str_eq(g_mime_message_get_subject(c.msg),
 			 "Re: [JPCERT#12345678] Vulnerability information");
+	composed_free(&c);
+
+	/* An outer Subject naming another tracking number is not echoed (issue 22). */
+	g_free(m->subject);
+	m->subject = g_strdup("[JPCERT#66666666] Summary information");
+	ck_assert_int_eq(compose_and_open(cfg, en, m, NULL, &c, NULL), POC_OK);
+	ck_assert_str_eq(g_mime_message_get_subject(c.msg),
+			 "Re: [JPCERT#12345678] summary information");
 	composed_free(&c);
 	poc_message_free(m);
 	poc_config_free(cfg);

@@ -217,6 +217,7 @@ mkmsg(const char *id, const char *tracking, gint64 received, poc_ack_state state
 	m->encrypted = TRUE;
 	m->decryption = POC_DECRYPTION_OK;
 	m->signature = POC_SIGNATURE_GOOD;
+	m->signature_covers = POC_COVERS_ALL;
 	m->from_coordinator = TRUE;
 	m->ack_required = TRUE;
 	m->ack_state = state;
@@ -426,6 +427,60 @@ START_TEST(test_held_decrypt_signature)
 		ck_assert_str_eq(str_member(o, "status"), "resolved");
 		ck_assert_str_eq(str_member(o, "case"), "JPCERT#10000004");
 	}
+	g_ptr_array_unref(pages);
+	g_hash_table_unref(got);
+	fx_free(fx);
+}
+END_TEST
+
+/* Issue 22: a good signature covering part, and an unsigned message's claimed date. */
+START_TEST(test_covers_part_and_claimed_change)
+{
+	fixture *fx = fx_new();
+	gint64 t = at("2026-10-19T10:00:00+09:00");
+	poc_message *a = mkmsg("<wrapped@jpcert.example>", "JPCERT#10000007", t, POC_ACK_HELD,
+			       fx->rt->cal);
+	poc_message *b = mkmsg("<claim@elsewhere.example>", "JPCERT#10000008", t, POC_ACK_HELD,
+			       fx->rt->cal);
+	GPtrArray *pages;
+	GHashTable *got = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+
+	a->signature_covers = POC_COVERS_PART;
+	a->ack_note = g_strdup("signature does not cover the whole message");
+	b->signature = POC_SIGNATURE_NONE;
+	b->signature_covers = POC_COVERS_NONE;
+	b->from_coordinator = FALSE;
+	b->publication_date = at("2026-12-02T09:00:00+09:00");
+	b->ack_note = g_strdup("direct report");
+	file_msg(fx, a);
+	file_msg(fx, b);	/* the store records the date as a claim */
+	ck_assert_int_gt(b->claimed_publication_date, 0);
+	poc_message_free(a);
+	poc_message_free(b);
+
+	ck_assert_int_eq(check_at(fx, t + 60, NULL), POC_WATCH_WARNING);
+	pages = new_pages(fx);
+	for (guint i = 0; i < pages->len; i++) {
+		JsonObject *o = g_ptr_array_index(pages, i);
+
+		g_hash_table_add(got, g_strdup_printf("%s %s", str_member(o, "reason"),
+						      str_member(o, "case")));
+	}
+	ck_assert(g_hash_table_contains(got, "signature-not-good JPCERT#10000007"));
+	ck_assert(g_hash_table_contains(got, "ack-held JPCERT#10000007"));
+	ck_assert(g_hash_table_contains(got, "claimed-change JPCERT#10000008"));
+	ck_assert(g_hash_table_contains(got, "ack-held JPCERT#10000008"));
+	ck_assert_int_eq(pages->len, 4);
+	g_ptr_array_unref(pages);
+
+	/* Accepted: its claimed-change page resolves. */
+	ck_assert_int_eq(poc_store_accept_claim(fx->rt->store, "<claim@elsewhere.example>", "p",
+						NULL, NULL), POC_OK);
+	check_at(fx, t + 120, NULL);
+	pages = new_pages(fx);
+	ck_assert_int_eq(pages->len, 1);
+	ck_assert_str_eq(str_member(g_ptr_array_index(pages, 0), "reason"), "claimed-change");
+	ck_assert_str_eq(str_member(g_ptr_array_index(pages, 0), "status"), "resolved");
 	g_ptr_array_unref(pages);
 	g_hash_table_unref(got);
 	fx_free(fx);
@@ -1101,6 +1156,7 @@ page_suite(void)
 	tcase_add_test(tc, test_due_soon_counts_business_time);
 	tcase_add_test(tc, test_acked_in_time_never_pages);
 	tcase_add_test(tc, test_held_decrypt_signature);
+	tcase_add_test(tc, test_covers_part_and_claimed_change);
 	tcase_add_test(tc, test_send_failed);
 	tcase_add_test(tc, test_filter_silent_and_spool_stuck);
 	tcase_add_test(tc, test_page_json_fields);

@@ -67,6 +67,7 @@ mkmsg(const char *id, const char *tracking, const char *vulns, gint64 at)
 	m->encrypted = TRUE;
 	m->decryption = POC_DECRYPTION_OK;
 	m->signature = POC_SIGNATURE_GOOD;
+	m->signature_covers = POC_COVERS_ALL;
 	if (vulns) {
 		char **v = g_strsplit(vulns, " ", -1);
 
