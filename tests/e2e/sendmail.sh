@@ -16,7 +16,9 @@
 #   4. a burst with SIGKILLs of pocmilter (sendmail tempfails what was in
 #      flight; the sender retries).
 #   5. AckSendmail through sendmail's MSP (submit.cf), run by the daemon's
-#      user: works here, and adds X-Authentication-Warning (-f).
+#      user: works here (its queue is the user's), and adds
+#      X-Authentication-Warning (-f); with Debian's queue permissions under
+#      NoNewPrivileges (the unit) it fails: hence AckSmtp, used in 1-4.
 #
 #   tests/e2e/sendmail.sh              quick: burst of 16, 2 kills (make check)
 #   LONG=1 tests/e2e/sendmail.sh       burst of 100, 8 kills
@@ -143,6 +145,21 @@ else
 	fail "msp: expected X-Authentication-Warning: the documentation says so"
 fi
 ok "msp: sm-$i acknowledged by AckSendmail through submit.cf, $warn"
+# The same MSP as Debian installs it (queue directory of its group, 2770,
+# the binary set-gid) run by the daemon's user under NoNewPrivileges, as
+# the unit does: the set-gid bit does nothing, the MSP cannot enter its
+# queue and fails. (Modelled with group mail for smmsp; the copy is not
+# made set-gid: under NoNewPrivileges that would change nothing.)
+mkdir "$SM/mqueue-client"
+chown root:mail "$SM/mqueue-client" && chmod 2770 "$SM/mqueue-client"
+sed "s#^O QueueDirectory=.*#O QueueDirectory=$SM/mqueue-client#" "$SM/submit.cf" >"$SM/submit-debian.cf"
+printf 'From: security@vendor.example\r\nTo: vuls@jpcert.example\r\nSubject: nnp\r\n\r\nx\r\n' >"$H/nnp.eml"
+chmod 644 "$H/nnp.eml" "$SM/submit-debian.cf"
+setpriv --no-new-privs --reuid "$POC_USER" --regid "$(id -g "$POC_USER")" --clear-groups \
+	"$SM/sendmail" -C "$SM/submit-debian.cf" -i -t -f security@vendor.example <"$H/nnp.eml" >"$H/nnp.out" 2>&1
+nnp=$?
+[ $nnp -ne 0 ] || fail "msp: under NoNewPrivileges the MSP took the mail: the documentation says it cannot"
+ok "msp under NoNewPrivileges with Debian's queue permissions: exit $nnp, $(head -1 "$H/nnp.out")"
 
 # --- all of them -----------------------------------------------------------
 sleep 5	# a second acknowledgement, if any, would arrive now

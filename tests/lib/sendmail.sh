@@ -25,7 +25,7 @@
 #                            sendmail itself (alias -> $H/mail/vendor/... Maildir),
 #                            relay = vendor.example is relayed to the private
 #                            postfix; everything else always goes to the postfix.
-#                            Milter flags SM_MILTER_FLAGS (default T).
+#                            The filter: conf/sendmail.mc.snippet's line.
 #   sm_stop
 #   sm_send FILE [FROM [TO]] SMTP to sendmail, CRLF line ends
 #   sm_msp                   a command line for sendmail's MSP (submit.cf)
@@ -122,8 +122,10 @@ FEATURE(\`accept_unresolvable_domains')dnl
 DAEMON_OPTIONS(\`Port=$SM_PORT, Addr=127.0.0.1, Name=MTA')dnl
 EOT
 	[ "$mode" = local ] && echo "LOCAL_DOMAIN(\`vendor.example')dnl"
+	# The filter exactly as conf/sendmail.mc.snippet recommends, on our socket.
+	grep '^INPUT_MAIL_FILTER' "$TOP/conf/sendmail.mc.snippet" |
+		sed "s#unix:/run/pocmilter/pocmilter.sock#unix:$MILTER_SOCKET#"
 	cat <<EOT
-INPUT_MAIL_FILTER(\`pocmilter', \`S=unix:$MILTER_SOCKET, F=${SM_MILTER_FLAGS:-T}, T=${SM_MILTER_TIMEOUTS:-C:30s;S:30s;R:30s;E:5m}')dnl
 MAILER(\`local')dnl
 MAILER(\`smtp')dnl
 EOT
@@ -182,6 +184,8 @@ EOT
 	chown nobody: "$H/mail/vendor"
 	sm_mc "$mode" >"$SM/sendmail.mc"
 	m4 "$SM/sendmail.mc" >"$SM/sendmail.cf" 2>"$SM/m4.err" || { cat "$SM/m4.err" >&2; h_die "m4 sendmail.mc"; }
+	grep -q "^Xpocmilter, S=unix:$MILTER_SOCKET, F=T," "$SM/sendmail.cf" ||
+		h_die "no pocmilter filter with F=T in sendmail.cf (conf/sendmail.mc.snippet)"
 	sm_submit_mc >"$SM/submit.mc"
 	m4 "$SM/submit.mc" >"$SM/submit.cf" 2>"$SM/m4.err" || { cat "$SM/m4.err" >&2; h_die "m4 submit.mc"; }
 	"$SM/sendmail" -C "$SM/sendmail.cf" -bi >"$SM/newaliases.log" 2>&1 ||
