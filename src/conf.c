@@ -5,6 +5,11 @@
  *	config_keys[] below is the single source of truth: name, type,
  *	default (as written in the file), where it goes in poc_config, and
  *	the description used for the sample file and the manual page.
+ *
+ *	poc_config_watched_recipient() decides which envelope recipients
+ *	are watched, from the RCPT argument and {rcpt_addr} together (the
+ *	rule of pocmilter(8), "Which recipients are watched"); its input
+ *	comes from the MTA (fuzzed by tests/fuzz/fuzz_config.c).
  * DIAGNOSTICS
  *	"FILE:LINE: Key: what is wrong" for every error in a file.
  */
@@ -62,7 +67,7 @@ static const config_key config_keys[] = {
 	{ "SocketMode", T_MODE, "0660", OFF(socket_mode), NULL,
 	  "Mode of a unix socket, so that the MTA's group can connect." },
 	{ "SocketGroup", T_STRING, NULL, OFF(socket_group), "postfix",
-	  "Group of a unix socket (default: the group of User)." },
+	  "Group of a unix socket (default: the group of User): postfix for Postfix. Sendmail's daemon connects as root and needs none (smmsp is its MSP's group)." },
 	{ "User", T_STRING, NULL, OFF(user), "pocmilter",
 	  "User (and its group) to run as after opening the socket and the database. Required when started as root." },
 	{ "PidFile", T_PATH, NULL, OFF(pid_file), "/run/pocmilter/pocmilter.pid",
