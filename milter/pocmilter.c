@@ -23,7 +23,10 @@
  *	Negotiation asks for what is used and no more: no connect, HELO or
  *	unknown-command events, no replies for MAIL, RCPT, headers, end of
  *	headers and body chunks (we always go on there), and only the
- *	macros {rcpt_addr} (RCPT) and i (DATA, end of message).
+ *	macros {rcpt_addr} (RCPT) and i (DATA). libmilter keeps the macros
+ *	of earlier stages of the message, so i read at end of message is the
+ *	one sent at DATA: sendmail honours the list for RCPT and DATA but
+ *	sends its own for end of message.
  *
  *	Start order (Postfix's single_server.c): read the config, open the
  *	database and the socket as root, write the pid file, then drop to
@@ -235,17 +238,22 @@ static sfsistat
 cb_envrcpt(SMFICTX *ctx, char **argv)
 {
 	conn *c = conn_get(ctx);
-	/* {rcpt_addr} is the address without <>; the argument is the fallback. */
-	const char *addr = smfi_getsymval(ctx, "{rcpt_addr}");
+	/*
+	 * The argument as the client sent it, and {rcpt_addr} as the MTA
+	 * resolved it (postfix: the same address; sendmail: after its
+	 * rewriting, only the local part for a mailbox it delivers itself).
+	 * Either may match; a bare local part never does (conf.c).
+	 */
+	const char *rcpt_addr = smfi_getsymval(ctx, "{rcpt_addr}");
+	char *watched;
 
-	if (!addr || !*addr)
-		addr = argv[0];
 	/* Never SMFIS_ACCEPT here: it would accept the whole message, and a
 	 * later watched recipient would be missed. */
 	g_rw_lock_reader_lock(&runtime_lock);
-	if (addr && poc_config_address_in(runtime->cfg->watch, addr))
-		g_ptr_array_add(c->rcpts, g_strdup(addr));
+	watched = poc_config_watched_recipient(runtime->cfg, argv[0], rcpt_addr);
 	g_rw_lock_reader_unlock(&runtime_lock);
+	if (watched)
+		g_ptr_array_add(c->rcpts, watched);
 	return go_on(c, SMFIP_NR_RCPT);
 }
 

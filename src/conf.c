@@ -5,6 +5,11 @@
  *	config_keys[] below is the single source of truth: name, type,
  *	default (as written in the file), where it goes in poc_config, and
  *	the description used for the sample file and the manual page.
+ *
+ *	poc_config_watched_recipient() decides which envelope recipients
+ *	are watched, from the RCPT argument and {rcpt_addr} together (the
+ *	rule of pocmilter(8), "Which recipients are watched"); its input
+ *	comes from the MTA (fuzzed by tests/fuzz/fuzz_config.c).
  * DIAGNOSTICS
  *	"FILE:LINE: Key: what is wrong" for every error in a file.
  */
@@ -62,7 +67,7 @@ static const config_key config_keys[] = {
 	{ "SocketMode", T_MODE, "0660", OFF(socket_mode), NULL,
 	  "Mode of a unix socket, so that the MTA's group can connect." },
 	{ "SocketGroup", T_STRING, NULL, OFF(socket_group), "postfix",
-	  "Group of a unix socket (default: the group of User)." },
+	  "Group of a unix socket (default: the group of User): postfix for Postfix. Sendmail's daemon connects as root and needs none (smmsp is its MSP's group)." },
 	{ "User", T_STRING, NULL, OFF(user), "pocmilter",
 	  "User (and its group) to run as after opening the socket and the database. Required when started as root." },
 	{ "PidFile", T_PATH, NULL, OFF(pid_file), "/run/pocmilter/pocmilter.pid",
@@ -83,7 +88,9 @@ static const config_key config_keys[] = {
 	  "Threads that decrypt, file and acknowledge spooled notices in parallel (one GnuPG context each); a further thread sends the outbox and runs the paging check. With 2, a notice does not wait behind another's GnuPG run (about 50 notices/s of 8 KB on 2 cores, doc/BENCHMARKS.md); more helps only with more cores." },
 	/* --- what is watched, who is trusted --- */
 	{ "Watch", T_ADDRS, NULL, OFF(watch), "security@vendor.example",
-	  "POC recipient addresses (case-insensitive, +detail tolerated). Required." },
+	  "POC recipient addresses, whole (local@domain), compared case-insensitively in both parts; see WatchSubaddress and pocmilter(8) for how an envelope recipient is matched. Required." },
+	{ "WatchSubaddress", T_BOOL, "yes", OFF(watch_subaddress), NULL,
+	  "yes: local+detail@domain is watched as local@domain (postfix with recipient_delimiter +, and sendmail, deliver it to the same mailbox); no: only the Watch address exactly." },
 	{ "Coordinator", T_ADDRS, "vuls@jpcert.or.jp", OFF(coordinator), NULL,
 	  "Sender addresses that speak for a coordinator." },
 	{ "CoordinatorKey", T_FPRS, NULL, OFF(coordinator_key), "0123456789ABCDEF0123456789ABCDEF01234567",
@@ -629,6 +636,80 @@ poc_config_where(const poc_config *cfg, const char *name)
 	return line > 0 ? g_strdup_printf("%s:%d: %s", file, line, name)
 			: g_strdup_printf("%s: %s (%s)", file, name,
 					  key && key->def ? "default" : "not set");
+}
+
+/*
+ * An envelope address as an MTA gives it (RCPT argument or {rcpt_addr}):
+ * lower case, without <>, a source route (@a,@b:) or anything after the
+ * address (ESMTP parameters). NULL unless it is local@domain: a bare
+ * local part (sendmail's {rcpt_addr} for a local mailbox) says nothing
+ * of the domain.
+ */
+static char *
+envelope_address(const char *text)
+{
+	const char *p = text, *end, *at;
+	char *addr;
+
+	if (!p)
+		return NULL;
+	while (g_ascii_isspace(*p))
+		p++;
+	if (*p == '<') {
+		p++;
+		end = strchr(p, '>');
+		if (!end)
+			end = p + strlen(p);
+	} else {
+		end = p + strcspn(p, " \t");
+	}
+	if (*p == '@') {	/* source route: @a,@b:local@domain */
+		const char *colon = memchr(p, ':', end - p);
+
+		if (colon)
+			p = colon + 1;
+	}
+	addr = g_ascii_strdown(p, end - p);
+	at = strrchr(addr, '@');
+	if (!at || at == addr || !at[1]) {
+		g_free(addr);
+		return NULL;
+	}
+	return addr;
+}
+
+static gboolean
+watch_has(const poc_config *cfg, const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+	const char *plus = strchr(addr, '+');
+	char *base = NULL;
+	gboolean found = FALSE;
+
+	if (cfg->watch_subaddress && plus && plus < at)
+		base = g_strdup_printf("%.*s%s", (int)(plus - addr), addr, at);
+	for (guint i = 0; cfg->watch && i < cfg->watch->len && !found; i++) {
+		const char *item = g_ptr_array_index(cfg->watch, i);
+
+		found = strcmp(item, addr) == 0 || (base && strcmp(item, base) == 0);
+	}
+	g_free(base);
+	return found;
+}
+
+char *
+poc_config_watched_recipient(const poc_config *cfg, const char *rcpt_arg, const char *rcpt_addr)
+{
+	char *addr = envelope_address(rcpt_arg);
+
+	if (addr && watch_has(cfg, addr))
+		return addr;
+	g_free(addr);
+	addr = envelope_address(rcpt_addr);
+	if (addr && watch_has(cfg, addr))
+		return addr;
+	g_free(addr);
+	return NULL;
 }
 
 /* Compare local@domain with an address that may carry +detail. */

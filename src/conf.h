@@ -44,6 +44,7 @@ typedef struct poc_config {
 	int workers;
 	/* what is watched, who is trusted */
 	GPtrArray *watch;
+	gboolean watch_subaddress;	/* WatchSubaddress: local+detail is local */
 	GPtrArray *coordinator;
 	GPtrArray *coordinator_key;
 	char *gnupg_home;
@@ -105,6 +106,16 @@ char *poc_config_where(const poc_config *cfg, const char *key);
 
 /* Is addr (any case, +detail tolerated) one of list? */
 gboolean poc_config_address_in(const GPtrArray *list, const char *addr);
+/*
+ * Is an envelope recipient watched? rcpt_arg is the RCPT argument (<>,
+ * a source route and ESMTP parameters are ignored), rcpt_addr the MTA's
+ * {rcpt_addr} or NULL. Either, when it is a whole local@domain, matches
+ * a Watch address case-insensitively (local+detail as local when
+ * WatchSubaddress); a bare local part never matches. Returns the address
+ * that matched (lower case, g_free it) or NULL.
+ */
+char *poc_config_watched_recipient(const poc_config *cfg, const char *rcpt_arg,
+				   const char *rcpt_addr);
 /*
  * A list of a config (Watch, Coordinator, ...): NULL-terminated as it
  * grows, so poc_config_strv() only reads and threads may share it.
