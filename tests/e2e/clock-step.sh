@@ -29,9 +29,14 @@ ok() { echo "ok: $*"; }
 count() { grep -c "\"reason\":\"$1\",\"status\":\"firing\"" "$H/pages.jsonl" || true; }
 count_ge() { [ "$(count "$1")" -ge "$2" ]; }
 
-# An empty GnuPG home: every notice is filed as not decrypted (CRITICAL).
+# A GnuPG home with another vendor key than the one notices are encrypted
+# to (the start refuses a home with none): every notice is filed as not
+# decrypted (CRITICAL).
 mkdir -m 700 "$H/nokeys"
-chown "$POC_USER:" "$H/nokeys"
+h_genkey "$H/nokeys" "Vendor PSIRT <security@vendor.example>" >/dev/null
+gpg --homedir "$H/nokeys" --batch --quiet --import "$H/coord.pub" 2>/dev/null
+gpgconf --homedir "$H/nokeys" --kill all 2>/dev/null
+chown -R "$POC_USER:" "$H/nokeys"
 h_config "PageCommand $H/page.sh" "PageRepeat 1h" "HeartbeatMax 5m" "GnuPGHome $H/nokeys"
 
 OFFSET="$H/faketime"

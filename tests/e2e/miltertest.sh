@@ -22,7 +22,11 @@ AddHeader yes
 GnuPGHome $H/gnupg
 Database $H/db
 EOT
-install -d -m 700 -o "$POC_USER" "$H/gnupg"
+# The start checks that the home can decrypt: it holds a secret key (preflight.c).
+install -d -m 700 "$H/gnupg"
+h_genkey "$H/gnupg" "Vendor PSIRT <security@vendor.example>" >/dev/null
+gpgconf --homedir "$H/gnupg" --kill all 2>/dev/null
+chown -R "$POC_USER:" "$H/gnupg"
 h_milter_start
 
 for t in "$TOP"/tests/miltertest/unwatched.lua "$TOP"/tests/miltertest/watched.lua \
