@@ -4,7 +4,7 @@
 set -eu
 PKGS="build-essential autoconf automake pkg-config
       libmilter-dev libgmime-3.0-dev libgpgme-dev liblmdb-dev lmdb-utils
-      libglib2.0-dev libjson-glib-dev check
+      libglib2.0-dev libjson-glib-dev check libsystemd-dev
       postfix gnupg gpg-agent python3 miltertest faketime
       clang libclang-rt-14-dev valgrind libical-dev
       opendkim opendkim-tools"
