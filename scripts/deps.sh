@@ -7,7 +7,8 @@ PKGS="build-essential autoconf automake pkg-config
       libglib2.0-dev libjson-glib-dev check libsystemd-dev
       postfix gnupg gpg-agent python3 miltertest faketime
       clang libclang-rt-14-dev valgrind libical-dev
-      opendkim opendkim-tools"
+      opendkim opendkim-tools
+      debhelper lintian"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

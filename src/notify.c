@@ -27,7 +27,8 @@
  *	spooled is filed then. The first stale thread is logged once.
  * DIAGNOSTICS
  *	"watchdog: N of M threads made no progress for S s: not telling
- *	systemd we are alive" (warning), "... progress again" (info).
+ *	systemd we are alive" (warning), "watchdog: every thread makes
+ *	progress again" (info).
  * SECURITY
  *	Messages to systemd carry a status line (the socket) and nothing of
  *	any notice. NOTIFY_SOCKET is left in the environment: children
@@ -125,9 +126,9 @@ poc_notify_sigwait(const sigset_t *set)
 				msg_info("watchdog: every thread makes progress again");
 			warned = FALSE;
 		} else if (!warned) {
-			msg_warn("watchdog: %d of %d threads made no progress for %" G_GUINT64_FORMAT
-				 " s: not telling systemd we are alive", stale, MAX(n, expected),
-				 (guint64)(usec / 1000000));
+			msg_warn("watchdog: %d of %d threads made no progress for %g s: "
+				 "not telling systemd we are alive", stale, MAX(n, expected),
+				 (double)usec / 1e6);
 			warned = TRUE;
 		}
 		sig = sigtimedwait(set, NULL, &wait);
