@@ -8,7 +8,10 @@ PKGS="build-essential autoconf automake pkg-config
       postfix gnupg gpg-agent python3 miltertest faketime
       clang libclang-rt-14-dev valgrind libical-dev
       opendkim opendkim-tools
-      debhelper lintian"
+      debhelper lintian systemd"
+# libsystemd-dev: sd_notify. debhelper, lintian, systemd: the Debian package
+# and tests/e2e/package.sh (systemd.pc names the unit directory; the test
+# runs systemd-analyze verify and the package's systemd-sysusers).
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

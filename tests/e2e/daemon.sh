@@ -41,7 +41,7 @@ for f in lib/systemd/system/pocctl-watch.service lib/systemd/system/pocctl-watch
 	lib/pkgconfig/pocdb.pc include/pocdb.h lib/libpocdb.a; do
 	find "$DEST" -path "*/$f" | grep -q . || fail "make install did not install $f"
 done
-grep -q "^ExecStart=${PCTL#"$DEST"} -c /etc/pocmilter/pocmilter.conf watch --page" \
+grep -q "^ExecStart=${PCTL#"$DEST"} -c .*/pocmilter/pocmilter.conf watch --page" \
 	"$(find "$DEST" -name pocctl-watch.service)" || fail "pocctl-watch.service does not run the installed pocctl"
 grep -q '@[a-z]*@' "$unit" "$(find "$DEST" -name pocctl-watch.service)" && fail "an unsubstituted @var@ in a unit"
 grep -q '^Type=notify' "$unit" && grep -q '^WatchdogSec=' "$unit" || fail "the unit is not Type=notify with a watchdog"
