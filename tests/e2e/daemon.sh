@@ -57,8 +57,10 @@ int main(int argc, char **argv) {
 	return argc == 2 && rc == POCDB_NOTFOUND ? 0 : 1;
 }
 EOT
-# shellcheck disable=SC2046
-cc -o "$H/tool" "$H/tool.c" $(PKG_CONFIG_PATH="$(dirname "$pc")" pkg-config --define-variable=prefix="$DEST$pcprefix" \
+# The build's compiler and flags (the ASan build links the sanitizer runtime).
+BUILD_CC=$(sed -n 's/^CC = //p' "$BUILD/Makefile") BUILD_CFLAGS=$(sed -n 's/^CFLAGS = //p' "$BUILD/Makefile")
+# shellcheck disable=SC2046,SC2086
+${BUILD_CC:-cc} $BUILD_CFLAGS -o "$H/tool" "$H/tool.c" $(PKG_CONFIG_PATH="$(dirname "$pc")" pkg-config --define-variable=prefix="$DEST$pcprefix" \
 	--cflags --libs pocdb) >"$H/tool.log" 2>&1 || { cat "$H/tool.log"; fail "a tool built with pkg-config pocdb"; }
 "$H/tool" "$H/no-such-db" >/dev/null || fail "the tool linked with pocdb.pc does not run"
 ok "make install: watch service and timer (paths substituted), Type=notify, sysusers.d, docs, pocdb.pc links a tool"
