@@ -18,7 +18,9 @@
  *	against the monotonic one) is logged and runs them at once. The
  *	main thread only waits for
  *	signals: SIGHUP reloads the configuration (a bad one keeps the old),
- *	SIGTERM and SIGINT stop.
+ *	SIGTERM and SIGINT stop. Under systemd it says READY=1 once the
+ *	socket listens and feeds the watchdog from the filers' and the
+ *	sender's progress (notify.c).
  *
  *	Negotiation asks for what is used and no more: no connect, HELO or
  *	unknown-command events, no replies for MAIL, RCPT, headers, end of
@@ -73,6 +75,7 @@
 
 #include "preflight.h"
 #include "log.h"
+#include "notify.h"
 #include "notice.h"
 #include "outbox.h"
 #include "page.h"
@@ -482,6 +485,7 @@ filer_main(gpointer unused)
 {
 	poc_crypto *crypto = NULL;
 	GError *err = NULL;
+	int live = poc_notify_register();
 
 	if (poc_crypto_new(runtime->cfg->gnupg_home, &crypto, &err) != POC_OK) {
 		msg_error("GnuPG home %s: %s: notices are filed as not decrypted",
@@ -490,6 +494,8 @@ filer_main(gpointer unused)
 	}
 	do {
 		guint64 id;
+
+		poc_notify_alive(live);
 
 		while (!stopping && poc_spool_claim(spool_claims, runtime->store, &id)) {
 			int status;
@@ -503,6 +509,7 @@ filer_main(gpointer unused)
 				g_clear_error(&err);
 			}
 			poc_spool_release(spool_claims, id, status != POC_OK);
+			poc_notify_alive(live);
 			/* The sender thread has an acknowledgement to hand over. */
 			wake_sender();
 		}
@@ -548,6 +555,7 @@ worker_main(gpointer unused)
 	gint64 wall_seen = 0, mono_seen = 0;
 	poc_store_alarm store_alarm = { 0 };
 	gboolean first = TRUE;
+	int live = poc_notify_register();
 
 	if (poc_crypto_new(runtime->cfg->gnupg_home, &crypto, &err) != POC_OK) {
 		msg_error("GnuPG home %s: %s: notices are filed as not decrypted",
@@ -558,6 +566,7 @@ worker_main(gpointer unused)
 		int sent = 0;
 		gint64 now, mono, step;
 
+		poc_notify_alive(live);
 		g_rw_lock_reader_lock(&runtime_lock);
 		now = poc_now();
 		mono = g_get_monotonic_time() / G_USEC_PER_SEC + 1;	/* never 0 */
@@ -1025,12 +1034,20 @@ main(int argc, char **argv)
 		 pw ? pw->pw_name : g_get_user_name());
 	/* 6. Serve. */
 	spool_claims = poc_spool_claims_new();
+	poc_notify_expect(MAX(1, runtime->cfg->workers) + 1);
 	for (int i = 0; i < MAX(1, runtime->cfg->workers); i++)
 		g_ptr_array_add(filers, g_thread_new("filer", filer_main, NULL));
 	worker_thread = g_thread_new("sender", worker_main, NULL);
 	milter_thread = g_thread_new("milter", milter_main, NULL);
+	/* The socket listens (smfi_opensocket): systemd may start the MTA. */
+	{
+		char *status = g_strdup_printf("serving on %s", cfg->socket);
+
+		poc_notify_ready(status);
+		g_free(status);
+	}
 	while (keep_running) {
-		int sig = sigwaitinfo(&set, NULL);
+		int sig = poc_notify_sigwait(&set);
 
 		if (sig < 0)
 			continue;
@@ -1045,6 +1062,7 @@ main(int argc, char **argv)
 		}
 	}
 	msg_info("stopping: spooled messages not yet filed are filed at the next start");
+	poc_notify_stopping();
 	stopping = TRUE;
 	wake_worker();
 	/*

@@ -4,11 +4,14 @@
 set -eu
 PKGS="build-essential autoconf automake pkg-config
       libmilter-dev libgmime-3.0-dev libgpgme-dev liblmdb-dev lmdb-utils
-      libglib2.0-dev libjson-glib-dev check
+      libglib2.0-dev libjson-glib-dev check libsystemd-dev
       postfix gnupg gpg-agent python3 miltertest faketime
       clang libclang-rt-14-dev valgrind libical-dev
-      opendkim opendkim-tools python3-prometheus-client
-      m4"
+      opendkim opendkim-tools python3-prometheus-client m4
+      debhelper lintian systemd"
+# libsystemd-dev: sd_notify. debhelper, lintian, systemd: the Debian package
+# and tests/e2e/package.sh (systemd.pc names the unit directory; the test
+# runs systemd-analyze verify and the package's systemd-sysusers).
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
