@@ -107,7 +107,7 @@ static const config_key config_keys[] = {
 	{ "AckSignKey", T_STRING, NULL, OFF(ack_sign_key), "security@vendor.example",
 	  "Key that signs acknowledgements (fingerprint or address; default: the key of AckFrom)." },
 	{ "AckEncryptTo", T_FPRS, NULL, OFF(ack_encrypt_to), "0123456789ABCDEF0123456789ABCDEF01234567",
-	  "Encrypt acknowledgements to these keys instead of the key that signed the notice." },
+	  "Encrypt acknowledgements to these keys instead of the CoordinatorKey keys (never to whichever key signed the notice)." },
 	{ "AckEncrypt", T_ENCRYPT, "required", OFF(ack_encrypt), NULL,
 	  "required: never send an acknowledgement in clear (a missing key fails and pages); optional: sign only when no key." },
 	{ "AckCharset", T_CHARSET, "iso-2022-jp", OFF(ack_charset), NULL,
