@@ -25,7 +25,9 @@
  *	database and the socket as root, write the pid file, then drop to
  *	User and its groups, then serve.
  *
- *	Limits: MaxMessageSize bounds one POC message held in memory,
+ *	Limits: MaxMessageSize bounds one POC message held in memory (a
+ *	longer one is delivered whole, and its first MaxMessageSize bytes
+ *	spooled and filed with a problem, paged too-large),
  *	MaxConnections the connections served at once; over it, POC mail
  *	gets a temporary failure at DATA (before any byte of it is sent),
  *	so memory stays under MaxConnections x MaxMessageSize.
@@ -167,6 +169,11 @@ conn_get(SMFICTX *ctx)
 	return c;
 }
 
+/*
+ * Over MaxMessageSize, keep the first MaxMessageSize bytes and one more:
+ * that start (envelope, headers) is spooled and filed, and the reader sees
+ * a message longer than its limit (POC_PROBLEM_TOO_LARGE: paged too-large).
+ */
 static void
 append_raw(conn *c, const void *data, size_t len)
 {
@@ -174,9 +181,7 @@ append_raw(conn *c, const void *data, size_t len)
 		return;
 	if (c->raw->len + len > c->max_size) {
 		c->too_big = TRUE;
-		/* Keep nothing: the message will not be spooled anyway. */
-		g_byte_array_set_size(c->raw, 0);
-		return;
+		len = c->max_size + 1 - c->raw->len;
 	}
 	g_byte_array_append(c->raw, data, len);
 }
@@ -372,11 +377,10 @@ cb_eom(SMFICTX *ctx)
 		msg_warn("queue_id=%s the MTA does not let us remove X-POC-Case", qid ? qid : "-");
 	for (int i = c->xpoc_headers; i >= 1 && c->can_chgheader; i--)
 		smfi_chgheader(ctx, "X-POC-Case", i, NULL);
-	if (c->too_big) {
-		msg_error("queue_id=%s POC mail over MaxMessageSize: delivered, not spooled",
-			  qid ? qid : "-");
-		return SMFIS_CONTINUE;
-	}
+	if (c->too_big)
+		msg_error("queue_id=%s POC mail over MaxMessageSize (%" G_GSIZE_FORMAT " bytes): "
+			  "delivered; its start is spooled, filed and paged (too-large)",
+			  qid ? qid : "-", c->max_size);
 	info.received_at = poc_now();
 	info.queue_id = (char *)qid;
 	info.envelope_from = c->sender;

@@ -26,6 +26,7 @@
 
 #include "ack.h"
 #include "calendar.h"
+#include "notice.h"
 #include "store.h"
 
 /* --- policy ----------------------------------------------------------- */
@@ -58,6 +59,8 @@ not_auto_reason(const poc_config *cfg, const poc_message *msg)
 		return "direct report (not from a coordinator): a person answers";
 	if (msg->decryption == POC_DECRYPTION_FAILED)
 		return "could not be decrypted";
+	if (poc_notice_too_large(msg))
+		return "over MaxMessageSize: only its start was read";
 	if (msg->signature != POC_SIGNATURE_GOOD)
 		return "signature is not good";
 	if (!kind_listed(cfg, msg->kind))

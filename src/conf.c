@@ -74,7 +74,7 @@ static const config_key config_keys[] = {
 	{ "OnStoreFailure", T_STOREFAIL, "tempfail", OFF(on_store_failure), NULL,
 	  "What POC mail gets when it cannot be spooled: tempfail (the sender retries) or accept." },
 	{ "MaxMessageSize", T_SIZE, "32M", OFF(max_message_size), NULL,
-	  "Largest POC message spooled; a larger one is delivered and logged as an error, not spooled." },
+	  "Largest POC message spooled whole; of a larger one (delivered whole) only the first MaxMessageSize bytes are spooled and filed, held and paged (too-large)." },
 	{ "CoreDumps", T_BOOL, "no", OFF(core_dumps), NULL,
 	  "A core dump holds the daemon's memory, decrypted notices included: with no (the default) the daemon is not dumpable (no core file, no ptrace by other processes of User). Set yes only to debug a crash, on a machine whose core files are as private as the notices (doc/OPERATIONS.md). Read at start." },
 	{ "MaxConnections", T_INT, "32", OFF(max_connections), NULL,

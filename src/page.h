@@ -19,7 +19,7 @@
  *
  *	Reason codes (fixed): ack-due-soon, ack-overdue, ack-held,
  *	decrypt-failed, signature-not-good, send-failed, filter-silent,
- *	spool-stuck, store-failed. See doc/PAGING.md.
+ *	spool-stuck, store-failed, too-large. See doc/PAGING.md.
  *
  *	poc_page_store_alarm() is the daemon's page for a database that
  *	refuses POC mail (store-failed): its state is in memory, since the
