@@ -21,9 +21,10 @@
  *	headers and body chunks (we always go on there), and only the
  *	macros {rcpt_addr} (RCPT) and i (DATA, end of message).
  *
- *	Start order (Postfix's single_server.c): read the config, open the
- *	database and the socket as root, write the pid file, then drop to
- *	User and its groups, then serve.
+ *	Start order (Postfix's single_server.c): read the config, check the
+ *	database and hand it to User as root, open it with User's effective
+ *	ids, open the socket as root, write the pid file, then drop to User
+ *	and its groups, then serve.
  *
  *	Limits: MaxMessageSize bounds one POC message held in memory (a
  *	longer one is delivered whole, and its first MaxMessageSize bytes
