@@ -760,8 +760,9 @@ prepare_database(const poc_config *cfg, const struct passwd *pw)
 	struct stat st;
 	int dfd;
 
+	/* Missing parents are made 0755 (User must pass through them); the directory is 0700 below. */
 	if (lstat(cfg->database, &st) != 0 && errno == ENOENT &&
-	    g_mkdir_with_parents(cfg->database, 0700) != 0)
+	    g_mkdir_with_parents(cfg->database, 0755) != 0)
 		msg_fatal("Database: cannot create %s: %s", cfg->database, g_strerror(errno));
 	if (lstat(cfg->database, &st) != 0)
 		msg_fatal("Database: %s: %s", cfg->database, g_strerror(errno));
