@@ -33,6 +33,8 @@
 #include "ack.h"
 #include "calendar.h"
 #include "text.h"
+#include "notice.h"
+#include "store.h"
 
 /* --- policy ----------------------------------------------------------- */
 
@@ -64,6 +66,8 @@ not_auto_reason(const poc_config *cfg, const poc_message *msg)
 		return "direct report (not from a coordinator): a person answers";
 	if (msg->decryption == POC_DECRYPTION_FAILED)
 		return "could not be decrypted";
+	if (poc_notice_too_large(msg))
+		return "over MaxMessageSize: only its start was read";
 	if (msg->signature != POC_SIGNATURE_GOOD)
 		return "signature is not good";
 	if (msg->signature_covers != POC_COVERS_ALL)
@@ -74,9 +78,17 @@ not_auto_reason(const poc_config *cfg, const poc_message *msg)
 }
 
 gboolean
-poc_ack_auto_worthy(const poc_config *cfg, const poc_message *msg)
+poc_ack_may_auto(const poc_config *cfg, poc_store *store, const poc_message *msg)
 {
-	return not_auto_reason(cfg, msg) == NULL;
+	char *first;
+
+	if (not_auto_reason(cfg, msg))
+		return FALSE;
+	if (store && (first = poc_store_replay_of(store, msg))) {
+		g_free(first);
+		return FALSE;
+	}
+	return TRUE;
 }
 
 void
@@ -692,15 +704,22 @@ poc_reply_compose(const poc_config *cfg, poc_crypto *crypto, const poc_reply *r,
 		status = POC_ERR_INVAL;
 		goto cleanup;
 	}
-	/* Encrypt to the coordinator (configured keys, or the key that signed) and to us. */
-	if (cfg->ack_encrypt_to && cfg->ack_encrypt_to->len)
-		for (guint i = 0; i < cfg->ack_encrypt_to->len; i++)
-			g_ptr_array_add(recipients, g_ptr_array_index(cfg->ack_encrypt_to, i));
-	else if (r->signer && *r->signer)
-		g_ptr_array_add(recipients, (char *)r->signer);
+	/*
+	 * Encrypt to the coordinator's pinned keys (AckEncryptTo, else
+	 * CoordinatorKey) and to us: never to the key that signed the notice,
+	 * which may be anybody's key in the keyring, or only a key id.
+	 */
+	{
+		const GPtrArray *keys = cfg->ack_encrypt_to && cfg->ack_encrypt_to->len
+						? cfg->ack_encrypt_to
+						: cfg->coordinator_key;
+
+		for (guint i = 0; keys && i < keys->len; i++)
+			g_ptr_array_add(recipients, g_ptr_array_index(keys, i));
+	}
 	if (recipients->len == 0 && cfg->ack_encrypt == POC_ENCRYPT_REQUIRED) {
 		g_set_error(error, POC_ERROR, POC_ERR_NOTFOUND,
-			    "no key to encrypt to (the notice was not signed and AckEncryptTo is not set)");
+			    "no key to encrypt to (neither AckEncryptTo nor CoordinatorKey is set)");
 		status = POC_ERR_NOTFOUND;
 		goto cleanup;
 	}
@@ -823,7 +842,6 @@ poc_ack_compose(const poc_config *cfg, const poc_templates *t, poc_crypto *crypt
 	r.to = notice->from;
 	r.subject = subject;
 	r.body = body;
-	r.signer = notice->signer;
 	r.in_reply_to = notice->message_id;
 	r.case_id = notice->case_id;
 	r.message_id = notice->message_id;

@@ -346,7 +346,7 @@ poc_notice_read(const poc_reader *reader, const char *raw, size_t len, poc_messa
 
 	parse_len = MIN(len, max_size);
 	if (parse_len < len)
-		add_problem(msg, "message over the size limit (%" G_GSIZE_FORMAT
+		add_problem(msg, POC_PROBLEM_TOO_LARGE " (%" G_GSIZE_FORMAT
 			    " bytes): only its start is read", max_size);
 	{
 		size_t bounded = bound_nesting(raw, parse_len, max_parts);

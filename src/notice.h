@@ -57,6 +57,21 @@ int poc_notice_read(const poc_reader *reader, const char *raw, size_t len, poc_m
 /* Call once per process before any thread parses (GMime init). */
 void poc_notice_init(void);
 
+/*
+ * The problem of a message longer than max_size (only its start read; the
+ * milter spools only the first MaxMessageSize bytes and one more): never
+ * acknowledged by itself, paged as too-large.
+ */
+#define POC_PROBLEM_TOO_LARGE "message over the size limit"
+static inline gboolean
+poc_notice_too_large(const poc_message *msg)
+{
+	for (guint i = 0; msg->problems && i < msg->problems->len; i++)
+		if (g_str_has_prefix(g_ptr_array_index(msg->problems, i), POC_PROBLEM_TOO_LARGE))
+			return TRUE;
+	return FALSE;
+}
+
 G_END_DECLS
 
 #endif

@@ -59,6 +59,7 @@
 #include <gio/gio.h>
 
 #include "log.h"
+#include "notice.h"
 #include "outbox.h"
 #include "page.h"
 #include "publication.h"
@@ -69,8 +70,8 @@
 #define HEARTBEAT_AHEAD 60	/* a heartbeat further in the future is not fresh */
 
 typedef enum {
-	R_OVERDUE, R_SILENT, R_DECRYPT, R_SEND, R_SPOOL, R_STORE, R_DUE_SOON, R_HELD, R_SIGNATURE,
-	R_CLAIMED, R_STATEMENT_DUE, R_PUBLICATION_TODAY, R_TARGET_NEAR, R_COUNT,
+	R_OVERDUE, R_SILENT, R_DECRYPT, R_TOO_LARGE, R_SEND, R_SPOOL, R_STORE, R_DUE_SOON, R_HELD,
+	R_SIGNATURE, R_CLAIMED, R_STATEMENT_DUE, R_PUBLICATION_TODAY, R_TARGET_NEAR, R_COUNT,
 	R_SUMMARY	/* not a condition: the morning-summary page */
 } reason_code;
 
@@ -85,6 +86,7 @@ static const struct {
 	[R_OVERDUE] = { "ack-overdue", POC_WATCH_CRITICAL },
 	[R_SILENT] = { "filter-silent", POC_WATCH_CRITICAL },
 	[R_DECRYPT] = { "decrypt-failed", POC_WATCH_CRITICAL },
+	[R_TOO_LARGE] = { "too-large", POC_WATCH_CRITICAL },
 	[R_SEND] = { "send-failed", POC_WATCH_CRITICAL },
 	[R_SPOOL] = { "spool-stuck", POC_WATCH_CRITICAL },
 	[R_STORE] = { "store-failed", POC_WATCH_CRITICAL },
@@ -234,6 +236,9 @@ check_message(poc_message *m, void *data)
 		st->failed++;
 		add_condition(w, R_SEND, m->message_id, &pi, "acknowledgement failed");
 	}
+	if (poc_notice_too_large(m))
+		add_condition(w, R_TOO_LARGE, m->message_id, &pi,
+			      "over MaxMessageSize: only its start was read; read it in the mailbox");
 	if (m->decryption == POC_DECRYPTION_FAILED)
 		add_condition(w, R_DECRYPT, m->message_id, &pi, "could not be decrypted");
 	else if (m->from_coordinator && m->signature != POC_SIGNATURE_GOOD)

@@ -24,8 +24,8 @@
  *	write transaction, so the two never send the same page twice.
  *
  *	Reason codes (fixed): ack-due-soon, ack-overdue, ack-held,
- *	decrypt-failed, signature-not-good, claimed-change, send-failed,
- *	filter-silent, spool-stuck, store-failed, statement-due,
+ *	decrypt-failed, too-large, signature-not-good, claimed-change,
+ *	send-failed, filter-silent, spool-stuck, store-failed, statement-due,
  *	publication-today, target-near; and morning-summary for the summary
  *	page. See doc/PAGING.md.
  *

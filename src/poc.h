@@ -131,6 +131,15 @@ gint64 poc_mbox_from_date(const char *line, gsize len);
  */
 int poc_forbid_core_dumps(void);
 
+/*
+ * Text read from mail, made safe to print on a terminal (a new string):
+ * every C0 control (CR, LF and TAB included), DEL and invalid UTF-8 byte
+ * as \xNN (\n, \r, \t for those three), a backslash as \\, C1 controls
+ * and bidirectional or invisible format characters as \u{XXXX}. The
+ * result is one line that shows everything the text holds. NULL: NULL.
+ */
+char *poc_text_for_terminal(const char *s);
+
 G_END_DECLS
 
 #endif

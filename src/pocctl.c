@@ -10,6 +10,13 @@
  *	note, close, state, statement, accept) are
  *	serialised with the daemon by LMDB's writer lock. Acknowledgements
  *	queued here are sent by the daemon's outbox.
+ * SECURITY
+ *	Text read from mail (subjects, addresses, Message-IDs, problems,
+ *	notes, events) is printed through poc_text_for_terminal(): control
+ *	characters, escape sequences and newlines inside a field show as
+ *	visible escapes, so a crafted notice cannot add, hide or recolour
+ *	lines. JSON output is escaped by json-glib. Files written with
+ *	--output are created 0600 (0640 with a group-readable DatabaseMode).
  * DIAGNOSTICS
  *	Exit 0 on success; 1 usage or configuration error; 2 unknown id;
  *	3 database cannot be opened; 4 database of a newer schema; 5 other
@@ -131,6 +138,35 @@ case_messages(poc_runtime *rt, const poc_case *c)
 	return msgs;
 }
 
+/*
+ * Every string that comes from mail (or from a person's note) is printed
+ * through tty(): control characters, escapes and newlines inside a field
+ * show as visible escapes (poc_text_for_terminal), so a crafted Subject
+ * cannot add or hide lines. The copies live until tty_done().
+ */
+static GPtrArray *tty_pool;
+
+static const char *
+tty(const char *s)
+{
+	char *r;
+
+	if (!s)
+		return NULL;
+	r = poc_text_for_terminal(s);
+	if (!tty_pool)
+		tty_pool = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(tty_pool, r);
+	return r;
+}
+
+static void
+tty_done(void)
+{
+	if (tty_pool)
+		g_ptr_array_set_size(tty_pool, 0);
+}
+
 static void
 print_json(JsonNode *node, gboolean pretty)
 {
@@ -236,12 +272,13 @@ list_one(poc_case *c, void *data)
 					format_left(lc->rt->cal, lc->now, pending->ack_deadline, left,
 						    sizeof(left));
 			}
-			printf("%-24s %-14s %-25s %-25s %-12s %s\n", c->id,
+			printf("%-24s %-14s %-25s %-25s %-12s %s\n", tty(c->id),
 			       shown ? poc_kind_name(shown->kind) : "-", *recv ? recv : "-",
 			       *dl ? dl : "-", shown ? poc_ack_state_name(shown->ack_state) : "-", left);
 		}
 	}
 	g_ptr_array_unref(msgs);
+	tty_done();
 	return 0;
 }
 
@@ -309,7 +346,7 @@ cmd_list(int argc, char **argv)
 		poc_case *c = g_ptr_array_index(lc.publishing, i);
 		char pub[POC_TIME_BUFSIZE], target[POC_TIME_BUFSIZE];
 
-		printf("%-24s %-25s %-25s %-12s %s\n", c->id, poc_time_format(c->publication_date, pub),
+		printf("%-24s %-25s %-25s %-12s %s\n", tty(c->id), poc_time_format(c->publication_date, pub),
 		       poc_time_format(poc_case_target(c), target),
 		       poc_statement_state_name(c->statement_state), c->state ? c->state : "-");
 	}
@@ -393,8 +430,9 @@ print_event(const poc_event *ev, void *data)
 	char t[POC_TIME_BUFSIZE];
 
 	(void)data;
-	printf("event:       %s %-22s %s%s%s\n", poc_time_format(ev->at, t), ev->type,
-	       ev->actor ? ev->actor : "-", ev->detail ? " " : "", ev->detail ? ev->detail : "");
+	printf("event:       %s %-22s %s%s%s\n", poc_time_format(ev->at, t), tty(ev->type),
+	       ev->actor ? tty(ev->actor) : "-", ev->detail ? " " : "", ev->detail ? tty(ev->detail) : "");
+	tty_done();
 	return 0;
 }
 
@@ -432,9 +470,9 @@ cmd_show(int argc, char **argv)
 	} else {
 		char t1[POC_TIME_BUFSIZE], t2[POC_TIME_BUFSIZE];
 
-		printf("case:        %s\n", c->id);
-		printf("tracking:    %s\n", c->tracking ? c->tracking : "-");
-		printf("state:       %s\n", c->state ? c->state : "-");
+		printf("case:        %s\n", tty(c->id));
+		printf("tracking:    %s\n", c->tracking ? tty(c->tracking) : "-");
+		printf("state:       %s\n", c->state ? tty(c->state) : "-");
 		printf("opened:      %s\n", poc_time_format(c->opened_at, t1));
 		if (c->publication_date)
 			printf("publication: %s\n", poc_time_format(c->publication_date, t1));
@@ -443,29 +481,29 @@ cmd_show(int argc, char **argv)
 
 			printf("  changed:   %s -> %s by %s\n",
 			       pc->from ? poc_time_format(pc->from, t1) : "none",
-			       poc_time_format(pc->to, t2), pc->message_id ? pc->message_id : "-");
+			       poc_time_format(pc->to, t2), pc->message_id ? tty(pc->message_id) : "-");
 		}
 		printf("target:      %s\n", poc_time_format(poc_case_target(c), t1));
 		printf("statement:   %s%s%s", poc_statement_state_name(c->statement_state),
-		       c->statement_status ? " " : "", c->statement_status ? c->statement_status : "");
+		       c->statement_status ? " " : "", c->statement_status ? tty(c->statement_status) : "");
 		if (c->statement_sent_at)
 			printf(" (sent %s)", poc_time_format(c->statement_sent_at, t1));
 		putchar('\n');
 		for (guint i = 0; c->vuln_ids && i < c->vuln_ids->len; i++)
-			printf("vuln:        %s\n", (char *)g_ptr_array_index(c->vuln_ids, i));
+			printf("vuln:        %s\n", tty(g_ptr_array_index(c->vuln_ids, i)));
 		for (guint i = 0; c->cve_ids && i < c->cve_ids->len; i++)
-			printf("cve:         %s\n", (char *)g_ptr_array_index(c->cve_ids, i));
+			printf("cve:         %s\n", tty(g_ptr_array_index(c->cve_ids, i)));
 		for (guint i = 0; i < msgs->len; i++) {
 			poc_message *m = g_ptr_array_index(msgs, i);
 
-			printf("\nmessage %u:   %s\n", i + 1, m->message_id);
+			printf("\nmessage %u:   %s\n", i + 1, tty(m->message_id));
 			printf("  received:  %s\n", poc_time_format(m->received_at, t1));
-			printf("  from:      %s\n", m->from ? m->from : "-");
-			printf("  subject:   %s\n", m->subject ? m->subject : "-");
+			printf("  from:      %s\n", m->from ? tty(m->from) : "-");
+			printf("  subject:   %s\n", m->subject ? tty(m->subject) : "-");
 			printf("  kind:      %s\n", poc_kind_name(m->kind));
 			printf("  crypto:    decryption=%s signature=%s signer=%s covers=%s\n",
 			       poc_decryption_name(m->decryption), poc_signature_name(m->signature),
-			       m->signer ? m->signer : "-",
+			       m->signer ? tty(m->signer) : "-",
 			       poc_sig_covers_name(m->signature_covers));
 			if (m->claimed_publication_date || m->claimed_statement_request)
 				printf("  claims:    %s%s%s%s (%s)\n",
@@ -477,17 +515,18 @@ cmd_show(int argc, char **argv)
 				       m->claimed_statement_request ? "statement request" : "",
 				       m->claim_accepted_at ? "accepted" : "not applied: pocctl accept");
 			printf("  ack:       %s%s%s\n", poc_ack_state_name(m->ack_state),
-			       m->ack_note ? " - " : "", m->ack_note ? m->ack_note : "");
+			       m->ack_note ? " - " : "", m->ack_note ? tty(m->ack_note) : "");
 			if (m->ack_required)
 				printf("  deadline:  %s\n", poc_time_format(m->ack_deadline, t2));
 			if (m->ack_sent_at)
 				printf("  ack sent:  %s %s\n", poc_time_format(m->ack_sent_at, t2),
-				       m->ack_message_id ? m->ack_message_id : "");
+				       m->ack_message_id ? tty(m->ack_message_id) : "");
 			for (guint j = 0; m->problems && j < m->problems->len; j++)
-				printf("  problem:   %s\n", (char *)g_ptr_array_index(m->problems, j));
+				printf("  problem:   %s\n", tty(g_ptr_array_index(m->problems, j)));
+			tty_done();
 		}
 		for (guint i = 0; c->notes && i < c->notes->len; i++)
-			printf("note:        %s\n", (char *)g_ptr_array_index(c->notes, i));
+			printf("note:        %s\n", tty(g_ptr_array_index(c->notes, i)));
 		printf("\n");
 		poc_store_foreach_event(rt->store, c->id, print_event, NULL, NULL);
 	}
@@ -581,7 +620,7 @@ cmd_note_close(int argc, char **argv, gboolean closing)
 	status = poc_store_update_case(rt->store, c, &ev, &err);
 	if (status != POC_OK)
 		die(exit_for(status), "%s", err ? err->message : poc_strerror(status));
-	printf("%s: %s\n", c->id, closing ? "closed" : "noted");
+	printf("%s: %s\n", tty(c->id), closing ? "closed" : "noted");
 	g_free(ev.actor);
 	g_free(text);
 	poc_case_free(c);
@@ -641,7 +680,7 @@ cmd_ack(int argc, char **argv)
 		g_free(ev.actor);
 		if (status != POC_OK)
 			die(exit_for(status), "%s", err ? err->message : poc_strerror(status));
-		printf("%s: %s: no acknowledgement (%s)\n", c->id, target->message_id, none);
+		printf("%s: %s: no acknowledgement (%s)\n", tty(c->id), tty(target->message_id), tty(none));
 	} else {
 		if (!rt->templates)
 			die(EXIT_USAGE, "AckMode is off: no templates are loaded");
@@ -675,7 +714,7 @@ cmd_ack(int argc, char **argv)
 			die(EXIT_FAIL, "%s: %s", c->id, err ? err->message : "already acknowledged");
 		if (status != POC_OK)
 			die(exit_for(status), "%s", err ? err->message : poc_strerror(status));
-		printf("%s: acknowledgement %s queued (template %s); the daemon sends it\n", c->id,
+		printf("%s: acknowledgement %s queued (template %s); the daemon sends it\n", tty(c->id),
 		       e->ack_message_id, e->template_name);
 		poc_outbox_entry_free(e);
 		poc_crypto_free(crypto);
@@ -779,7 +818,7 @@ cmd_state(int argc, char **argv)
 	status = poc_store_set_state(rt->store, c->id, argv[2], who, &err);
 	if (status != POC_OK)
 		die(exit_for(status), "%s", err ? err->message : poc_strerror(status));
-	printf("%s: %s -> %s\n", c->id, c->state ? c->state : "-", argv[2]);
+	printf("%s: %s -> %s\n", tty(c->id), c->state ? tty(c->state) : "-", argv[2]);
 	g_free(who);
 	poc_case_free(c);
 	poc_runtime_close(rt);
@@ -833,8 +872,16 @@ cmd_statement(int argc, char **argv)
 		if (poc_statement_render(rt->cfg, rt->templates, c, req, &st, poc_now(), &subject,
 					 &body, &err) != POC_OK)
 			die(EXIT_FAIL, "cannot compose the statement: %s", err ? err->message : "?");
-		printf("To: %s\nSubject: %s\nIn-Reply-To: %s\n\n%s", req && req->from ? req->from : "-",
-		       subject, req && req->message_id ? req->message_id : "-", body);
+		printf("To: %s\nSubject: %s\nIn-Reply-To: %s\n\n", req && req->from ? tty(req->from) : "-",
+		       tty(subject), req && req->message_id ? tty(req->message_id) : "-");
+		{
+			/* The body's lines are the template's; what they quote is escaped. */
+			char **lines = g_strsplit(body, "\n", -1);
+
+			for (char **l = lines; *l; l++)
+				printf("%s%s", tty(*l), l[1] ? "\n" : "");
+			g_strfreev(lines);
+		}
 		g_free(subject);
 		g_free(body);
 	} else {
@@ -851,8 +898,8 @@ cmd_statement(int argc, char **argv)
 						 &err);
 		if (status != POC_OK)
 			die(exit_for(status), "%s", err ? err->message : poc_strerror(status));
-		printf("%s: statement %s (%s) queued to %s; the daemon sends it\n", c->id,
-		       e->ack_message_id, poc_vendor_status_name(st.status), e->recipient);
+		printf("%s: statement %s (%s) queued to %s; the daemon sends it\n", tty(c->id),
+		       e->ack_message_id, poc_vendor_status_name(st.status), tty(e->recipient));
 		g_free(who);
 		poc_outbox_entry_free(e);
 		poc_crypto_free(crypto);
@@ -884,7 +931,7 @@ reminders_one(poc_case *c, void *data)
 		char due[POC_TIME_BUFSIZE], pub[POC_TIME_BUFSIZE], target[POC_TIME_BUFSIZE];
 
 		printf("%-18s %-24s %-25s %-25s %s\n", poc_reminder_reason_name(r[i].reason),
-		       r[i].case_id, poc_time_format(r[i].due_at, due),
+		       tty(r[i].case_id), poc_time_format(r[i].due_at, due),
 		       r[i].publication_date ? poc_time_format(r[i].publication_date, pub) : "-",
 		       poc_time_format(r[i].target_date, target));
 		rc->count++;
@@ -943,12 +990,12 @@ cmd_reprocess(int argc, char **argv)
 		poc_message *m = NULL;
 
 		if (poc_reprocess_message(rt, crypto, mid, who, &m, &err) != POC_OK) {
-			fprintf(stderr, "pocctl: %s: %s\n", mid, err ? err->message : "?");
+			fprintf(stderr, "pocctl: %s: %s\n", tty(mid), err ? tty(err->message) : "?");
 			g_clear_error(&err);
 			failed++;
 			continue;
 		}
-		printf("%s: %s decryption=%s signature=%s kind=%s ack=%s\n", c->id, mid,
+		printf("%s: %s decryption=%s signature=%s kind=%s ack=%s\n", tty(c->id), tty(mid),
 		       poc_decryption_name(m->decryption), poc_signature_name(m->signature),
 		       poc_kind_name(m->kind), poc_ack_state_name(m->ack_state));
 		poc_message_free(m);
@@ -1010,7 +1057,7 @@ import_bytes(import_ctx *ic, const char *data, gsize len, gint64 received_at, co
 	info.envelope_from = sender;
 	if (poc_store_spool_put(ic->rt->store, data, len, &info, &id, &err) != POC_OK ||
 	    poc_process_spooled(ic->rt, ic->crypto, id, &result, &err) != POC_OK) {
-		fprintf(stderr, "pocctl: import %s: %s\n", source, err ? err->message : "?");
+		fprintf(stderr, "pocctl: import %s: %s\n", tty(source), err ? tty(err->message) : "?");
 		g_clear_error(&err);
 		ic->failed++;
 	} else if (result == POC_DUPLICATE) {
@@ -1287,7 +1334,15 @@ cmd_calendar_ics(int argc, char **argv)
 		die(exit_for(status), "%s", err ? err->message : poc_strerror(status));
 	poc_ics_end(ic.out);
 	if (output) {
-		if (!g_file_set_contents(output, ic.out->str, (gssize)ic.out->len, &err))
+		/*
+		 * Tracking numbers and publication dates are confidential: the file
+		 * is made 0600 (0640 when DatabaseMode lets a group read), whatever
+		 * the umask allows, and replaces what was there (not written through).
+		 */
+		mode_t mode = 0600 | (rt->cfg->database_mode & 0040);
+
+		if (!g_file_set_contents_full(output, ic.out->str, (gssize)ic.out->len,
+					      G_FILE_SET_CONTENTS_CONSISTENT, (int)mode, &err))
 			die(EXIT_FAIL, "%s", err->message);
 		fprintf(stderr, "pocctl: %s: %d events\n", output, ic.events);
 	} else {
@@ -1461,9 +1516,9 @@ cmd_watch(int argc, char **argv)
 		return POC_WATCH_UNKNOWN;
 	}
 	status = poc_watch_run(rt, poc_now(), send_pages, FALSE, &st, &err);
-	printf("%s\n", st.line);
+	printf("%s\n", tty(st.line));
 	for (guint i = 0; st.conditions && i < st.conditions->len; i++)
-		printf("%s\n", (char *)g_ptr_array_index(st.conditions, i));
+		printf("%s\n", tty(g_ptr_array_index(st.conditions, i)));
 	if (status != POC_OK && st.level != POC_WATCH_UNKNOWN)
 		fprintf(stderr, "pocctl: watch --page: %s\n", err ? err->message : poc_strerror(status));
 	g_clear_error(&err);

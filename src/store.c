@@ -33,7 +33,10 @@
  * SECURITY
  *	Values hold metadata and the message as received (ciphertext),
  *	never decrypted text. Files are created 0600 and the directory
- *	0700 unless the caller asks otherwise.
+ *	0700 unless the caller asks otherwise. A database directory,
+ *	data.mdb or lock.mdb that is a symbolic link (or a file that is not
+ *	a regular file) is refused: LMDB would follow it and write its lock
+ *	data wherever it points (pocmilter checks owners too, as root).
  */
 #include "config.h"
 
@@ -814,6 +817,29 @@ poc_store_open_ex(const char *dir, const poc_store_options *opts, poc_store **ou
 	if (!dir || !*dir)
 		return fail(POC_ERR_INVAL, error, "database: no directory given");
 
+	/* A link in place of the directory or a file would make LMDB write elsewhere. */
+	{
+		static const char *const names[] = { "", "data.mdb", "lock.mdb", NULL };
+
+		for (int i = 0; names[i]; i++) {
+			char *p = *names[i] ? g_build_filename(dir, names[i], NULL) : g_strdup(dir);
+			GStatBuf lst;
+
+			if (g_lstat(p, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+				status = fail(POC_ERR_PERM, error,
+					      "database: %s is a symbolic link: refusing to open it", p);
+				g_free(p);
+				return status;
+			}
+			if (g_lstat(p, &lst) == 0 && *names[i] && !S_ISREG(lst.st_mode)) {
+				status = fail(POC_ERR_PERM, error,
+					      "database: %s is not a regular file: refusing to open it", p);
+				g_free(p);
+				return status;
+			}
+			g_free(p);
+		}
+	}
 	/* Only the last component is made: a typo must not start a new, empty database. */
 	if (!rdonly && g_mkdir(dir, 0700) != 0 && errno != EEXIST) {
 		int e = errno;
@@ -1156,6 +1182,101 @@ claim_detail(const poc_message *m, char *buf, size_t size)
 		   m->claimed_statement_request ? "statement request" : "");
 }
 
+/* --- replays: the first message filed with a signature owns it ---------------- */
+
+#define SIG_PREFIX "sig:"
+
+/*
+ * The Message-ID that first filed m's signature when it is not m's own
+ * (a replay), else NULL. With claim, a signature nobody owns yet becomes
+ * m's in this transaction: two copies filed at the same moment cannot
+ * both be first.
+ */
+static int
+replay_of_txn(poc_store *s, MDB_txn *txn, const poc_message *m, gboolean claim, char **first,
+	      GError **error)
+{
+	char *key;
+	MDB_val k, v;
+	int status;
+
+	*first = NULL;
+	if (!m->signature_id || !*m->signature_id || !m->message_id)
+		return POC_OK;
+	key = g_strconcat(SIG_PREFIX, m->signature_id, NULL);
+	if (strlen(key) > MAX_KEY) {
+		g_free(key);
+		return POC_OK;
+	}
+	k = str_val(key);
+	status = get(s, txn, DB_META, &k, &v, error);
+	if (status == POC_OK) {
+		if (v.mv_size != strlen(m->message_id) || memcmp(v.mv_data, m->message_id, v.mv_size))
+			*first = g_strndup(v.mv_data, v.mv_size);
+	} else if (status == POC_ERR_NOTFOUND) {
+		status = POC_OK;
+		if (claim) {
+			v = str_val(m->message_id);
+			status = put(s, txn, DB_META, &k, &v, 0, error);
+		}
+	}
+	g_free(key);
+	return status;
+}
+
+/* A replay is filed, held for a person and never acknowledged by itself. */
+static void
+mark_replay(poc_message *m, const char *first)
+{
+	char *problem = g_strdup_printf("replay: the same signature as %s, filed before", first);
+
+	if (!m->problems)
+		m->problems = g_ptr_array_new_with_free_func(g_free);
+	if (!strv_has(m->problems, problem))
+		g_ptr_array_add(m->problems, problem);
+	else
+		g_free(problem);
+	if (m->ack_required && (m->ack_state == POC_ACK_QUEUED || m->ack_state == POC_ACK_HELD)) {
+		m->ack_state = POC_ACK_HELD;
+		g_free(m->ack_note);
+		m->ack_note = g_strdup_printf("replay of %s (same signature): a person decides", first);
+	}
+}
+
+static int
+signature_claim_fn(poc_store *s, MDB_txn *txn, void *ctx, GError **error)
+{
+	poc_store_item *it = ctx;
+	char *first = NULL;
+	int status = replay_of_txn(s, txn, it->msg, TRUE, &first, error);
+
+	if (status == POC_OK && first)
+		mark_replay(it->msg, first);
+	g_free(first);
+	return status;
+}
+
+int
+poc_store_signature_claim(poc_store *s, poc_message *msg, GError **error)
+{
+	poc_store_item it = { 0, msg, NULL, POC_OK };
+
+	return store_write(s, "signature", signature_claim_fn, &it, error);
+}
+
+char *
+poc_store_replay_of(poc_store *s, const poc_message *msg)
+{
+	MDB_txn *txn;
+	char *first = NULL;
+
+	if (!msg->signature_id || txn_begin(s, FALSE, &txn, NULL) != POC_OK)
+		return NULL;
+	replay_of_txn(s, txn, msg, FALSE, &first, NULL);
+	txn_abort(s, txn);
+	return first;
+}
+
 static int
 file_fn(poc_store *s, MDB_txn *txn, poc_store_item *it, GError **error)
 {
@@ -1204,6 +1325,18 @@ file_fn(poc_store *s, MDB_txn *txn, poc_store_item *it, GError **error)
 	if (status != POC_ERR_NOTFOUND)
 		return status;
 
+	/* The replay decision and the filing are one transaction. */
+	{
+		char *first = NULL;
+
+		if ((status = replay_of_txn(s, txn, m, TRUE, &first, error)) != POC_OK)
+			return status;
+		if (first) {
+			mark_replay(m, first);
+			ack = NULL;	/* its acknowledgement is dropped with the decision */
+		}
+		g_free(first);
+	}
 	if ((status = find_case(s, txn, m, now, &c, &old, error)) != POC_OK)
 		return status;
 	set_str(&m->case_id, c->id);

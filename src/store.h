@@ -82,6 +82,17 @@ int poc_store_spool_get(poc_store *store, guint64 spool_id, GBytes **raw,
  */
 int poc_store_file(poc_store *store, guint64 spool_id, poc_message *msg,
 		   poc_outbox_entry *ack, GError **error);
+/*
+ * Replays (doc/DATABASE.md, meta sig:SIGNATURE_ID): the first message
+ * filed with a signature owns it. poc_store_file() decides inside its
+ * transaction: a message whose signature another Message-ID owns gets a
+ * "replay: ..." problem, is held (ack_note says why) and its ack is not
+ * queued. poc_store_replay_of() returns that other Message-ID (or NULL);
+ * poc_store_signature_claim() makes an unowned signature msg's, or marks
+ * msg a replay as filing does (pocctl reprocess).
+ */
+char *poc_store_replay_of(poc_store *store, const poc_message *msg);
+int poc_store_signature_claim(poc_store *store, poc_message *msg, GError **error);
 
 /*
  * Many messages in one transaction (one sync): pocctl import, the

@@ -9,6 +9,9 @@
  *	is read at every call, so a test may change it between calls.
  *	poc_mbox_from_date() reads the date of an mbox "From " line (pocctl
  *	import), local time.
+ *
+ *	poc_text_for_terminal() renders text read from mail for printing:
+ *	nothing in it can move the cursor, hide text or start a new line.
  */
 #include "config.h"
 
@@ -181,4 +184,56 @@ poc_mbox_from_date(const char *line, gsize len)
 	g_strfreev(w);
 	g_free(text);
 	return t;
+}
+
+/* Characters that change how the rest of a line reads: C1, bidi, zero-width. */
+static gboolean
+format_char(gunichar c)
+{
+	return (c >= 0x80 && c <= 0x9f) || c == 0x061c || c == 0x200b || c == 0x200e ||
+	       c == 0x200f || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) ||
+	       c == 0xfeff;
+}
+
+char *
+poc_text_for_terminal(const char *s)
+{
+	GString *out;
+	const char *p, *end;
+
+	if (!s)
+		return NULL;
+	end = s + strlen(s);
+	out = g_string_sized_new(end - s + 8);
+	for (p = s; p < end;) {
+		unsigned char b = (unsigned char)*p;
+		gunichar c;
+
+		if (b == '\\') {
+			g_string_append(out, "\\\\");
+			p++;
+		} else if (b == '\n' || b == '\r' || b == '\t') {
+			g_string_append(out, b == '\n' ? "\\n" : b == '\r' ? "\\r" : "\\t");
+			p++;
+		} else if (b < 0x20 || b == 0x7f) {
+			g_string_append_printf(out, "\\x%02x", b);
+			p++;
+		} else if (b < 0x80) {
+			g_string_append_c(out, (char)b);
+			p++;
+		} else if ((c = g_utf8_get_char_validated(p, end - p)) == (gunichar)-1 ||
+			   c == (gunichar)-2) {
+			g_string_append_printf(out, "\\x%02x", b);
+			p++;
+		} else {
+			const char *next = g_utf8_next_char(p);
+
+			if (format_char(c))
+				g_string_append_printf(out, "\\u{%04x}", c);
+			else
+				g_string_append_len(out, p, next - p);
+			p = next;
+		}
+	}
+	return g_string_free(out, FALSE);
 }

@@ -98,55 +98,16 @@ log_filed(const poc_message *m, const char *what)
 		 poc_signature_name(m->signature), poc_ack_state_name(m->ack_state));
 }
 
-/*
- * A replay: the same valid signature (key and signing time) as a message
- * filed before under another Message-ID. Someone resent an old notice; it
- * is filed, never acknowledged by itself, and held (and so paged) for a
- * person. Returns TRUE for a replay.
- */
-#define SIG_PREFIX "sig:"
-
-static gboolean
-check_replay(poc_runtime *rt, poc_message *msg)
-{
-	char *key, *first;
-
-	if (!msg->signature_id)
-		return FALSE;
-	key = g_strconcat(SIG_PREFIX, msg->signature_id, NULL);
-	first = poc_store_meta_get(rt->store, key);
-	g_free(key);
-	if (!first || g_strcmp0(first, msg->message_id) == 0) {
-		g_free(first);
-		return FALSE;
-	}
-	if (!msg->problems)
-		msg->problems = g_ptr_array_new_with_free_func(g_free);
-	g_ptr_array_add(msg->problems,
-			g_strdup_printf("replay: the same signature as %s, filed before", first));
-	if (msg->ack_required && msg->ack_state == POC_ACK_QUEUED) {
-		msg->ack_state = POC_ACK_HELD;
-		g_free(msg->ack_note);
-		msg->ack_note = g_strdup_printf("replay of %s (same signature): a person decides",
-						first);
-	}
-	msg_warn("message_id=%s replays the signature of %s: held", msg->message_id, first);
-	g_free(first);
-	return TRUE;
-}
-
+/* A replay (store.h): filed and held in one transaction; said once in the log. */
 static void
-remember_signature(poc_runtime *rt, const poc_message *msg)
+log_replay(const poc_message *msg)
 {
-	char *key = g_strconcat(SIG_PREFIX, msg->signature_id, NULL);
-	GError *err = NULL;
+	for (guint i = 0; msg->problems && i < msg->problems->len; i++) {
+		const char *p = g_ptr_array_index(msg->problems, i);
 
-	if (poc_store_meta_put(rt->store, key, msg->message_id, &err) != POC_OK) {
-		msg_warn("message_id=%s: cannot record its signature: %s", msg->message_id,
-			 err ? err->message : "?");
-		g_clear_error(&err);
+		if (g_str_has_prefix(p, "replay: "))
+			msg_warn("message_id=%s %s: held", msg->message_id, p);
 	}
-	g_free(key);
 }
 
 /* The one place a notice is read: the same limits and trust for every path. */
@@ -207,6 +168,9 @@ poc_reprocess_message(poc_runtime *rt, poc_crypto *crypto, const char *message_i
 	if ((status = read_notice(rt, crypto, raw, fresh, error)) != POC_OK)
 		goto out;
 	keep_reception(fresh, old);
+	/* The same replay rule as filing: a signature another message owns is a replay. */
+	if ((status = poc_store_signature_claim(rt->store, fresh, error)) != POC_OK)
+		goto out;
 	if (old->tracking && g_strcmp0(fresh->tracking, old->case_id) != 0 && fresh->tracking &&
 	    g_strcmp0(fresh->tracking, old->tracking) != 0) {
 		if (!fresh->problems)
@@ -221,9 +185,17 @@ poc_reprocess_message(poc_runtime *rt, poc_crypto *crypto, const char *message_i
 	    (old->ack_state == POC_ACK_NOT_REQUIRED && old->ack_note && !old->ack_required)) {
 		fresh->ack_required = old->ack_required;
 		fresh->ack_state = old->ack_state;
+		g_free(fresh->ack_note);
 		fresh->ack_note = g_strdup(old->ack_note);
 	} else {
 		poc_ack_decide(rt->cfg, fresh);
+		if (fresh->ack_state == POC_ACK_QUEUED &&
+		    !poc_ack_may_auto(rt->cfg, rt->store, fresh)) {
+			fresh->ack_state = POC_ACK_HELD;
+			g_free(fresh->ack_note);
+			fresh->ack_note = g_strdup("replay (same signature as a message filed "
+						   "before): a person decides");
+		}
 		if (fresh->ack_required && !fresh->ack_deadline)
 			fresh->ack_deadline = poc_calendar_ack_deadline(rt->cal, fresh->received_at);
 		if (fresh->ack_state == POC_ACK_QUEUED) {
@@ -287,7 +259,6 @@ poc_process_spooled(poc_runtime *rt, poc_crypto *crypto, guint64 spool_id,
 	poc_spool_info info = { 0 };
 	poc_message *msg = NULL;
 	poc_outbox_entry *ack = NULL;
-	gboolean replayed = FALSE;
 	int status;
 
 	if ((status = poc_store_spool_get(rt->store, spool_id, &raw, &info, error)) != POC_OK)
@@ -312,8 +283,8 @@ poc_process_spooled(poc_runtime *rt, poc_crypto *crypto, guint64 spool_id,
 		log_filed(msg, "duplicate");
 		goto out;
 	}
+	/* A replay is decided inside the filing transaction (poc_store_file). */
 	poc_ack_decide(cfg, msg);
-	replayed = check_replay(rt, msg);
 	if (msg->ack_required)
 		msg->ack_deadline = poc_calendar_ack_deadline(rt->cal, msg->received_at);
 	if (msg->ack_state == POC_ACK_QUEUED) {
@@ -343,9 +314,8 @@ poc_process_spooled(poc_runtime *rt, poc_crypto *crypto, guint64 spool_id,
 	} else if (status == POC_OK) {
 		if (result)
 			*result = POC_FILED;
+		log_replay(msg);
 		log_filed(msg, "filed");
-		if (msg->signature_id && !replayed)
-			remember_signature(rt, msg);
 	}
 out:
 	poc_outbox_entry_free(ack);
@@ -462,8 +432,8 @@ guard_pick(poc_message *m, void *data)
 
 	if (m->ack_state != POC_ACK_HELD || !m->ack_required || m->ack_deadline <= 0)
 		return 0;
-	/* Spoofed, unsigned, undecryptable, reports, automatic mail: stay held for a person. */
-	if (!poc_ack_auto_worthy(g->rt->cfg, m))
+	/* Spoofed, unsigned, undecryptable, reports, automatic mail, replays: stay held for a person. */
+	if (!poc_ack_may_auto(g->rt->cfg, g->rt->store, m))
 		return 0;
 	left = poc_calendar_business_seconds(g->rt->cal, g->now, m->ack_deadline);
 	if (left < g->rt->cfg->ack_guard)

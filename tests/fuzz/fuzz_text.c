@@ -13,8 +13,10 @@
  *	whole text path the notice parser runs on outside input: charset
  *	conversion (also ISO-2022-JP directly), full-width folding,
  *	identifier scan, quoted-text stripping, the publication date and
- *	the kind. Checks that every conversion gives valid UTF-8 and that
- *	every identifier found is normalised (upper case, no blanks).
+ *	the kind, and what pocctl prints of the raw bytes
+ *	(poc_text_for_terminal). Checks that every conversion gives valid
+ *	UTF-8, that every identifier found is normalised (upper case, no
+ *	blanks) and that the printed form has no control character.
  */
 #include "config.h"
 
@@ -86,6 +88,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (poc_kind_classify(rules, FALSE, subject, stripped) != POC_KIND_DIRECT_REPORT)
 		abort();
+
+	/* What pocctl prints of the raw bytes: valid UTF-8, no control character. */
+	{
+		char *raw = g_strndup(body, body_len), *shown = poc_text_for_terminal(raw);
+
+		check_utf8(shown);
+		for (const unsigned char *p = (const unsigned char *)shown; *p; p++)
+			if (*p < 0x20 || *p == 0x7f)
+				abort();
+		g_free(shown);
+		g_free(raw);
+	}
 
 	g_free(subject);
 	g_free(stripped);

@@ -188,7 +188,7 @@ START_TEST(test_decide_held)
 		ck_assert_int_eq(m->ack_state, POC_ACK_HELD);
 		ck_assert(m->ack_required);
 		ck_assert_str_eq(m->ack_note, "signature is not good");
-		ck_assert(!poc_ack_auto_worthy(cfg, m));
+		ck_assert(!poc_ack_may_auto(cfg, NULL, m));
 		poc_message_free(m);
 	}
 	/* A good signature that does not cover all (issue 22), or of an older record. */
@@ -260,7 +260,7 @@ START_TEST(test_decide_held)
 	m->kind = POC_KIND_DETAIL;
 	poc_ack_decide(cfg, m);
 	ck_assert_int_eq(m->ack_state, POC_ACK_HELD);
-	ck_assert(poc_ack_auto_worthy(cfg, m));
+	ck_assert(poc_ack_may_auto(cfg, NULL, m));
 	cfg->ack_mode = POC_ACK_MODE_OFF;
 	poc_ack_decide(cfg, m);
 	ck_assert_int_eq(m->ack_state, POC_ACK_HELD);
@@ -736,7 +736,41 @@ START_TEST(test_compose_injection)
 }
 END_TEST
 
-/* Never in clear when encryption is required; the configured key otherwise. */
+/* The key ids (primary and subkeys) of fpr, upper-case hex, one per line. */
+static char *
+key_ids(const char *fpr)
+{
+	char *cmd = g_strdup_printf("sh -c 'gpg --homedir \"%s/vendor\" --with-colons --list-keys %s "
+				    "| awk -F: \"/^(pub|sub):/{print \\$5}\"'", keydir, fpr);
+	char *out = NULL;
+
+	ck_assert(g_spawn_command_line_sync(cmd, &out, NULL, NULL, NULL));
+	g_free(cmd);
+	return out;
+}
+
+/* How many of ids (lines) the encrypted payload is addressed to (gpg --list-packets). */
+static int
+addressed_to(const poc_outbox_entry *e, const char *ids)
+{
+	char *file = g_build_filename(keydir, "payload.eml", NULL), *cmd, *out = NULL, *err = NULL;
+	char **lines = g_strsplit(ids, "\n", -1);
+	int n = 0;
+
+	ck_assert(g_file_set_contents(file, g_bytes_get_data(e->payload, NULL),
+				      g_bytes_get_size(e->payload), NULL));
+	cmd = g_strdup_printf("sh -c 'sed -n \"/BEGIN PGP MESSAGE/,/END PGP MESSAGE/p\" \"%s\" | "
+			      "gpg --homedir \"%s/vendor\" --batch --list-packets'", file, keydir);
+	ck_assert(g_spawn_command_line_sync(cmd, &out, &err, NULL, NULL));
+	for (char **l = lines; *l; l++)
+		if (**l && (strstr(out, *l) || strstr(err, *l)))
+			n++;
+	g_strfreev(lines);
+	g_free(cmd), g_free(out), g_free(err), g_free(file);
+	return n;
+}
+
+/* Never in clear when encryption is required; only pinned keys: AckEncryptTo, else CoordinatorKey. */
 START_TEST(test_compose_keys)
 {
 	poc_config *cfg = test_config();
@@ -745,8 +779,28 @@ START_TEST(test_compose_keys)
 	GError *err = NULL;
 	composed c;
 
+	/* Signed by another key of the keyring: still to the pinned CoordinatorKey (issue 22). */
+	set_str(&m->signer, fpr_third);
+	m->signature = POC_SIGNATURE_UNTRUSTED;
+	ck_assert_int_eq(compose_and_open(cfg, ja, m, NULL, &c, NULL), POC_OK);
+	{
+		char *third = key_ids(fpr_third), *coordinator = key_ids(fpr_coord);
+
+		ck_assert_int_eq(addressed_to(c.entry, third), 0);
+		ck_assert_int_ge(addressed_to(c.entry, coordinator), 1);
+		g_free(third);
+		g_free(coordinator);
+	}
+	composed_free(&c);
+	/* A bad signature leaves a 16-hex key id as signer: not a key lookup (issue 24, 3). */
+	set_str(&m->signer, fpr_coord + strlen(fpr_coord) - 16);
+	m->signature = POC_SIGNATURE_BAD;
+	ck_assert_int_eq(compose_and_open(cfg, ja, m, NULL, &c, NULL), POC_OK);
+	composed_free(&c);
+
 	g_clear_pointer(&m->signer, g_free);
 	m->signature = POC_SIGNATURE_NONE;
+	g_ptr_array_set_size(cfg->coordinator_key, 0);
 	ck_assert_int_eq(poc_ack_compose(cfg, ja, vendor, m, NULL, 1795568460, &e, &err),
 			 POC_ERR_NOTFOUND);
 	ck_assert_ptr_null(e);

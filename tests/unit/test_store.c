@@ -955,6 +955,171 @@ START_TEST(test_crash)
 }
 END_TEST
 
+/* --- replays: decided inside the filing transaction (issue 22, finding 3) --- */
+
+static poc_outbox_entry *
+mkack(const char *ack_id)
+{
+	poc_outbox_entry *ack = poc_outbox_entry_new();
+
+	ack->ack_message_id = g_strdup(ack_id);
+	ack->recipient = g_strdup("vuls@jpcert.or.jp");
+	ack->next_attempt_at = T0;
+	ack->payload = g_bytes_new("-----BEGIN PGP MESSAGE-----\n", 28);
+	return ack;
+}
+
+static poc_message *
+mksigned(const char *id, const char *sig)
+{
+	poc_message *m = mkmsg(id, "JPCERT#77", NULL, T0);
+
+	m->signature_id = g_strdup(sig);
+	m->ack_required = TRUE;
+	m->ack_state = POC_ACK_QUEUED;
+	m->ack_deadline = T0 + 86400;
+	return m;
+}
+
+START_TEST(test_replay_sequential)
+{
+	char *dir = tmpdir();
+	poc_store *s = open_rw(dir);
+	poc_message *a = mksigned("<genuine@jpcert>", "FPR@1@aa"), *b = mksigned("<copy@x>", "FPR@1@aa");
+	poc_outbox_entry *ack_a = mkack("<ack-a@vendor>"), *ack_b = mkack("<ack-b@vendor>");
+	GPtrArray *list = g_ptr_array_new_with_free_func((GDestroyNotify)poc_outbox_entry_free);
+	poc_message *got = NULL;
+	char *first;
+
+	file_ok(s, 0, a, ack_a);
+	file_ok(s, 0, b, ack_b);
+	ck_assert_int_eq(a->ack_state, POC_ACK_QUEUED);
+	ck_assert_int_eq(b->ack_state, POC_ACK_HELD);
+	ck_assert_ptr_nonnull(strstr(b->ack_note, "replay of <genuine@jpcert>"));
+	ck_assert_int_eq(poc_store_outbox_list(s, POC_OUTBOX_QUEUED, list, NULL), 0);
+	ck_assert_int_eq(list->len, 1);
+	ck_assert_str_eq(((poc_outbox_entry *)g_ptr_array_index(list, 0))->message_id,
+			 "<genuine@jpcert>");
+	ck_assert_int_eq(poc_store_get_message(s, "<copy@x>", &got, NULL), 0);
+	ck_assert_int_eq(got->ack_state, POC_ACK_HELD);
+	ck_assert_uint_eq(got->problems->len, 1);
+	ck_assert(g_str_has_prefix(g_ptr_array_index(got->problems, 0), "replay: "));
+	/* The same rule for reprocess and the guard. */
+	first = poc_store_replay_of(s, got);
+	ck_assert_str_eq(first, "<genuine@jpcert>");
+	g_free(first);
+	ck_assert_ptr_null(poc_store_replay_of(s, a));
+	got->ack_state = POC_ACK_QUEUED;
+	ck_assert_int_eq(poc_store_signature_claim(s, got, NULL), 0);
+	ck_assert_int_eq(got->ack_state, POC_ACK_HELD);
+	ck_assert_uint_eq(got->problems->len, 1);
+	poc_message_free(got);
+	g_ptr_array_free(list, TRUE);
+	poc_outbox_entry_free(ack_a);
+	poc_outbox_entry_free(ack_b);
+	poc_message_free(a);
+	poc_message_free(b);
+	poc_store_close(s);
+	rmtree(dir);
+	g_free(dir);
+}
+END_TEST
+
+#define REPLAY_ROUNDS 40
+
+typedef struct replay_filer {
+	poc_store *store;
+	const char *side;
+	GMutex *lock;
+	GCond *cond;
+	int *round;		/* the round both threads may file */
+	int *ready;		/* threads waiting at the round */
+} replay_filer;
+
+static gpointer
+replay_filer_main(gpointer data)
+{
+	replay_filer *f = data;
+
+	for (int r = 0; r < REPLAY_ROUNDS; r++) {
+		char *id = g_strdup_printf("<%s-%d@x>", f->side, r);
+		char *sig = g_strdup_printf("FPR@%d@bb", r);
+		char *ackid = g_strdup_printf("<ack-%s-%d@vendor>", f->side, r);
+		poc_message *m = mksigned(id, sig);
+		poc_outbox_entry *ack = mkack(ackid);
+		GError *err = NULL;
+
+		/* Both threads start each round together. */
+		g_mutex_lock(f->lock);
+		if (++*f->ready == 2) {
+			*f->ready = 0;
+			(*f->round)++;
+			g_cond_broadcast(f->cond);
+		} else {
+			int my = *f->round;
+
+			while (*f->round == my)
+				g_cond_wait(f->cond, f->lock);
+		}
+		g_mutex_unlock(f->lock);
+		if (poc_store_file(f->store, 0, m, ack, &err) != POC_OK)
+			g_error("file %s: %s", id, err ? err->message : "?");
+		poc_outbox_entry_free(ack);
+		poc_message_free(m);
+		g_free(id);
+		g_free(sig);
+		g_free(ackid);
+	}
+	return NULL;
+}
+
+/* Two filers (Workers 2) file a notice and its copy at the same moment: one ack per pair. */
+START_TEST(test_replay_concurrent)
+{
+	char *dir = tmpdir();
+	poc_store *s = open_rw(dir);
+	GMutex lock;
+	GCond cond;
+	int round = 0, ready = 0;
+	replay_filer fa = { s, "a", &lock, &cond, &round, &ready };
+	replay_filer fb = { s, "b", &lock, &cond, &round, &ready };
+	GThread *ta, *tb;
+	GPtrArray *list = g_ptr_array_new_with_free_func((GDestroyNotify)poc_outbox_entry_free);
+	int held = 0;
+
+	g_mutex_init(&lock);
+	g_cond_init(&cond);
+	ta = g_thread_new("a", replay_filer_main, &fa);
+	tb = g_thread_new("b", replay_filer_main, &fb);
+	g_thread_join(ta);
+	g_thread_join(tb);
+	ck_assert_int_eq(poc_store_outbox_list(s, POC_OUTBOX_QUEUED, list, NULL), 0);
+	ck_assert_uint_eq(list->len, REPLAY_ROUNDS);
+	for (int r = 0; r < REPLAY_ROUNDS; r++) {
+		int queued = 0;
+
+		for (int side = 0; side < 2; side++) {
+			char *id = g_strdup_printf("<%s-%d@x>", side ? "b" : "a", r);
+			poc_message *m = NULL;
+
+			ck_assert_int_eq(poc_store_get_message(s, id, &m, NULL), 0);
+			queued += m->ack_state == POC_ACK_QUEUED;
+			held += m->ack_state == POC_ACK_HELD;
+			poc_message_free(m);
+			g_free(id);
+		}
+		ck_assert_int_eq(queued, 1);
+	}
+	ck_assert_int_eq(held, REPLAY_ROUNDS);
+	g_ptr_array_free(list, TRUE);
+	g_mutex_clear(&lock);
+	g_cond_clear(&cond);
+	poc_store_close(s);
+	rmtree(dir);
+	g_free(dir);
+}
+END_TEST
+
 static Suite *
 store_suite(void)
 {
@@ -977,6 +1142,8 @@ store_suite(void)
 	tcase_add_test(tc, test_pocdb);
 	tcase_add_test(tc, test_concurrent_readers);
 	tcase_add_test(tc, test_crash);
+	tcase_add_test(tc, test_replay_sequential);
+	tcase_add_test(tc, test_replay_concurrent);
 	suite_add_tcase(s, tc);
 	return s;
 }
