@@ -810,6 +810,21 @@ check_owned(const char *path, const struct stat *st, mode_t type, const struct p
  * with User's effective ids (open_database), so that a link planted after
  * these checks gives nothing User could not do already.
  */
+/*
+ * DatabaseMode, except that a reading group (DatabaseMode 0640) may write
+ * lock.mdb: an LMDB reader registers in its reader table there, and never
+ * writes data.mdb.
+ */
+static mode_t
+file_mode(const poc_config *cfg, const char *name)
+{
+	mode_t mode = cfg->database_mode;
+
+	if (strcmp(name, "lock.mdb") == 0 && (mode & 0040))
+		mode |= 0020;
+	return mode;
+}
+
 static void
 prepare_database(const poc_config *cfg, const struct passwd *pw)
 {
@@ -818,9 +833,11 @@ prepare_database(const poc_config *cfg, const struct passwd *pw)
 	struct stat st;
 	int dfd;
 
-	/* Missing parents are made 0755 (User must pass through them); the directory is 0700 below. */
-	if (lstat(cfg->database, &st) != 0 && errno == ENOENT &&
-	    g_mkdir_with_parents(cfg->database, 0755) != 0)
+	/*
+	 * Only the last component is made (pocmilter -n refuses a missing
+	 * parent: a typo must not start a new, empty database); 0700 below.
+	 */
+	if (lstat(cfg->database, &st) != 0 && errno == ENOENT && mkdir(cfg->database, 0700) != 0)
 		msg_fatal("Database: cannot create %s: %s", cfg->database, g_strerror(errno));
 	if (lstat(cfg->database, &st) != 0)
 		msg_fatal("Database: %s: %s", cfg->database, g_strerror(errno));
@@ -863,7 +880,7 @@ prepare_database(const poc_config *cfg, const struct passwd *pw)
 		if (pw && fchown(fd, pw->pw_uid, pw->pw_gid) != 0)
 			msg_fatal("chown %s: %s", path, g_strerror(errno));
 		/* An existing database follows a changed DatabaseMode. */
-		if (fchmod(fd, cfg->database_mode) != 0)
+		if (fchmod(fd, file_mode(cfg, files[i])) != 0)
 			msg_fatal("chmod %s: %s", path, g_strerror(errno));
 		close(fd);
 		g_free(path);
@@ -886,6 +903,19 @@ open_database(const poc_config *cfg, const struct passwd *pw, poc_store **out)
 		   seteuid(pw->pw_uid) != 0))
 		msg_fatal("cannot act as user %s: %s", pw->pw_name, g_strerror(errno));
 	status = poc_store_open_ex(cfg->database, &store_opts, out, &err);
+	if (status == POC_OK && (cfg->database_mode & 0040)) {
+		/* A lock file just made has DatabaseMode: let the reading group register. */
+		int dfd = open(cfg->database, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int fd = dfd < 0 ? -1
+				 : openat(dfd, "lock.mdb", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+		if (fd >= 0 && fchmod(fd, file_mode(cfg, "lock.mdb")) != 0)
+			msg_warn("chmod %s/lock.mdb: %s", cfg->database, g_strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		if (dfd >= 0)
+			close(dfd);
+	}
 	if (pw && (seteuid(0) != 0 || setegid(0) != 0))
 		msg_fatal("cannot return to root after opening the database: %s", g_strerror(errno));
 	if (status != POC_OK)

@@ -103,7 +103,7 @@ static const config_key config_keys[] = {
 	{ "Database", T_PATH, "/var/lib/pocmilter/db", OFF(database), NULL,
 	  "LMDB environment directory (doc/DATABASE.md)." },
 	{ "DatabaseMode", T_MODE, "0600", OFF(database_mode), NULL,
-	  "Mode of the database files: 0600, or 0660 to let a group of downstream readers in (an LMDB reader writes to lock.mdb)." },
+	  "Mode of the database files: 0600, or 0640 to let a group of read-only operators and downstream readers in (the directory is then 0750 and lock.mdb 0660: an LMDB reader registers there)." },
 	{ "DatabaseMaxSize", T_SIZE, "1024G", OFF(database_max_size), NULL,
 	  "Largest the database may grow (its LMDB map doubles up to this). Beyond, POC mail is refused like on a full disk (OnStoreFailure) and paged (store-failed); raise it and reload." },
 	/* --- acknowledgements --- */
