@@ -174,7 +174,7 @@ check_database(const poc_config *cfg, poc_check *check)
 
 	if (g_lstat(cfg->database, &st) == 0) {
 		if (S_ISLNK(st.st_mode))
-			ERROR("Database", "%s is a symbolic link", cfg->database);
+			ERROR("Database", "%s is a symbolic link: refusing to start", cfg->database);
 		else if (!S_ISDIR(st.st_mode))
 			ERROR("Database", "%s is not a directory", cfg->database);
 		return;

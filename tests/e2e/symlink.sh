@@ -16,7 +16,11 @@ fail() { echo "FAIL: $*"; echo "--- daemon log"; tail -20 "$H/pocmilter.log"; ex
 ok() { echo "ok: $*"; }
 install -d -m 755 -o "$U" "$H/var"	# User's, like /var/lib/pocmilter
 install -d -m 755 -o "$U" "$H/own"	# User's, like /run/pocmilter
-install -d -m 700 -o "$U" "$H/gnupg"
+# The start checks that the home can decrypt: it holds a secret key (preflight.c).
+install -d -m 700 "$H/gnupg"
+h_genkey "$H/gnupg" "Vendor PSIRT <security@vendor.example>" >/dev/null
+gpgconf --homedir "$H/gnupg" --kill all 2>/dev/null
+chown -R "$U:" "$H/gnupg"
 MILTER_SOCKET="$H/own/pocmilter.sock"
 CONF="$H/etc/pocmilter.conf"
 cat >"$CONF" <<EOT

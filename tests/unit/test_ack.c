@@ -200,7 +200,7 @@ START_TEST(test_decide_held)
 		poc_ack_decide(cfg, m);
 		ck_assert_int_eq(m->ack_state, POC_ACK_HELD);
 		ck_assert(g_str_has_prefix(m->ack_note, "signature does not cover the whole message"));
-		ck_assert(!poc_ack_auto_worthy(cfg, m));
+		ck_assert(!poc_ack_may_auto(cfg, NULL, m));
 		poc_message_free(m);
 	}
 	m = good_notice();
