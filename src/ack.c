@@ -60,7 +60,10 @@ not_auto_reason(const poc_config *cfg, const poc_message *msg)
 	if (msg->signature != POC_SIGNATURE_GOOD)
 		return "signature is not good";
 	if (!kind_listed(cfg, msg->kind))
-		return "kind not in AckKinds";
+		/* doc/KINDS.md: a coordinator's "other" is held and paged, never silent */
+		return msg->kind == POC_KIND_OTHER
+			       ? "kind not in AckKinds (other: no rule knew its words; a person reads it)"
+			       : "kind not in AckKinds";
 	return NULL;
 }
 

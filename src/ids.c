@@ -39,6 +39,11 @@
  *	    JVNDB-YYYY-NNNNNN
  *	    CVE-YYYY-NNNN...       4 digits, or 5 and more not starting 0
  *
+ *	and, without '#', the JVN, JVNVU and JVNTA numbers of a JVN address
+ *	(jvn.jp/vu/, /jp/, /ta/, /en/vu/, /en/jp/, /en/ta/ followed by
+ *	JVNVU95000000: read as JVNVU#95000000); nowhere else is "JVNVU" and
+ *	digits without '#' a number.
+ *
  *	poc_text_strip_quoted() drops lines quoted with '>' (or '＞'), and
  *	everything from the first reply separator on: "-----Original
  *	Message-----" and its spacing variants, "-----元のメッセージ-----",
@@ -61,6 +66,10 @@
 #define ID_BEFORE "(?<![A-Za-z0-9])"
 #define ID_AFTER "(?![A-Za-z0-9])"
 
+#define JVN_URL_PATH \
+	"(?<=jvn\\.jp/vu/|jvn\\.jp/jp/|jvn\\.jp/ta/|jvn\\.jp/en/vu/|jvn\\.jp/en/jp/" \
+	"|jvn\\.jp/en/ta/)"
+
 static const char ids_pattern[] =
 	ID_BEFORE "(?:"
 	"JPCERT-IPA[ \\t]*#[0-9A-F]{8}"
@@ -72,6 +81,8 @@ static const char ids_pattern[] =
 	"|(?<!JPCERT-)IPA[ \\t]?#[ \\t]?[0-9A-F]{8}"
 	"|VU[ \\t]?#[ \\t]?[0-9]{4,6}(?:\\.[0-9]{1,3})?"
 	"|CVE-[0-9]{4}-(?:0[0-9]{3}|[1-9][0-9]{3,15})"
+	/* in a JVN address, without '#': https://jvn.jp/vu/JVNVU95000000/ */
+	"|" JVN_URL_PATH "(?:JVNVU(?:[0-9]{8}|[0-9]{6})|JVNTA[0-9]{8}|JVN[0-9A-F]{8})"
 	")" ID_AFTER;
 
 static GRegex *
@@ -162,7 +173,17 @@ poc_text_scan_ids(const char *text, GPtrArray *tracking, GPtrArray *vulns)
 	while (g_match_info_matches(mi)) {
 		char *match = g_match_info_fetch(mi, 0);
 		char *id = id_normalise(match);
-		GPtrArray *into = g_str_has_prefix(id, "JPCERT#") ? tracking : vulns;
+		GPtrArray *into;
+
+		if (g_str_has_prefix(id, "JVN") && !strchr(id, '#') && !g_str_has_prefix(id, "JVNDB")) {
+			/* from an address: JVNVU95000000 is JVNVU#95000000 */
+			size_t n = g_str_has_prefix(id, "JVNVU") || g_str_has_prefix(id, "JVNTA") ? 5 : 3;
+			char *with = g_strdup_printf("%.*s#%s", (int)n, id, id + n);
+
+			g_free(id);
+			id = with;
+		}
+		into = g_str_has_prefix(id, "JPCERT#") ? tracking : vulns;
 
 		if (into && !array_has(into, id))
 			g_ptr_array_add(into, id);

@@ -200,6 +200,7 @@ poc_reprocess_message(poc_runtime *rt, poc_crypto *crypto, const char *message_i
 		goto out;
 	fresh = poc_message_new();
 	fresh->envelope_from = g_strdup(old->envelope_from);
+	fresh->received_at = old->received_at;	/* dates without a year read against it */
 	if ((status = read_notice(rt, crypto, raw, fresh, error)) != POC_OK)
 		goto out;
 	keep_reception(fresh, old);
@@ -290,9 +291,9 @@ poc_process_spooled(poc_runtime *rt, poc_crypto *crypto, guint64 spool_id,
 		return status;
 	msg = poc_message_new();
 	msg->envelope_from = g_strdup(info.envelope_from);
+	msg->received_at = info.received_at;	/* dates without a year read against it */
 	if ((status = read_notice(rt, crypto, raw, msg, error)) != POC_OK)
 		goto out;
-	msg->received_at = info.received_at;
 	msg->queue_id = g_strdup(info.queue_id);
 	msg->size = g_bytes_get_size(raw);
 
