@@ -52,7 +52,9 @@
  *	  公表スケジュール, 一般公表日, the same with 公開, publication
  *	  date/schedule, publish/disclosure date) is on its line, or on the
  *	  nearest non-blank line above when that line holds no date (a
- *	  heading such as "■公開予定日");
+ *	  heading such as "■公開予定日"), or, for a line marked new
+ *	  ("変更後: ..."), on the line of the date it follows when that one
+ *	  is keyed ("変更前: ..." under the heading);
  *	- +1 when marked new (新, 変更後, new, revised, or "... to" / "→"
  *	  right after another date on the line), -2 when marked old (旧,
  *	  変更前, 当初, old, previous, original, "from", or followed by
@@ -123,7 +125,7 @@ static const char *const date_patterns[] = {
 	"\\g{sep}(?<d>[0-9]{1,2})(?![0-9./])" WEEKDAY "(?:" SP1 "(?<H>[0-9]{1,2}):(?<M>[0-9]{2}))?",
 
 	/* 2/10, 2/10(水) 11:00: no year */
-	"(?<![0-9/.:-])(?<m>[0-9]{1,2})/(?<d>[0-9]{1,2})(?![0-9/])" WEEKDAY
+	"(?<![0-9/.-])(?<m>[0-9]{1,2})/(?<d>[0-9]{1,2})(?![0-9/])" WEEKDAY
 	"(?:" SP1 "(?<H>[0-9]{1,2}):(?<M>[0-9]{2}))?",
 };
 
@@ -400,9 +402,10 @@ hit_in(GArray *hits, int from, int to)
 }
 
 /* A keyword on the line, or on the nearest non-blank line above it when
- * that one is a heading (it holds no date). */
+ * that one is a heading (it holds no date); a line marked new after a
+ * keyed line with a date is keyed too. */
 static gboolean
-keyed(const char *text, GArray *hits, int start, GRegex *keyword)
+keyed(const char *text, GArray *hits, int start, GRegex *keyword, GRegex *new_re)
 {
 	int ls = line_start(text, start);
 	int prev_end, prev_start;
@@ -412,9 +415,14 @@ keyed(const char *text, GArray *hits, int start, GRegex *keyword)
 	prev_end = ls - 1;
 	while (prev_end > 0) {
 		prev_start = line_start(text, prev_end);
-		if (strspn(text + prev_start, " \t\r") < (size_t)(prev_end - prev_start))
-			return !hit_in(hits, prev_start, prev_end) &&
-			       span_matches(keyword, text, prev_start, prev_end);
+		if (strspn(text + prev_start, " \t\r") < (size_t)(prev_end - prev_start)) {
+			if (!hit_in(hits, prev_start, prev_end))
+				return span_matches(keyword, text, prev_start, prev_end);
+			/* "変更前: date" / "変更後: date" under one heading: the new
+			 * line is keyed as the old one is */
+			return span_matches(new_re, text, ls, start) &&
+			       keyed(text, hits, prev_start, keyword, new_re);
+		}
 		prev_end = prev_start - 1;
 	}
 	return FALSE;
@@ -435,7 +443,8 @@ hit_score(const char *text, GArray *hits, guint i, gboolean *is_keyed)
 		after = g_array_index(hits, date_hit, i + 1).start;
 		next_on_line = TRUE;
 	}
-	*is_keyed = keyed(text, hits, hit->start, compiled(&keyword_re, keyword_pattern));
+	*is_keyed = keyed(text, hits, hit->start, compiled(&keyword_re, keyword_pattern),
+			  compiled(&new_re, new_pattern));
 	if (*is_keyed)
 		score += 4;
 	if (span_matches(compiled(&old_re, old_pattern), text, before, hit->start) ||
