@@ -27,13 +27,16 @@
  *
  *	dates without a year: 2月10日(水) 11時, 2/10, 2/10(水) 11:00. These
  *	count only on a line a keyword names (below: "1/2 の製品" is no
- *	date) and only with a received time: such a date is the first such
- *	day on or after POC_YEARLESS_PAST_DAYS (92) days before the day of
- *	receipt, in Japan time. So in a thread, a date up to three months
- *	back is the past one ("2月1日から2月10日に変更" received 5 February:
- *	both this year), anything earlier in the year is next year's
- *	("1月15日" received 18 December: next January). 2月29日 is the
- *	next 29 February in that window.
+ *	date). Right after a dated one on the same line (a change
+ *	"2026年12月20日から1月15日に変更", a range "2027年2月3日～2月10日")
+ *	such a date is the first such day on or after POC_YEARLESS_PAST_DAYS
+ *	(92) days before that date; otherwise the same before the day of
+ *	receipt (Japan time), and without a received time it is not read.
+ *	So in a thread, a date up to three months back is the past one
+ *	("2月1日から2月10日に変更" received 5 February: both this year),
+ *	anything earlier in the year is next year's ("1月15日" received 18
+ *	December: next January). 2月29日 is the next 29 February in that
+ *	window.
  *
  *	Every date is in Japan time (UTC+9, fixed: the host's TZ is never
  *	consulted); a date without a time is 00:00 that day. Impossible
@@ -142,6 +145,7 @@ typedef struct date_hit {
 	int start, end;		/* byte offsets in the normalised text */
 	gint64 when;
 	gboolean yearless;	/* read relative to the received time */
+	int year, month, day, hour, minute;	/* as written (year 0: none) */
 	int written_wd;		/* GDateWeekday written in brackets, or 0 */
 	int wd;			/* the date's own GDateWeekday */
 } date_hit;
@@ -254,9 +258,37 @@ month_number(const char *name)
 	return 0;
 }
 
-/* The time of one match in Japan time (hit->when), or -1 when impossible. */
+/* Fill hit->when (Japan time; -1 when impossible) and hit->wd from its
+ * fields; a date without a year takes the first such day on or after
+ * POC_YEARLESS_PAST_DAYS before anchor (none without an anchor). */
 static void
-hit_time(GMatchInfo *mi, gint64 received, date_hit *hit)
+hit_resolve(date_hit *hit, gint64 anchor)
+{
+	int year = hit->year;
+
+	hit->when = -1;
+	hit->wd = 0;
+	if (hit->yearless)
+		year = anchor > 0 ? yearless_year(anchor, hit->month, hit->day) : 0;
+	if (year >= 1989 && year <= 2100 && hit->month >= 1 && hit->month <= 12 && hit->day >= 1 &&
+	    g_date_valid_dmy((GDateDay)hit->day, (GDateMonth)hit->month, (GDateYear)year) &&
+	    hit->hour >= 0 && hit->hour <= 23 && hit->minute >= 0 && hit->minute <= 59) {
+		GTimeZone *jst = g_time_zone_new_offset(JST_OFFSET);
+		GDateTime *dt = g_date_time_new(jst, year, hit->month, hit->day, hit->hour,
+						 hit->minute, 0);
+
+		if (dt) {
+			hit->when = g_date_time_to_unix(dt);
+			hit->wd = g_date_time_get_day_of_week(dt);
+			g_date_time_unref(dt);
+		}
+		g_time_zone_unref(jst);
+	}
+}
+
+/* The fields of one match; FALSE when it cannot be a date. */
+static gboolean
+hit_parse(GMatchInfo *mi, date_hit *hit)
 {
 	char *mon = g_match_info_fetch_named(mi, "mon");
 	char *ap = g_match_info_fetch_named(mi, "ap");
@@ -270,20 +302,17 @@ hit_time(GMatchInfo *mi, gint64 received, date_hit *hit)
 	int minute = fetch_int(mi, "M", 0);
 	gboolean pm = ap && (strcmp(ap, "午後") == 0 || g_ascii_tolower(*ap) == 'p');
 	gboolean am = ap && *ap && !pm;
-	gint64 when = -1;
 
 	hit->yearless = FALSE;
 	hit->written_wd = wd && *wd ? weekday_number(wd) : 0;
-	hit->wd = 0;
 	if (era && *era) {
 		int first = era_first_year(era);
 
 		year = first && ey ? first - 1 + (strcmp(ey, "元") == 0 ? 1 : atoi(ey)) : 0;
 		if (ey && strcmp(ey, "元") != 0 && atoi(ey) < 1)
 			year = 0;
-	} else if (year == 0 && month >= 1 && month <= 12 && day >= 1 && day <= 31) {
+	} else if (year == 0) {
 		hit->yearless = TRUE;
-		year = received > 0 ? yearless_year(received, month, day) : 0;
 	}
 	g_free(mon);
 	g_free(ap);
@@ -296,20 +325,20 @@ hit_time(GMatchInfo *mi, gint64 received, date_hit *hit)
 		hour += 12;
 	else if (am && hour == 12)
 		hour = 0;
-	if (year >= 1989 && year <= 2100 && month >= 1 && month <= 12 && day >= 1 &&
-	    g_date_valid_dmy((GDateDay)day, (GDateMonth)month, (GDateYear)year) && hour >= 0 &&
-	    hour <= 23 && minute >= 0 && minute <= 59) {
-		GTimeZone *jst = g_time_zone_new_offset(JST_OFFSET);
-		GDateTime *dt = g_date_time_new(jst, year, month, day, hour, minute, 0);
-
-		if (dt) {
-			when = g_date_time_to_unix(dt);
-			hit->wd = g_date_time_get_day_of_week(dt);
-			g_date_time_unref(dt);
-		}
-		g_time_zone_unref(jst);
+	hit->year = year;
+	hit->month = month;
+	hit->day = day;
+	hit->hour = hour;
+	hit->minute = minute;
+	if (hit->yearless) {
+		/* possible in some year (2000 is a leap year) */
+		hit->when = -1;
+		return month >= 1 && month <= 12 && day >= 1 &&
+		       g_date_valid_dmy((GDateDay)day, (GDateMonth)month, 2000) && hour >= 0 &&
+		       hour <= 23 && minute >= 0 && minute <= 59;
 	}
-	hit->when = when;
+	hit_resolve(hit, 0);
+	return hit->when >= 0;
 }
 
 static gint
@@ -339,8 +368,7 @@ find_hits(const char *text, gint64 received)
 			date_hit hit;
 
 			g_match_info_fetch_pos(mi, 0, &hit.start, &hit.end);
-			hit_time(mi, received, &hit);
-			if (hit.when >= 0)
+			if (hit_parse(mi, &hit))
 				g_array_append_val(all, hit);
 			g_match_info_next(mi, NULL);
 		}
@@ -356,6 +384,30 @@ find_hits(const char *text, gint64 received)
 			g_array_append_val(hits, *hit);
 	}
 	g_array_unref(all);
+	/* Dates without a year: after a dated one on the same line ("12月20日から
+	 * 1月15日に変更", "2026年12月20日～1月15日"), read from it; else from
+	 * the received time. Those left without a year are dropped. */
+	for (guint i = 0; i < hits->len;) {
+		date_hit *hit = &g_array_index(hits, date_hit, i);
+		gint64 anchor = received;
+
+		if (!hit->yearless) {
+			i++;
+			continue;
+		}
+		if (i > 0) {
+			const date_hit *prev = &g_array_index(hits, date_hit, i - 1);
+
+			if (!prev->yearless && prev->when >= 0 &&
+			    !memchr(text + prev->end, '\n', (size_t)(hit->start - prev->end)))
+				anchor = prev->when;
+		}
+		hit_resolve(hit, anchor);
+		if (hit->when >= 0)
+			i++;
+		else
+			g_array_remove_index(hits, i);
+	}
 	return hits;
 }
 
