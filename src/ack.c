@@ -82,6 +82,8 @@ poc_ack_decide(const poc_config *cfg, poc_message *msg)
 	if (!msg->from_coordinator && !msg->auto_submitted && msg->kind != POC_KIND_DIRECT_REPORT) {
 		/* Unknown sender but not read as a report: a person decides, in time. */
 		msg->kind = POC_KIND_DIRECT_REPORT;
+		g_free(msg->kind_rule);
+		msg->kind_rule = g_strdup("acknowledgement policy: not from a coordinator");
 	}
 	/*
 	 * Everything that reaches the POC needs a decision by the deadline:

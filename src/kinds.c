@@ -90,8 +90,8 @@ struct poc_kind_rules {
  */
 /* A date set or changed: subject and body. */
 #define SCHEDULE_DATE_WORDS \
-	"(一般)?公[開表](予定)?(日時?|期日|日程|スケジュール)[のをが]?\\s*(変更|延期|決定|確定|前倒し|繰り?上げ|繰り?下げ)" \
-	"(?!次第|しだい|し?ましたら|したら|した際)" \
+	"(一般)?公[開表](予定)?(日時?|期日|日程|スケジュール)[のをが]?\\s*(変更|延期|決定|確定|決ま[りっ]|再?設定|前倒し|繰り?上げ|繰り?下げ)" \
+	"(?!次第|しだい|[しっ]?(まし)?たら|[しっ]?た際)" \
 	"|新しい(一般)?公[開表](予定)?(日時?|期日)|変更後の(一般)?公[開表](予定)?(日時?|期日)" \
 	"|publication (date|schedule) (has been |was |is )?(changed|set|rescheduled|moved|postponed|fixed|updated|decided)" \
 	"|changes? (of|in|to) (the )?publication (date|schedule)|rescheduled publication|new publication date"

@@ -203,6 +203,8 @@ START_TEST(test_decide_held)
 	poc_ack_decide(cfg, m);
 	ck_assert_int_eq(m->ack_state, POC_ACK_HELD);
 	ck_assert_int_eq(m->kind, POC_KIND_DIRECT_REPORT);
+	/* pocctl show says what decided the kind: the policy, not a rule */
+	ck_assert_str_eq(m->kind_rule, "acknowledgement policy: not from a coordinator");
 	poc_message_free(m);
 
 	/* Auto-replies, bounces, list mail: held, never queued. */

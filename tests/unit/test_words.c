@@ -293,6 +293,12 @@ START_TEST(test_english_subject_decides)
 	ck_assert_int_eq(poc_kind_classify(rules, TRUE, "JPCERT#12345678",
 					   "公表日程は別途調整します。\n概要情報をお送りします。"),
 			 POC_KIND_SUMMARY);
+	ck_assert_int_eq(poc_kind_classify(rules, TRUE, "JPCERT#12345678",
+					   "公表日が決まったらお知らせします。\n概要情報をお送りします。"),
+			 POC_KIND_SUMMARY);
+	ck_assert_int_eq(poc_kind_classify(rules, TRUE, "JPCERT#12345678",
+					   "公表予定日が決まりましたらご連絡します。\n概要情報です。"),
+			 POC_KIND_SUMMARY);
 	/* a summary's subject naming the date stays a summary */
 	ck_assert_int_eq(poc_kind_classify(rules, TRUE, "【概要情報】JPCERT#12345678 (公表日未定)", ""),
 			 POC_KIND_SUMMARY);
