@@ -147,15 +147,20 @@ array_has(GPtrArray *array, const char *s)
 	return FALSE;
 }
 
-/* Upper case without the blanks tolerated around '#'. */
+/* Upper case without the blanks tolerated around '#'; the '#' that a JVN
+ * address leaves out put back (JVNVU95000000 is JVNVU#95000000). */
 static char *
 id_normalise(const char *match)
 {
-	GString *id = g_string_sized_new(strlen(match));
+	GString *id = g_string_sized_new(strlen(match) + 1);
 
 	for (const char *p = match; *p; p++)
 		if (*p != ' ' && *p != '\t')
 			g_string_append_c(id, g_ascii_toupper(*p));
+	if (g_str_has_prefix(id->str, "JVN") && !strchr(id->str, '#') &&
+	    !g_str_has_prefix(id->str, "JVNDB"))
+		g_string_insert_c(id, g_str_has_prefix(id->str, "JVNVU") ||
+					      g_str_has_prefix(id->str, "JVNTA") ? 5 : 3, '#');
 	return g_string_free(id, FALSE);
 }
 
@@ -173,17 +178,7 @@ poc_text_scan_ids(const char *text, GPtrArray *tracking, GPtrArray *vulns)
 	while (g_match_info_matches(mi)) {
 		char *match = g_match_info_fetch(mi, 0);
 		char *id = id_normalise(match);
-		GPtrArray *into;
-
-		if (g_str_has_prefix(id, "JVN") && !strchr(id, '#') && !g_str_has_prefix(id, "JVNDB")) {
-			/* from an address: JVNVU95000000 is JVNVU#95000000 */
-			size_t n = g_str_has_prefix(id, "JVNVU") || g_str_has_prefix(id, "JVNTA") ? 5 : 3;
-			char *with = g_strdup_printf("%.*s#%s", (int)n, id, id + n);
-
-			g_free(id);
-			id = with;
-		}
-		into = g_str_has_prefix(id, "JPCERT#") ? tracking : vulns;
+		GPtrArray *into = g_str_has_prefix(id, "JPCERT#") ? tracking : vulns;
 
 		if (into && !array_has(into, id))
 			g_ptr_array_add(into, id);
