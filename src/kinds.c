@@ -93,7 +93,10 @@ struct poc_kind_rules {
 	"(一般)?公[開表](予定)?(日時?|期日|日程|スケジュール)[のをが]?\\s*(変更|延期|決定|確定|決ま[りっ]|再?設定|前倒し|繰り?上げ|繰り?下げ)" \
 	"(?!次第|しだい|[しっ]?(まし)?たら|[しっ]?た際)" \
 	"|新しい(一般)?公[開表](予定)?(日時?|期日)|変更後の(一般)?公[開表](予定)?(日時?|期日)" \
-	"|publication (date|schedule) (has been |was |is )?(changed|set|rescheduled|moved|postponed|fixed|updated|decided)" \
+	"|公[開表]の?(延期|前倒し|繰り?上げ|繰り?下げ)" \
+	"|(一般)?公[開表](予定)?(日時?|期日|日程)を[^。\n]{0,60}[にへ](変更|延期|前倒し|繰り?上げ|繰り?下げ)" \
+	"|(一般)?公[開表](予定)?(日時?|期日)[はが][^。\n]{0,40}[とに](なりました|決まりました|決定しました|確定しました)" \
+	"|publication( date| schedule)? (has been |was |is )?(changed|set|rescheduled|moved|postponed|delayed|fixed|updated|decided)\\b" \
 	"|changes? (of|in|to) (the )?publication (date|schedule)|rescheduled publication|new publication date"
 /* The bare name of the date or schedule: a subject only (a summary's body
  * says "公表日程は別途調整"), and after the other subject rules (a draft's
@@ -103,7 +106,8 @@ struct poc_kind_rules {
 #define PUBLICATION_WORDS \
 	"公[開表]情報の?(ドラフト|確認|草案|骨格)|(脆弱性情報|公表情報)の骨格|骨格(部分)?の?(草案|案)" \
 	"|公[開表]前の?確認|ベンダー?ステータス|ベンダー?声明|対応状況の?(ご)?(連絡|提供|回答|確認)" \
-	"|vendor statement|vendor status|status request|statement request" \
+	"|JVN(への)?(掲載|公表)(内容|情報|予定)|ベンダー?情報の?(ご)?(提供|提出|連絡|確認)" \
+	"|vendor statement|vendor status|vendor information|status request|statement request" \
 	"|request for (the )?(vendor )?(status|statement)|draft (of the )?(advisory|publication)" \
 	"|advisory draft|skeleton of the (advisory|publication)"
 /* The step's own name in a subject: 対応状況 alone there. */
