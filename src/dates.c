@@ -43,7 +43,8 @@
  *	dates and times (2026-02-30, 25:00) and years outside 1989-2100 are
  *	not dates.
  *
- *	A weekday in brackets after a date ((水), (水曜日), (Wed)) is checked
+ *	A weekday in brackets after a date ((水), (水曜日), (Wed)), or before
+ *	an English one ("Wednesday, February 10, 2027"), is checked
  *	against the chosen publication date: a mismatch adds a line to
  *	problems ("publication date 2027-02-10 is a Wednesday, but the text
  *	says Monday: check the date") and the date stays as written, never
@@ -98,6 +99,8 @@
 	"(?:,?" SP1 "(?:at" SP1 ")?(?<H>[0-9]{1,2}):(?<M>[0-9]{2})"                \
 	"(?:" SP "(?<ap>[AaPp])\\.?[Mm]\\.?)?)?"
 #define WEEKDAY "(?:" SP "\\((?<wd>[^()\\n]{1,9})\\))?"
+/* "Wednesday, February 10, 2027", "Wed 10 Feb 2027" */
+#define EN_WEEKDAY "(?:(?<wd>(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*)\\.?,?" SP1 ")?"
 /* The era names, and the one-character squares (㍻, ㋿) JIS fonts have. */
 #define ERA "(?<era>明治|大正|昭和|平成|令和|㍾|㍽|㍼|㍻|㋿)"
 #define JA_TIME                                                                   \
@@ -117,10 +120,10 @@ static const char *const date_patterns[] = {
 	"(?<![0-9A-Za-z-])(?<y>[0-9]{4})-(?<m>[0-9]{1,2})-(?<d>[0-9]{1,2})(?![0-9])"
 	"(?:(?:T|" SP1 ")(?<H>[0-9]{1,2}):(?<M>[0-9]{2}))?",
 
-	"(?<![A-Za-z])" MONTHS SP1 "(?<d>[0-9]{1,2})(?:st|nd|rd|th)?,?" SP1 "(?<y>[0-9]{4})"
+	"(?<![A-Za-z])" EN_WEEKDAY MONTHS SP1 "(?<d>[0-9]{1,2})(?:st|nd|rd|th)?,?" SP1 "(?<y>[0-9]{4})"
 	"(?![0-9])" EN_TIME,
 
-	"(?<![0-9])(?<d>[0-9]{1,2})(?:st|nd|rd|th)?" SP1 MONTHS ",?" SP1 "(?<y>[0-9]{4})"
+	"(?<![0-9A-Za-z])" EN_WEEKDAY "(?<d>[0-9]{1,2})(?:st|nd|rd|th)?" SP1 MONTHS ",?" SP1 "(?<y>[0-9]{4})"
 	"(?![0-9])" EN_TIME,
 
 	/* R9.2.3, H31.4.30, R元.5.1 (and with '/') */

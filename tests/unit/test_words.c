@@ -311,6 +311,8 @@ END_TEST
 /* ---- dates: against GLib's calendar ---------------------------------- */
 
 static const char *const wd_ja[] = { "", "月", "火", "水", "木", "金", "土", "日" };
+static const char *const wd_en[] = { "", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
+				     "Saturday", "Sunday" };
 static const char *const months_en[] = { "", "January", "February", "March", "April", "May",
 					 "June", "July", "August", "September", "October",
 					 "November", "December" };
@@ -416,7 +418,8 @@ START_TEST(test_dates_every_day)
 		text = g_strdup_printf("公表日 %d/%02d/%02d", y, m, day);
 		expect_date(text, 0, want, 0, failures, &checks);
 		g_free(text);
-		text = g_strdup_printf("Publication date: %s %d, %d", months_en[m], day, y);
+		text = g_strdup_printf("Publication date: %s, %s %d, %d", wd_en[wd], months_en[m], day,
+				       y);
 		expect_date(text, 0, want, 0, failures, &checks);
 		g_free(text);
 		/* the wrong weekday: the date as written, and a problem */
@@ -482,6 +485,8 @@ static const struct {
 	{ "公表予定日：2028年2月29日(火)", "", "2028-02-29T00:00:00+09:00", 0 },
 	{ "公表予定日：2月29日", "2027-01-10T10:00:00+09:00", "2028-02-29T00:00:00+09:00", 0 },
 	{ "Publication date: Wednesday, February 10, 2027", "", "2027-02-10T00:00:00+09:00", 0 },
+	{ "Publication date: Tuesday, February 10, 2027", "", "2027-02-10T00:00:00+09:00", 1 },
+	{ "Publication date: Wed 10 Feb 2027 11:00", "", "2027-02-10T11:00:00+09:00", 0 },
 	{ "公表日：2027年2月10日(予定)", "", "2027-02-10T00:00:00+09:00", 0 },
 	/* after a dated one on the line: its year, with or without a received time */
 	{ "一般公表日時を2026年12月20日から1月15日に変更します。", "", "2027-01-15T00:00:00+09:00", 0 },
