@@ -237,10 +237,13 @@ poc_reprocess_message(poc_runtime *rt, poc_crypto *crypto, const char *message_i
 			}
 		}
 	}
-	detail = g_strdup_printf("decryption %s -> %s, signature %s -> %s, ack %s -> %s",
+	detail = g_strdup_printf("decryption %s -> %s, signature %s -> %s, kind %s -> %s (%s), "
+				 "ack %s -> %s",
 				 poc_decryption_name(old->decryption),
 				 poc_decryption_name(fresh->decryption),
 				 poc_signature_name(old->signature), poc_signature_name(fresh->signature),
+				 poc_kind_name(old->kind), poc_kind_name(fresh->kind),
+				 fresh->kind_rule ? fresh->kind_rule : "-",
 				 poc_ack_state_name(old->ack_state), poc_ack_state_name(fresh->ack_state));
 	ev.at = poc_now();
 	ev.case_id = fresh->case_id;

@@ -133,5 +133,8 @@ assert c["publication_date"] == sys.argv[2], c["publication_date"]
 assert len(c["publication_history"]) == 3, c["publication_history"]
 assert c["messages"][-1]["kind_rule"].endswith("kinds.rules:2"), c["messages"][-1]["kind_rule"]
 PY
+mdb_dump -p -s events "$H/db" >"$H/events.txt" 2>/dev/null || fail "mdb_dump events"
+grep '"type":"reprocessed"' "$H/events.txt" | grep -q 'kind other -> publication (.*kinds.rules:2)' ||
+	fail "no reprocessed event saying the kind changed by kinds.rules:2"
 h_wait_for 60 h_acked '<w-5@jpcert.example>' || fail "w-5 was not acknowledged after reprocess"
 ok "reprocess: w-5 publication by kinds.rules:2, acknowledged; the publication date and history unchanged"
