@@ -73,7 +73,10 @@ not_auto_reason(const poc_config *cfg, const poc_message *msg)
 	if (msg->signature_covers != POC_COVERS_ALL)
 		return "signature does not cover the whole message: text outside it (see problems)";
 	if (!kind_listed(cfg, msg->kind))
-		return "kind not in AckKinds";
+		/* doc/KINDS.md: a coordinator's "other" is held and paged, never silent */
+		return msg->kind == POC_KIND_OTHER
+			       ? "kind not in AckKinds (other: no rule knew its words; a person reads it)"
+			       : "kind not in AckKinds";
 	return NULL;
 }
 
@@ -100,6 +103,8 @@ poc_ack_decide(const poc_config *cfg, poc_message *msg)
 	if (!msg->from_coordinator && !msg->auto_submitted && msg->kind != POC_KIND_DIRECT_REPORT) {
 		/* Unknown sender but not read as a report: a person decides, in time. */
 		msg->kind = POC_KIND_DIRECT_REPORT;
+		g_free(msg->kind_rule);
+		msg->kind_rule = g_strdup("acknowledgement policy: not from a coordinator");
 	}
 	/*
 	 * Everything that reaches the POC needs a decision by the deadline:

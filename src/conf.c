@@ -98,7 +98,7 @@ static const config_key config_keys[] = {
 	{ "GnuPGHome", T_PATH, "/var/lib/pocmilter/gnupg", OFF(gnupg_home), NULL,
 	  "GnuPG home with the POC secret key and the coordinator public keys." },
 	{ "KindRules", T_PATH, NULL, OFF(kind_rules), "/etc/pocmilter/kinds.rules",
-	  "Extra rules classifying notices, before the built-in ones (doc/KINDS.md)." },
+	  "Extra rules classifying notices, before the built-in ones (doc/KINDS.md). pocctl show names the rule that decided (FILE:LINE); after a change, pocctl reprocess reads a case again." },
 	/* --- the database --- */
 	{ "Database", T_PATH, "/var/lib/pocmilter/db", OFF(database), NULL,
 	  "LMDB environment directory (doc/DATABASE.md)." },
@@ -120,7 +120,7 @@ static const config_key config_keys[] = {
 	{ "AckCharset", T_CHARSET, "iso-2022-jp", OFF(ack_charset), NULL,
 	  "Charset of acknowledgements: iso-2022-jp or utf-8." },
 	{ "AckKinds", T_KINDS, "summary,detail,publication,schedule", OFF(ack_kinds), NULL,
-	  "Kinds of coordinator notices acknowledged automatically." },
+	  "Kinds of coordinator notices acknowledged automatically. A coordinator's notice of another kind (other included) is held for a person and paged, never left silent (doc/KINDS.md)." },
 	{ "AckSendmail", T_COMMAND, "/usr/sbin/sendmail -i -t", OFF(ack_sendmail), NULL,
 	  "Sendmail-compatible submission command; the message on stdin. Exit 0 is success, 75 a temporary failure." },
 	{ "AckSmtp", T_HOSTPORT, NULL, OFF(ack_smtp), "127.0.0.1:25",

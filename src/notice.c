@@ -446,10 +446,14 @@ poc_notice_read(const poc_reader *reader, const char *raw, size_t len, poc_messa
 	kind_subject = facts_subject ? (char *)facts_subject
 		: outer_subject ? (char *)outer_subject : "";
 	subject_norm = poc_text_normalise(kind_subject);
-	msg->kind = poc_kind_classify(reader->rules ? reader->rules : default_rules(),
-				      msg->from_coordinator, subject_norm, body);
+	g_free(msg->kind_rule);
+	msg->kind = poc_kind_classify_rule(reader->rules ? reader->rules : default_rules(),
+					   msg->from_coordinator, subject_norm, body,
+					   &msg->kind_rule);
 	text_all = g_strconcat(subject_norm, "\n", body, NULL);
-	msg->publication_date = poc_text_find_publication_date(text_all);
+	/* Dates without a year are read against the received time (now, unset). */
+	msg->publication_date = poc_text_read_publication_date(
+		text_all, msg->received_at > 0 ? msg->received_at : poc_now(), msg->problems);
 	explicit_bzero(text_all, strlen(text_all));
 	g_free(text_all);
 	poc_mime_walk_clear(&walk);

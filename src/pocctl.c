@@ -500,7 +500,9 @@ cmd_show(int argc, char **argv)
 			printf("  received:  %s\n", poc_time_format(m->received_at, t1));
 			printf("  from:      %s\n", m->from ? tty(m->from) : "-");
 			printf("  subject:   %s\n", m->subject ? tty(m->subject) : "-");
-			printf("  kind:      %s\n", poc_kind_name(m->kind));
+			printf("  kind:      %s%s%s%s\n", poc_kind_name(m->kind),
+			       m->kind_rule ? " (rule: " : "", m->kind_rule ? tty(m->kind_rule) : "",
+			       m->kind_rule ? ")" : "");
 			printf("  crypto:    decryption=%s signature=%s signer=%s covers=%s\n",
 			       poc_decryption_name(m->decryption), poc_signature_name(m->signature),
 			       m->signer ? tty(m->signer) : "-",
@@ -995,9 +997,10 @@ cmd_reprocess(int argc, char **argv)
 			failed++;
 			continue;
 		}
-		printf("%s: %s decryption=%s signature=%s kind=%s ack=%s\n", tty(c->id), tty(mid),
+		printf("%s: %s decryption=%s signature=%s kind=%s (rule: %s) ack=%s\n", tty(c->id), tty(mid),
 		       poc_decryption_name(m->decryption), poc_signature_name(m->signature),
-		       poc_kind_name(m->kind), poc_ack_state_name(m->ack_state));
+		       poc_kind_name(m->kind), m->kind_rule ? m->kind_rule : "-",
+		       poc_ack_state_name(m->ack_state));
 		poc_message_free(m);
 	}
 	g_free(who);

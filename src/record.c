@@ -68,6 +68,7 @@ poc_message_free(poc_message *msg)
 	g_free(msg->subject);
 	g_free(msg->date);
 	g_free(msg->in_reply_to);
+	g_free(msg->kind_rule);
 	g_free(msg->signer);
 	g_free(msg->signature_id);
 	g_free(msg->tracking);
@@ -343,6 +344,7 @@ static const field message_fields[] = {
 	F(poc_message, "date", date, F_STR),
 	F(poc_message, "in_reply_to", in_reply_to, F_STR),
 	E(poc_message, "kind", kind, kind),
+	F(poc_message, "kind_rule", kind_rule, F_STR),
 	F(poc_message, "encrypted", encrypted, F_BOOL),
 	E(poc_message, "decryption", decryption, decryption),
 	E(poc_message, "signature", signature, signature),

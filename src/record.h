@@ -47,6 +47,7 @@ typedef struct poc_message {
 	char *date;		/* Date: as sent */
 	char *in_reply_to;
 	poc_kind kind;
+	char *kind_rule;	/* which rule decided kind: "FILE:LINE", "built-in N", ... */
 	gboolean encrypted;
 	poc_decryption decryption;
 	poc_signature signature;

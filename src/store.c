@@ -1875,6 +1875,75 @@ put_event_for(poc_store *s, MDB_txn *txn, const poc_event *ev, const char *case_
 	return put_event(s, txn, &copy, error);
 }
 
+/*
+ * A message read again (pocctl reprocess) with another publication date or
+ * now a publication notice: the case follows, as when it was filed. The
+ * date is the case's only if no later message of the case has one (the
+ * latest notice sets it); the change goes into the publication history
+ * and the event log.
+ */
+static int
+reread_case(poc_store *s, MDB_txn *txn, const poc_message *m, GError **error)
+{
+	poc_case *c = NULL, *old = NULL;
+	gint64 now = poc_now();
+	gboolean changed = FALSE, requested = FALSE;
+	char detail[96];
+	int status;
+
+	if ((status = get_case_txn(s, txn, m->case_id, &c, error)) != POC_OK ||
+	    (status = get_case_txn(s, txn, m->case_id, &old, error)) != POC_OK)
+		goto out;
+	if (m->publication_date && m->publication_date != c->publication_date) {
+		gboolean later = FALSE;
+
+		for (guint i = 0; c->message_ids && i < c->message_ids->len && !later; i++) {
+			poc_message *other = NULL;
+			const char *mid = g_ptr_array_index(c->message_ids, i);
+
+			if (strcmp(mid, m->message_id) == 0)
+				continue;
+			if (get_message_txn(s, txn, mid, &other, NULL) == POC_OK)
+				later = other->publication_date && other->received_at > m->received_at;
+			poc_message_free(other);
+		}
+		if (!later) {
+			poc_pub_change *pc = poc_pub_change_new();
+
+			pc->at = now;
+			pc->from = c->publication_date;
+			pc->to = m->publication_date;
+			pc->message_id = g_strdup(m->message_id);
+			g_ptr_array_add(c->publication_history, pc);
+			c->publication_date = m->publication_date;
+			changed = TRUE;
+		}
+	}
+	if (m->kind == POC_KIND_PUBLICATION && c->statement_state == POC_STATEMENT_NONE) {
+		c->statement_state = POC_STATEMENT_REQUESTED;
+		requested = TRUE;
+	}
+	if (!changed && !requested)
+		goto out;
+	c->updated_at = now;
+	status = put_case(s, txn, c, old, error);
+	if (status == POC_OK && changed) {
+		char from[POC_TIME_BUFSIZE] = "none", to[POC_TIME_BUFSIZE];
+
+		if (old->publication_date)
+			poc_time_format(old->publication_date, from);
+		g_snprintf(detail, sizeof(detail), "%s -> %s (reprocessed)", from,
+			   poc_time_format(c->publication_date, to));
+		status = event(s, txn, now, c->id, "publication-date", m->message_id, detail, error);
+	}
+	if (status == POC_OK && requested)
+		status = event(s, txn, now, c->id, "statement-requested", m->message_id, NULL, error);
+out:
+	poc_case_free(c);
+	poc_case_free(old);
+	return status;
+}
+
 static int
 update_message_fn(poc_store *s, MDB_txn *txn, void *ctx, GError **error)
 {
@@ -1892,6 +1961,10 @@ update_message_fn(poc_store *s, MDB_txn *txn, void *ctx, GError **error)
 	status = put_message(s, txn, &copy, old, error);
 	if (status == POC_OK)
 		status = put_event_for(s, txn, u->ev, copy.case_id, copy.message_id, error);
+	if (status == POC_OK && copy.case_id &&
+	    (copy.publication_date != old->publication_date ||
+	     (copy.kind == POC_KIND_PUBLICATION && old->kind != POC_KIND_PUBLICATION)))
+		status = reread_case(s, txn, &copy, error);
 	poc_message_free(old);
 	return status;
 }

@@ -151,7 +151,10 @@ int poc_store_foreach_open_ack(poc_store *store, poc_message_fn fn, void *data, 
 /*
  * Replace a message's record (ack state changes); indexes follow. ev (or
  * NULL) is added in the same transaction; its case_id and message_id
- * default to the record's. POC_ERR_NOTFOUND when not filed.
+ * default to the record's. POC_ERR_NOTFOUND when not filed. A record read
+ * again with another publication date moves the case's (history and a
+ * "publication-date" event), unless a later message of the case has one;
+ * one that became a publication notice marks the statement requested.
  */
 int poc_store_update_message(poc_store *store, const poc_message *msg, const poc_event *ev,
 			     GError **error);

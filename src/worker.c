@@ -165,6 +165,7 @@ poc_reprocess_message(poc_runtime *rt, poc_crypto *crypto, const char *message_i
 		goto out;
 	fresh = poc_message_new();
 	fresh->envelope_from = g_strdup(old->envelope_from);
+	fresh->received_at = old->received_at;	/* dates without a year read against it */
 	if ((status = read_notice(rt, crypto, raw, fresh, error)) != POC_OK)
 		goto out;
 	keep_reception(fresh, old);
@@ -212,10 +213,13 @@ poc_reprocess_message(poc_runtime *rt, poc_crypto *crypto, const char *message_i
 			}
 		}
 	}
-	detail = g_strdup_printf("decryption %s -> %s, signature %s -> %s, ack %s -> %s",
+	detail = g_strdup_printf("decryption %s -> %s, signature %s -> %s, kind %s -> %s (%s), "
+				 "ack %s -> %s",
 				 poc_decryption_name(old->decryption),
 				 poc_decryption_name(fresh->decryption),
 				 poc_signature_name(old->signature), poc_signature_name(fresh->signature),
+				 poc_kind_name(old->kind), poc_kind_name(fresh->kind),
+				 fresh->kind_rule ? fresh->kind_rule : "-",
 				 poc_ack_state_name(old->ack_state), poc_ack_state_name(fresh->ack_state));
 	ev.at = poc_now();
 	ev.case_id = fresh->case_id;
@@ -265,9 +269,9 @@ poc_process_spooled(poc_runtime *rt, poc_crypto *crypto, guint64 spool_id,
 		return status;
 	msg = poc_message_new();
 	msg->envelope_from = g_strdup(info.envelope_from);
+	msg->received_at = info.received_at;	/* dates without a year read against it */
 	if ((status = read_notice(rt, crypto, raw, msg, error)) != POC_OK)
 		goto out;
-	msg->received_at = info.received_at;
 	msg->queue_id = g_strdup(info.queue_id);
 	msg->size = g_bytes_get_size(raw);
 

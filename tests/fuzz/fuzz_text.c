@@ -81,11 +81,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (g_str_has_prefix(g_ptr_array_index(vns, i), "JPCERT#"))
 			abort();
 	(void)poc_text_find_publication_date(stripped);
+	{
+		/* era dates and dates without a year, against a received time */
+		GPtrArray *problems = g_ptr_array_new_with_free_func(g_free);
+		gint64 when = poc_text_read_publication_date(stripped, 1795640998, problems);
+
+		if (when < 0 || problems->len > 1)
+			abort();
+		g_ptr_array_unref(problems);
+	}
 
 	/* the first line as the subject */
 	subject = g_strndup(norm, strcspn(norm, "\n"));
 	if ((unsigned)poc_kind_classify(rules, TRUE, subject, stripped) >= POC_KIND_COUNT)
 		abort();
+	{
+		char *rule = NULL;
+
+		(void)poc_kind_classify_rule(rules, TRUE, subject, stripped, &rule);
+		if (!rule)
+			abort();
+		g_free(rule);
+	}
 	if (poc_kind_classify(rules, FALSE, subject, stripped) != POC_KIND_DIRECT_REPORT)
 		abort();
 

@@ -216,6 +216,8 @@ START_TEST(test_decide_held)
 	poc_ack_decide(cfg, m);
 	ck_assert_int_eq(m->ack_state, POC_ACK_HELD);
 	ck_assert_int_eq(m->kind, POC_KIND_DIRECT_REPORT);
+	/* pocctl show says what decided the kind: the policy, not a rule */
+	ck_assert_str_eq(m->kind_rule, "acknowledgement policy: not from a coordinator");
 	poc_message_free(m);
 
 	/* Auto-replies, bounces, list mail: held, never queued. */
@@ -240,7 +242,9 @@ START_TEST(test_decide_held)
 	m->kind = POC_KIND_OTHER;
 	poc_ack_decide(cfg, m);
 	ck_assert_int_eq(m->ack_state, POC_ACK_HELD);
-	ck_assert_str_eq(m->ack_note, "kind not in AckKinds");
+	ck_assert(m->ack_required);	/* held with a deadline: paged, never silent */
+	ck_assert_str_eq(m->ack_note,
+			 "kind not in AckKinds (other: no rule knew its words; a person reads it)");
 	poc_message_free(m);
 
 	/* AckKinds is configurable. */

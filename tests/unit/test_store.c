@@ -545,6 +545,59 @@ START_TEST(test_events_and_case_update)
 }
 END_TEST
 
+/* A message read again (pocctl reprocess) with another date moves the case's,
+ * unless a later message of the case has one; now a publication notice, it
+ * marks the statement requested. */
+START_TEST(test_update_message_moves_case)
+{
+	char *dir = tmpdir();
+	poc_store *s = open_rw(dir);
+	poc_message *a = mkmsg("<r1@x>", "JPCERT#7", NULL, T0);
+	poc_message *b = mkmsg("<r2@x>", "JPCERT#7", NULL, T0 + 3600);
+	poc_message *again = NULL;
+	poc_case *c = NULL;
+
+	a->publication_date = T0 + 10 * 86400;
+	file_ok(s, 0, a, NULL);
+	file_ok(s, 0, b, NULL);
+	ck_assert_int_eq(poc_store_get_case(s, "JPCERT#7", &c, NULL), 0);
+	ck_assert_int_eq(c->publication_history->len, 1);
+	ck_assert_int_eq(c->statement_state, POC_STATEMENT_NONE);
+	poc_case_free(c);
+
+	/* the later message now reads a date and a publication notice */
+	ck_assert_int_eq(poc_store_get_message(s, "<r2@x>", &again, NULL), 0);
+	again->publication_date = T0 + 20 * 86400;
+	again->kind = POC_KIND_PUBLICATION;
+	ck_assert_int_eq(poc_store_update_message(s, again, NULL, NULL), 0);
+	ck_assert_int_eq(poc_store_get_case(s, "JPCERT#7", &c, NULL), 0);
+	ck_assert_int_eq(c->publication_date, T0 + 20 * 86400);
+	ck_assert_int_eq(c->publication_history->len, 2);
+	ck_assert_int_eq(((poc_pub_change *)g_ptr_array_index(c->publication_history, 1))->from,
+			 T0 + 10 * 86400);
+	ck_assert_str_eq(((poc_pub_change *)g_ptr_array_index(c->publication_history, 1))->message_id,
+			 "<r2@x>");
+	ck_assert_int_eq(c->statement_state, POC_STATEMENT_REQUESTED);
+	poc_case_free(c);
+	poc_message_free(again);
+
+	/* the earlier one reads another date: a later message has one, the case keeps it */
+	ck_assert_int_eq(poc_store_get_message(s, "<r1@x>", &again, NULL), 0);
+	again->publication_date = T0 + 30 * 86400;
+	ck_assert_int_eq(poc_store_update_message(s, again, NULL, NULL), 0);
+	ck_assert_int_eq(poc_store_get_case(s, "JPCERT#7", &c, NULL), 0);
+	ck_assert_int_eq(c->publication_date, T0 + 20 * 86400);
+	ck_assert_int_eq(c->publication_history->len, 2);
+	poc_case_free(c);
+	poc_message_free(again);
+
+	poc_message_free(a), poc_message_free(b);
+	poc_store_close(s);
+	rmtree(dir);
+	g_free(dir);
+}
+END_TEST
+
 START_TEST(test_schema_version)
 {
 	char *dir = tmpdir();
@@ -1132,6 +1185,7 @@ store_suite(void)
 	tcase_add_test(tc, test_file_and_lookup);
 	tcase_add_test(tc, test_duplicate);
 	tcase_add_test(tc, test_local_ids);
+	tcase_add_test(tc, test_update_message_moves_case);
 	tcase_add_test(tc, test_open_acks);
 	tcase_add_test(tc, test_outbox);
 	tcase_add_test(tc, test_events_and_case_update);

@@ -148,7 +148,8 @@ static const struct {
 	{ "ABCVE-2026-1234", "", "" },
 	{ "脆弱性JVN#12345678について", "", "JVN#12345678" },
 	{ "(JVNVU#99999999)", "", "JVNVU#99999999" },
-	{ "https://jvn.jp/jp/JVN12345678/", "", "" },
+	/* issue 18: the number of a JVN address is read */
+	{ "https://jvn.jp/jp/JVN12345678/", "", "JVN#12345678" },
 	/* several, de-duplicated, in order */
 	{ "CVE-2026-0002 JVN#12345678 CVE-2026-0001 CVE-2026-0002 jvn#12345678", "",
 	  "CVE-2026-0002 JVN#12345678 CVE-2026-0001" },
