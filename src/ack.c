@@ -72,6 +72,8 @@ not_auto_reason(const poc_config *cfg, const poc_message *msg)
 		return "signature is not good";
 	if (msg->signature_covers != POC_COVERS_ALL)
 		return "signature does not cover the whole message: text outside it (see problems)";
+	if (poc_notice_tracking_unsigned(msg))
+		return "tracking number only in the unsigned Subject: a person confirms it";
 	if (!kind_listed(cfg, msg->kind))
 		/* doc/KINDS.md: a coordinator's "other" is held and paged, never silent */
 		return msg->kind == POC_KIND_OTHER

@@ -443,6 +443,24 @@ poc_notice_read(const poc_reader *reader, const char *raw, size_t len, poc_messa
 	}
 	body = poc_text_normalise(facts);
 	read_identifiers(msg, facts_subject, outer_subject, body);
+	/*
+	 * A signed notice whose signed text names no tracking number: filed
+	 * under its unsigned Subject's, so that its case is found, but held
+	 * for a person (notice.h).
+	 */
+	if (walk.signature == POC_SIGNATURE_GOOD && msg->tracking == NULL && msg->subject) {
+		GPtrArray *tn = g_ptr_array_new_with_free_func(g_free);
+		char *norm = poc_text_normalise(msg->subject);
+
+		poc_text_scan_ids(norm, tn, NULL);
+		if (tn->len > 0) {
+			msg->tracking = g_strdup(g_ptr_array_index(tn, 0));
+			add_problem(msg, POC_PROBLEM_TN_UNSIGNED " (%s): a person confirms it",
+				    msg->tracking);
+		}
+		g_free(norm);
+		g_ptr_array_unref(tn);
+	}
 	kind_subject = facts_subject ? (char *)facts_subject
 		: outer_subject ? (char *)outer_subject : "";
 	subject_norm = poc_text_normalise(kind_subject);
@@ -450,6 +468,29 @@ poc_notice_read(const poc_reader *reader, const char *raw, size_t len, poc_messa
 	msg->kind = poc_kind_classify_rule(reader->rules ? reader->rules : default_rules(),
 					   msg->from_coordinator, subject_norm, body,
 					   &msg->kind_rule);
+	/*
+	 * A signed notice without a signed Subject: the coordinator names the
+	 * step in the outer Subject (doc/KINDS.md), which is not signed. Its
+	 * kind is read with that Subject, and checked against the signed text
+	 * alone; where they differ the kind is a label only (notice.h).
+	 */
+	if (walk.signature == POC_SIGNATURE_GOOD && !facts_subject && msg->subject) {
+		char *outer = poc_text_normalise(msg->subject), *rule = NULL;
+		poc_kind with = poc_kind_classify_rule(reader->rules ? reader->rules : default_rules(),
+						       msg->from_coordinator, outer, body, &rule);
+
+		if (with != msg->kind) {
+			msg->kind = with;
+			g_free(msg->kind_rule);
+			msg->kind_rule = g_strdup_printf("%s" POC_KIND_RULE_UNSIGNED, rule ? rule : "?");
+		} else {
+			g_free(msg->kind_rule);
+			msg->kind_rule = g_strdup(rule);
+		}
+		g_free(rule);
+		explicit_bzero(outer, strlen(outer));
+		g_free(outer);
+	}
 	text_all = g_strconcat(subject_norm, "\n", body, NULL);
 	/* Dates without a year are read against the received time (now, unset). */
 	msg->publication_date = poc_text_read_publication_date(

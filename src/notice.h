@@ -73,6 +73,35 @@ poc_notice_too_large(const poc_message *msg)
 	return FALSE;
 }
 
+/*
+ * The problem of a signed notice whose kind only its unsigned outer
+ * Subject gave (the Subject names the step, doc/KINDS.md; the signed text
+ * alone says otherwise): the kind chooses the template, but a change of
+ * the case it implies (the statement request of a publication notice) is
+ * a claim for a person, never made by itself (doc/PUBLICATION.md).
+ */
+#define POC_KIND_RULE_UNSIGNED ", unsigned Subject"	/* the end of its kind_rule */
+static inline gboolean
+poc_notice_kind_unsigned(const poc_message *msg)
+{
+	return msg->kind_rule && g_str_has_suffix(msg->kind_rule, POC_KIND_RULE_UNSIGNED);
+}
+
+/*
+ * The problem of a signed notice whose signed text names no tracking
+ * number, filed under the one of its unsigned outer Subject: held until a
+ * person confirms it (never acknowledged by itself).
+ */
+#define POC_PROBLEM_TN_UNSIGNED "tracking number only in the unsigned Subject"
+static inline gboolean
+poc_notice_tracking_unsigned(const poc_message *msg)
+{
+	for (guint i = 0; msg->problems && i < msg->problems->len; i++)
+		if (g_str_has_prefix(g_ptr_array_index(msg->problems, i), POC_PROBLEM_TN_UNSIGNED))
+			return TRUE;
+	return FALSE;
+}
+
 G_END_DECLS
 
 #endif

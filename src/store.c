@@ -49,6 +49,7 @@
 #include <glib/gstdio.h>
 #include <lmdb.h>
 
+#include "notice.h"
 #include "store.h"
 
 #define SCHEMA_VERSION 1		/* the major version in meta "schema_version" */
@@ -1376,7 +1377,7 @@ file_fn(poc_store *s, MDB_txn *txn, poc_store_item *it, GError **error)
 	}
 	/* A publication notice asks for the vendor statement (GUIDELINE.md, Timelines). */
 	if (m->kind == POC_KIND_PUBLICATION && c->statement_state == POC_STATEMENT_NONE) {
-		if (!trusted) {
+		if (!trusted || poc_notice_kind_unsigned(m)) {
 			m->claimed_statement_request = TRUE;
 		} else {
 			c->statement_state = POC_STATEMENT_REQUESTED;
