@@ -175,6 +175,44 @@ print_json(JsonNode *node, gboolean pretty)
 	g_free(s);
 }
 
+/*
+ * Times for people: Japan time by default (deadlines are Japanese business
+ * days), or UTC (--utc) or the local zone (--local). RFC 3339 in full, or
+ * "MM-DD HH:MM" where a table must fit 80 columns. JSON keeps +09:00.
+ */
+static GTimeZone *display_zone;	/* NULL: Japan */
+static const char *display_zone_name = "+09:00";
+
+static char *
+disp_time_fmt(gint64 t, gboolean brief, char buf[POC_TIME_BUFSIZE])
+{
+	GDateTime *utc, *dt;
+	char *s;
+
+	if (display_zone == NULL && !brief)
+		return poc_time_format(t, buf);
+	buf[0] = '\0';
+	if (t == 0 || (utc = g_date_time_new_from_unix_utc(t)) == NULL)
+		return buf;
+	dt = display_zone ? g_date_time_to_timezone(utc, display_zone)
+			  : g_date_time_add_seconds(utc, 9 * 3600);
+	s = g_date_time_format(dt, brief ? "%m-%d %H:%M"
+			       : display_zone && g_date_time_get_utc_offset(dt) == 0 && display_zone_name[0] == 'U'
+				       ? "%Y-%m-%dT%H:%M:%SZ"
+				       : "%Y-%m-%dT%H:%M:%S%:z");
+	g_strlcpy(buf, s ? s : "", POC_TIME_BUFSIZE);
+	g_free(s);
+	g_date_time_unref(dt);
+	g_date_time_unref(utc);
+	return buf;
+}
+
+static char *
+disp_time(gint64 t, char buf[POC_TIME_BUFSIZE])
+{
+	return disp_time_fmt(t, FALSE, buf);
+}
+
 /* --- list ------------------------------------------------------------------ */
 
 enum { FILTER_ALL, FILTER_UNACKED, FILTER_OVERDUE, FILTER_OPEN, FILTER_PUBLISHING };
@@ -183,6 +221,7 @@ typedef struct list_ctx {
 	poc_runtime *rt;
 	int filter;
 	gboolean json;
+	gboolean wide;		/* --wide: full RFC 3339 times, wider columns */
 	gint64 now;
 	GPtrArray *rows;	/* JsonNode * */
 	int count;
@@ -266,15 +305,22 @@ list_one(poc_case *c, void *data)
 			char recv[POC_TIME_BUFSIZE] = "", dl[POC_TIME_BUFSIZE] = "", left[32] = "-";
 
 			if (shown) {
-				poc_time_format(shown->received_at, recv);
-				poc_time_format(shown->ack_deadline, dl);
+				disp_time_fmt(shown->received_at, !lc->wide, recv);
+				disp_time_fmt(shown->ack_deadline, !lc->wide, dl);
 				if (pending)
 					format_left(lc->rt->cal, lc->now, pending->ack_deadline, left,
 						    sizeof(left));
 			}
-			printf("%-24s %-14s %-25s %-25s %-12s %s\n", tty(c->id),
-			       shown ? poc_kind_name(shown->kind) : "-", *recv ? recv : "-",
-			       *dl ? dl : "-", shown ? poc_ack_state_name(shown->ack_state) : "-", left);
+			if (lc->wide)
+				printf("%-24s %-14s %-25s %-25s %-12s %s\n", tty(c->id),
+				       shown ? poc_kind_name(shown->kind) : "-", *recv ? recv : "-",
+				       *dl ? dl : "-", shown ? poc_ack_state_name(shown->ack_state) : "-",
+				       left);
+			else	/* 80 columns: 16+11+11+11+12+14 and 5 spaces */
+				printf("%-16s %-11s %-11s %-11s %-12s %s\n", tty(c->id),
+				       shown ? poc_kind_name(shown->kind) : "-", *recv ? recv : "-",
+				       *dl ? dl : "-", shown ? poc_ack_state_name(shown->ack_state) : "-",
+				       left);
 		}
 	}
 	g_ptr_array_unref(msgs);
@@ -300,6 +346,7 @@ cmd_list(int argc, char **argv)
 					      { "json", no_argument, NULL, 'j' },
 					      { "publishing", no_argument, NULL, 'p' },
 					      { "days", required_argument, NULL, 'd' },
+					      { "wide", no_argument, NULL, 'w' },
 					      { NULL, 0, NULL, 0 } };
 	list_ctx lc = { 0 };
 	long days = 14;
@@ -316,6 +363,7 @@ cmd_list(int argc, char **argv)
 		case 'O': lc.filter = FILTER_OPEN; break;
 		case 'j': lc.json = TRUE; break;
 		case 'p': lc.filter = FILTER_PUBLISHING; break;
+		case 'w': lc.wide = TRUE; break;
 		case 'd':
 			days = strtol(optarg, &end, 10);
 			if (*end || days < 0 || days > 3660)
@@ -323,7 +371,7 @@ cmd_list(int argc, char **argv)
 			break;
 		default:
 			die(EXIT_USAGE, "usage: pocctl list [--unacked|--overdue|--open|--publishing "
-					"[--days N]] [--json]");
+					"[--days N]] [--wide] [--json]");
 		}
 	}
 	lc.rt = open_runtime(POC_RUNTIME_STORE_RDONLY | POC_RUNTIME_NO_TEMPLATES);
@@ -333,10 +381,13 @@ cmd_list(int argc, char **argv)
 	lc.rows = g_ptr_array_new_with_free_func((GDestroyNotify)json_node_unref);
 	lc.publishing = g_ptr_array_new_with_free_func((GDestroyNotify)poc_case_free);
 	if (!lc.json && lc.filter == FILTER_PUBLISHING)
-		printf("%-24s %-25s %-25s %-12s %s\n", "CASE", "PUBLICATION", "TARGET", "STATEMENT",
-		       "STATE");
-	else if (!lc.json)
+		printf(lc.wide ? "%-24s %-25s %-25s %-12s %s\n" : "%-16s %-11s %-11s %-14s %s\n", "CASE",
+		       "PUBLICATION", "TARGET", "STATEMENT", "STATE");
+	else if (!lc.json && lc.wide)
 		printf("%-24s %-14s %-25s %-25s %-12s %s\n", "CASE", "KIND", "RECEIVED", "DEADLINE",
+		       "ACK", "LEFT");
+	else if (!lc.json)
+		printf("%-16s %-11s %-11s %-11s %-12s %s\n", "CASE", "KIND", "RECEIVED", "DEADLINE",
 		       "ACK", "LEFT");
 	status = poc_store_foreach_case(lc.rt->store, list_one, &lc, &err);
 	if (status != POC_OK)
@@ -346,8 +397,9 @@ cmd_list(int argc, char **argv)
 		poc_case *c = g_ptr_array_index(lc.publishing, i);
 		char pub[POC_TIME_BUFSIZE], target[POC_TIME_BUFSIZE];
 
-		printf("%-24s %-25s %-25s %-12s %s\n", tty(c->id), poc_time_format(c->publication_date, pub),
-		       poc_time_format(poc_case_target(c), target),
+		printf(lc.wide ? "%-24s %-25s %-25s %-12s %s\n" : "%-16s %-11s %-11s %-14s %s\n",
+		       tty(c->id), disp_time_fmt(c->publication_date, !lc.wide, pub),
+		       disp_time_fmt(poc_case_target(c), !lc.wide, target),
 		       poc_statement_state_name(c->statement_state), c->state ? c->state : "-");
 	}
 	g_ptr_array_unref(lc.publishing);
@@ -430,7 +482,7 @@ print_event(const poc_event *ev, void *data)
 	char t[POC_TIME_BUFSIZE];
 
 	(void)data;
-	printf("event:       %s %-22s %s%s%s\n", poc_time_format(ev->at, t), tty(ev->type),
+	printf("event:       %s %-22s %s%s%s\n", disp_time(ev->at, t), tty(ev->type),
 	       ev->actor ? tty(ev->actor) : "-", ev->detail ? " " : "", ev->detail ? tty(ev->detail) : "");
 	tty_done();
 	return 0;
@@ -473,21 +525,21 @@ cmd_show(int argc, char **argv)
 		printf("case:        %s\n", tty(c->id));
 		printf("tracking:    %s\n", c->tracking ? tty(c->tracking) : "-");
 		printf("state:       %s\n", c->state ? tty(c->state) : "-");
-		printf("opened:      %s\n", poc_time_format(c->opened_at, t1));
+		printf("opened:      %s\n", disp_time(c->opened_at, t1));
 		if (c->publication_date)
-			printf("publication: %s\n", poc_time_format(c->publication_date, t1));
+			printf("publication: %s\n", disp_time(c->publication_date, t1));
 		for (guint i = 0; c->publication_history && i < c->publication_history->len; i++) {
 			const poc_pub_change *pc = g_ptr_array_index(c->publication_history, i);
 
 			printf("  changed:   %s -> %s by %s\n",
-			       pc->from ? poc_time_format(pc->from, t1) : "none",
-			       poc_time_format(pc->to, t2), pc->message_id ? tty(pc->message_id) : "-");
+			       pc->from ? disp_time(pc->from, t1) : "none",
+			       disp_time(pc->to, t2), pc->message_id ? tty(pc->message_id) : "-");
 		}
-		printf("target:      %s\n", poc_time_format(poc_case_target(c), t1));
+		printf("target:      %s\n", disp_time(poc_case_target(c), t1));
 		printf("statement:   %s%s%s", poc_statement_state_name(c->statement_state),
 		       c->statement_status ? " " : "", c->statement_status ? tty(c->statement_status) : "");
 		if (c->statement_sent_at)
-			printf(" (sent %s)", poc_time_format(c->statement_sent_at, t1));
+			printf(" (sent %s)", disp_time(c->statement_sent_at, t1));
 		putchar('\n');
 		for (guint i = 0; c->vuln_ids && i < c->vuln_ids->len; i++)
 			printf("vuln:        %s\n", tty(g_ptr_array_index(c->vuln_ids, i)));
@@ -497,7 +549,7 @@ cmd_show(int argc, char **argv)
 			poc_message *m = g_ptr_array_index(msgs, i);
 
 			printf("\nmessage %u:   %s\n", i + 1, tty(m->message_id));
-			printf("  received:  %s\n", poc_time_format(m->received_at, t1));
+			printf("  received:  %s\n", disp_time(m->received_at, t1));
 			printf("  from:      %s\n", m->from ? tty(m->from) : "-");
 			printf("  subject:   %s\n", m->subject ? tty(m->subject) : "-");
 			printf("  kind:      %s%s%s%s\n", poc_kind_name(m->kind),
@@ -511,7 +563,7 @@ cmd_show(int argc, char **argv)
 				printf("  claims:    %s%s%s%s (%s)\n",
 				       m->claimed_publication_date ? "publication date " : "",
 				       m->claimed_publication_date
-					       ? poc_time_format(m->claimed_publication_date, t2) : "",
+					       ? disp_time(m->claimed_publication_date, t2) : "",
 				       m->claimed_publication_date && m->claimed_statement_request
 					       ? ", " : "",
 				       m->claimed_statement_request ? "statement request" : "",
@@ -519,9 +571,9 @@ cmd_show(int argc, char **argv)
 			printf("  ack:       %s%s%s\n", poc_ack_state_name(m->ack_state),
 			       m->ack_note ? " - " : "", m->ack_note ? tty(m->ack_note) : "");
 			if (m->ack_required)
-				printf("  deadline:  %s\n", poc_time_format(m->ack_deadline, t2));
+				printf("  deadline:  %s\n", disp_time(m->ack_deadline, t2));
 			if (m->ack_sent_at)
-				printf("  ack sent:  %s %s\n", poc_time_format(m->ack_sent_at, t2),
+				printf("  ack sent:  %s %s\n", disp_time(m->ack_sent_at, t2),
 				       m->ack_message_id ? tty(m->ack_message_id) : "");
 			for (guint j = 0; m->problems && j < m->problems->len; j++)
 				printf("  problem:   %s\n", tty(g_ptr_array_index(m->problems, j)));
@@ -1537,13 +1589,16 @@ static const struct verb {
 	const char *usage;
 	const char *help;	/* what it does, then its options: `pocctl VERB --help` */
 } verbs[] = {
-	{ "list", cmd_list, "list [--unacked|--overdue|--open|--publishing [--days N]] [--json]",
-	  "One line per case: id, kind, received, deadline, acknowledgement, business time left.\n"
+	{ "list", cmd_list,
+	  "list [--unacked|--overdue|--open|--publishing [--days N]] [--wide] [--json]",
+	  "One line per case: id, kind, received, deadline, acknowledgement, business time left;\n"
+	  "80 columns (times MM-DD HH:MM), or full RFC 3339 times with --wide.\n"
 	  "  --unacked      cases with a message still to acknowledge\n"
 	  "  --overdue      cases past their acknowledgement deadline\n"
 	  "  --open         cases not closed\n"
 	  "  --publishing   cases whose publication date is within --days (default 14)\n"
 	  "  --days N       with --publishing: how many days ahead\n"
+	  "  --wide         full RFC 3339 times and wider columns\n"
 	  "  --json         a JSON array instead of lines\n" },
 	{ "show", cmd_show, "show ID [--json]",
 	  "A case with its messages and its event log; the read is recorded.\n"
@@ -1600,8 +1655,9 @@ static const struct verb {
 static void
 print_usage(FILE *fp)
 {
-	fprintf(fp, "usage: pocctl [-c FILE] VERB [ARGS]\n"
-		    "       pocctl --help | VERB --help | --version\n");
+	fprintf(fp, "usage: pocctl [-c FILE] [--utc | --local] VERB [ARGS]\n"
+		    "       pocctl --help | VERB --help | --version\n"
+		    "  --utc, --local  show times in UTC or the local zone (default: Japan, +09:00)\n");
 	for (size_t i = 0; i < G_N_ELEMENTS(verbs); i++)
 		fprintf(fp, "  pocctl %s\n", verbs[i].usage);
 }
@@ -1656,6 +1712,14 @@ main(int argc, char **argv)
 		} else if (strcmp(argv[i], "-V") == 0 || strcmp(argv[i], "--version") == 0) {
 			printf("pocctl %s\n", PACKAGE_VERSION);
 			return 0;
+		} else if (strcmp(argv[i], "--utc") == 0) {
+			display_zone = g_time_zone_new_utc();
+			display_zone_name = "UTC";
+			i++;
+		} else if (strcmp(argv[i], "--local") == 0) {
+			display_zone = g_time_zone_new_local();
+			display_zone_name = "local";
+			i++;
 		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			print_usage(stdout);
 			printf("Run 'pocctl VERB --help' for a verb's options; see pocctl(1).\n");

@@ -24,7 +24,11 @@ help=$("$POCCTL" --help); rc=$?
 verbs=$(printf '%s\n' "$help" | sed -n 's/^  pocctl \([a-z-]*\).*/\1/p' | sort -u)
 [ -n "$verbs" ] || bad "pocctl --help lists no verb"
 declare -A vopts
-all_opts=" --help --version "
+all_opts=" --help --version $(printf '%s\n' "$help" | grep -v '^  pocctl ' | grep -o -- '--[a-z][a-z-]*' | sort -u | tr '\n' ' ') "
+for o in $all_opts; do
+	grep -q -- "$(man_esc "$o")" "$TOP/man/pocctl.1" || bad "pocctl(1) does not name the option $o"
+	okk
+done
 for v in $verbs; do
 	out=$("$POCCTL" "$v" --help 2>/dev/null); rc=$?
 	want=0; [ "$v" = watch ] && want=3

@@ -66,4 +66,22 @@ out=$(POC_FAKE_NOW=2026-10-20T10:15:00+09:00 "$POCCTL" -c "$d/c.conf" list)
 echo "$out" | grep -q '^JPCERT#12345678 .* held  *overdue 1h15m$' || fail "LEFT the next morning: $out"
 echo "ok: overdue counts business time since the deadline"
 n=$((n + 1))
+# 80 columns by default (times MM-DD HH:MM, Japan time); --wide gives RFC 3339;
+# --utc and --local choose the zone shown.
+out=$(POC_FAKE_NOW=2026-10-17T12:00:00+09:00 "$POCCTL" -c "$d/c.conf" list)
+long=$(echo "$out" | awk 'length > 80' | head -1)
+[ -z "$long" ] || fail "a list line is over 80 columns: $long"
+echo "$out" | grep -q '^JPCERT#12345678 .* 10-16 20:00 *10-19 17:30 ' || fail "list times: $out"
+out=$(POC_FAKE_NOW=2026-10-17T12:00:00+09:00 "$POCCTL" -c "$d/c.conf" list --wide)
+echo "$out" | grep -q '^JPCERT#12345678 .* 2026-10-16T20:00:00+09:00 *2026-10-19T17:30:00+09:00 ' ||
+	fail "list --wide: $out"
+out=$(POC_FAKE_NOW=2026-10-17T12:00:00+09:00 "$POCCTL" -c "$d/c.conf" --utc list --wide)
+echo "$out" | grep -q '^JPCERT#12345678 .* 2026-10-16T11:00:00Z *2026-10-19T08:30:00Z ' ||
+	fail "--utc list --wide: $out"
+out=$(POC_FAKE_NOW=2026-10-17T12:00:00+09:00 TZ=America/Los_Angeles "$POCCTL" -c "$d/c.conf" --local list)
+echo "$out" | grep -q '^JPCERT#12345678 .* 10-16 04:00 *10-19 01:30 ' || fail "--local list (Los Angeles): $out"
+out=$(TZ=America/Los_Angeles "$POCCTL" -c "$d/c.conf" --local show 'JPCERT#12345678')
+echo "$out" | grep -q '^  received:  2026-10-16T04:00:00-07:00$' || fail "--local show: $out"
+echo "ok: list fits 80 columns; --wide, --utc and --local"
+n=$((n + 1))
 echo "pocctl import/list: $n checks"
