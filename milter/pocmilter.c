@@ -12,20 +12,32 @@
  *	body are sent to us); POC mail is collected, spooled durably at end
  *	of message, then released. A worker thread decrypts, files and
  *	acknowledges what is spooled (worker.c), sends the outbox
- *	(outbox.c) and keeps the heartbeat. The main thread only waits for
+ *	(outbox.c) and keeps the heartbeat; its schedule (heartbeat every
+ *	30 s, AckGuard and the paging check every 60 s) runs on the
+ *	monotonic clock, and a step of the wall clock (more than 120 s
+ *	against the monotonic one) is logged and runs them at once. The
+ *	main thread only waits for
  *	signals: SIGHUP reloads the configuration (a bad one keeps the old),
- *	SIGTERM and SIGINT stop.
+ *	SIGTERM and SIGINT stop. Under systemd it says READY=1 once the
+ *	socket listens and feeds the watchdog from the filers' and the
+ *	sender's progress (notify.c).
  *
  *	Negotiation asks for what is used and no more: no connect, HELO or
  *	unknown-command events, no replies for MAIL, RCPT, headers, end of
  *	headers and body chunks (we always go on there), and only the
- *	macros {rcpt_addr} (RCPT) and i (DATA, end of message).
+ *	macros {rcpt_addr} (RCPT) and i (DATA). libmilter keeps the macros
+ *	of earlier stages of the message, so i read at end of message is the
+ *	one sent at DATA: sendmail honours the list for RCPT and DATA but
+ *	sends its own for end of message.
  *
- *	Start order (Postfix's single_server.c): read the config, open the
- *	database and the socket as root, write the pid file, then drop to
- *	User and its groups, then serve.
+ *	Start order (Postfix's single_server.c): read the config, check the
+ *	database and hand it to User as root, open it with User's effective
+ *	ids, open the socket as root, write the pid file, then drop to User
+ *	and its groups, then serve.
  *
- *	Limits: MaxMessageSize bounds one POC message held in memory,
+ *	Limits: MaxMessageSize bounds one POC message held in memory (a
+ *	longer one is delivered whole, and its first MaxMessageSize bytes
+ *	spooled and filed with a problem, paged too-large),
  *	MaxConnections the connections served at once; over it, POC mail
  *	gets a temporary failure at DATA (before any byte of it is sent),
  *	so memory stays under MaxConnections x MaxMessageSize.
@@ -43,11 +55,27 @@
  *	unprivileged daemon removes them when their directory lets it
  *	(tmpfiles.d gives it /run/pocmilter), and otherwise empties the pid
  *	file so that no stale pid names a live process.
+ *
+ *	As root, nothing follows a name User could have replaced (User owns
+ *	the database directory and may own the socket's):
+ *	- database: the directory, data.mdb and lock.mdb must be plain
+ *	  (no symbolic link, one hard link) and owned by root or User, or the
+ *	  start is refused naming the path; they are opened with O_NOFOLLOW,
+ *	  checked with fstat and given to User with fchown/fchmod on the
+ *	  descriptor; LMDB then opens them with User's effective ids and
+ *	  groups, so a link planted after the checks gains User nothing;
+ *	- socket: bound (through /proc/self/fd) in a fresh 0700 directory of
+ *	  root's next to the socket's path, chowned and chmodded there, and
+ *	  renamed into place: it never exists with root's owner or a wider
+ *	  mode; at exit only that socket (same inode) is removed;
+ *	- pid file: O_NOFOLLOW, truncated and fchowned only when fstat shows
+ *	  a plain file of root or User with one link.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <grp.h>
 #include <pthread.h>
 #include <pwd.h>
@@ -63,7 +91,9 @@
 
 #include <libmilter/mfapi.h>
 
+#include "preflight.h"
 #include "log.h"
+#include "notify.h"
 #include "notice.h"
 #include "outbox.h"
 #include "page.h"
@@ -152,6 +182,11 @@ conn_get(SMFICTX *ctx)
 	return c;
 }
 
+/*
+ * Over MaxMessageSize, keep the first MaxMessageSize bytes and one more:
+ * that start (envelope, headers) is spooled and filed, and the reader sees
+ * a message longer than its limit (POC_PROBLEM_TOO_LARGE: paged too-large).
+ */
 static void
 append_raw(conn *c, const void *data, size_t len)
 {
@@ -159,9 +194,7 @@ append_raw(conn *c, const void *data, size_t len)
 		return;
 	if (c->raw->len + len > c->max_size) {
 		c->too_big = TRUE;
-		/* Keep nothing: the message will not be spooled anyway. */
-		g_byte_array_set_size(c->raw, 0);
-		return;
+		len = c->max_size + 1 - c->raw->len;
 	}
 	g_byte_array_append(c->raw, data, len);
 }
@@ -229,17 +262,22 @@ static sfsistat
 cb_envrcpt(SMFICTX *ctx, char **argv)
 {
 	conn *c = conn_get(ctx);
-	/* {rcpt_addr} is the address without <>; the argument is the fallback. */
-	const char *addr = smfi_getsymval(ctx, "{rcpt_addr}");
+	/*
+	 * The argument as the client sent it, and {rcpt_addr} as the MTA
+	 * resolved it (postfix: the same address; sendmail: after its
+	 * rewriting, only the local part for a mailbox it delivers itself).
+	 * Either may match; a bare local part never does (conf.c).
+	 */
+	const char *rcpt_addr = smfi_getsymval(ctx, "{rcpt_addr}");
+	char *watched;
 
-	if (!addr || !*addr)
-		addr = argv[0];
 	/* Never SMFIS_ACCEPT here: it would accept the whole message, and a
 	 * later watched recipient would be missed. */
 	g_rw_lock_reader_lock(&runtime_lock);
-	if (addr && poc_config_address_in(runtime->cfg->watch, addr))
-		g_ptr_array_add(c->rcpts, g_strdup(addr));
+	watched = poc_config_watched_recipient(runtime->cfg, argv[0], rcpt_addr);
 	g_rw_lock_reader_unlock(&runtime_lock);
+	if (watched)
+		g_ptr_array_add(c->rcpts, watched);
 	return go_on(c, SMFIP_NR_RCPT);
 }
 
@@ -357,11 +395,10 @@ cb_eom(SMFICTX *ctx)
 		msg_warn("queue_id=%s the MTA does not let us remove X-POC-Case", qid ? qid : "-");
 	for (int i = c->xpoc_headers; i >= 1 && c->can_chgheader; i--)
 		smfi_chgheader(ctx, "X-POC-Case", i, NULL);
-	if (c->too_big) {
-		msg_error("queue_id=%s POC mail over MaxMessageSize: delivered, not spooled",
-			  qid ? qid : "-");
-		return SMFIS_CONTINUE;
-	}
+	if (c->too_big)
+		msg_error("queue_id=%s POC mail over MaxMessageSize (%" G_GSIZE_FORMAT " bytes): "
+			  "delivered; its start is spooled, filed and paged (too-large)",
+			  qid ? qid : "-", c->max_size);
 	info.received_at = poc_now();
 	info.queue_id = (char *)qid;
 	info.envelope_from = c->sender;
@@ -468,6 +505,7 @@ filer_main(gpointer unused)
 {
 	poc_crypto *crypto = NULL;
 	GError *err = NULL;
+	int live = poc_notify_register();
 
 	if (poc_crypto_new(runtime->cfg->gnupg_home, &crypto, &err) != POC_OK) {
 		msg_error("GnuPG home %s: %s: notices are filed as not decrypted",
@@ -476,6 +514,8 @@ filer_main(gpointer unused)
 	}
 	do {
 		guint64 id;
+
+		poc_notify_alive(live);
 
 		while (!stopping && poc_spool_claim(spool_claims, runtime->store, &id)) {
 			int status;
@@ -489,6 +529,7 @@ filer_main(gpointer unused)
 				g_clear_error(&err);
 			}
 			poc_spool_release(spool_claims, id, status != POC_OK);
+			poc_notify_alive(live);
 			/* The sender thread has an acknowledgement to hand over. */
 			wake_sender();
 		}
@@ -498,15 +539,43 @@ filer_main(gpointer unused)
 	return NULL;
 }
 
-/* The sender: outbox, recovery, heartbeat, hold-mode guard and paging. */
+/* A wall clock that moved this much more or less than the monotonic one was stepped. */
+#define CLOCK_STEP_MAX 120
+
+/*
+ * The wall clock's step since the last call (seconds; 0: none): the change
+ * of wall time less that of monotonic time. Measured call to call, so that
+ * NTP's slow slewing never adds up to a step; a suspend counts as a step
+ * forward (the monotonic clock stood still).
+ */
+static gint64
+clock_step(gint64 *last_wall, gint64 *last_mono, gint64 wall, gint64 mono)
+{
+	gint64 drift = *last_mono ? (wall - *last_wall) - (mono - *last_mono) : 0;
+
+	*last_wall = wall;
+	*last_mono = mono;
+	return drift > CLOCK_STEP_MAX || drift < -CLOCK_STEP_MAX ? drift : 0;
+}
+
+/*
+ * The sender: outbox, recovery, heartbeat, hold-mode guard and paging.
+ * Its schedule runs on the monotonic clock (a wall clock stepped back by
+ * NTP must not stop it); the wall clock (poc_now) only stamps and judges
+ * deadlines. A step of the wall clock is logged and runs the heartbeat,
+ * AckGuard and the paging check at once.
+ */
 static gpointer
 worker_main(gpointer unused)
 {
 	poc_crypto *crypto = NULL;
 	GError *err = NULL;
+	/* monotonic seconds of the last run of each; 0: never */
 	gint64 last_beat = 0, last_watch = 0, last_recover = 0;
+	gint64 wall_seen = 0, mono_seen = 0;
 	poc_store_alarm store_alarm = { 0 };
 	gboolean first = TRUE;
+	int live = poc_notify_register();
 
 	if (poc_crypto_new(runtime->cfg->gnupg_home, &crypto, &err) != POC_OK) {
 		msg_error("GnuPG home %s: %s: notices are filed as not decrypted",
@@ -515,11 +584,19 @@ worker_main(gpointer unused)
 	}
 	while (!stopping) {
 		int sent = 0;
-		gint64 now;
+		gint64 now, mono, step;
 
+		poc_notify_alive(live);
 		g_rw_lock_reader_lock(&runtime_lock);
 		now = poc_now();
-		if (first || now - last_recover >= 10) {
+		mono = g_get_monotonic_time() / G_USEC_PER_SEC + 1;	/* never 0 */
+		if ((step = clock_step(&wall_seen, &mono_seen, now, mono)) != 0) {
+			msg_warn("the wall clock was stepped %s%" G_GINT64_FORMAT "s (against the "
+				 "monotonic clock): heartbeat, ack guard and paging check now",
+				 step > 0 ? "+" : "", step);
+			last_beat = last_watch = last_recover = 0;
+		}
+		if (first || !last_recover || mono - last_recover >= 10) {
 			int unknown = 0;
 
 			/* Entries a previous run left SENDING: evidence, or FAILED after the grace. */
@@ -528,7 +605,7 @@ worker_main(gpointer unused)
 				msg_error("outbox recovery: %s", err ? err->message : "?");
 				g_clear_error(&err);
 			}
-			last_recover = now;
+			last_recover = mono;
 			first = FALSE;
 		}
 		if (runtime->cfg->ack_mode != POC_ACK_MODE_OFF &&
@@ -537,16 +614,17 @@ worker_main(gpointer unused)
 			g_clear_error(&err);
 		}
 		now = poc_now();
-		if (now - last_beat >= 30) {
+		mono = g_get_monotonic_time() / G_USEC_PER_SEC + 1;
+		if (!last_beat || mono - last_beat >= 30) {
 			if (poc_store_heartbeat(runtime->store, now, &err) != POC_OK) {
 				msg_error("heartbeat: %s", err ? err->message : "?");
 				g_clear_error(&err);
 			}
-			last_beat = now;
+			last_beat = mono;
 		}
 		/* Spooling failed (or works again after a page): say so now, not in a minute. */
 		poc_page_store_alarm(runtime, &store_alarm, g_atomic_int_get(&store_failing), now);
-		if (now - last_watch >= 60) {
+		if (!last_watch || mono - last_watch >= 60) {
 			poc_watch_status st;
 			int queued = 0;
 
@@ -560,7 +638,7 @@ worker_main(gpointer unused)
 				g_clear_error(&err);
 			}
 			poc_watch_status_clear(&st);
-			last_watch = now;
+			last_watch = mono;
 		}
 		g_rw_lock_reader_unlock(&runtime_lock);
 
@@ -659,18 +737,26 @@ static void
 write_pid_file(const char *path, const struct passwd *pw)
 {
 	char line[32];
+	struct stat st;
 	int fd;
 
 	if (!path)
 		return;
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0644);
 	if (fd < 0)
 		msg_fatal("pid file %s: %s", path, g_strerror(errno));
+	/* Truncated only once known to be a file of ours, not a link to another. */
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 ||
+	    (st.st_uid != 0 && st.st_uid != geteuid() && (!pw || st.st_uid != pw->pw_uid)))
+		msg_fatal("pid file %s: not a plain file of root or User: refusing to start", path);
+	if (ftruncate(fd, 0) != 0)
+		msg_fatal("pid file %s: %s", path, g_strerror(errno));
 	g_snprintf(line, sizeof(line), "%ld\n", (long)getpid());
+	/* On the descriptor: the name may be replaced meanwhile. */
+	if (pw && fchown(fd, pw->pw_uid, pw->pw_gid) != 0)
+		msg_warn("pid file %s: chown: %s", path, g_strerror(errno));
 	if (write(fd, line, strlen(line)) != (ssize_t)strlen(line) || close(fd) != 0)
 		msg_fatal("pid file %s: %s", path, g_strerror(errno));
-	if (pw && chown(path, pw->pw_uid, pw->pw_gid) != 0)
-		msg_warn("pid file %s: chown: %s", path, g_strerror(errno));
 }
 
 /*
@@ -694,48 +780,246 @@ remove_pid_file(const char *path)
 	}
 }
 
-/* The database as User will find it: owned by User, files in DatabaseMode. */
+/*
+ * Whose a database file or directory may be: root's (made by an earlier
+ * root pocctl, or before the first start) or User's. Anything else, a
+ * symbolic link or not the expected type is refused, naming the path.
+ */
+static void
+check_owned(const char *path, const struct stat *st, mode_t type, const struct passwd *pw)
+{
+	if (S_ISLNK(st->st_mode))
+		msg_fatal("Database: %s is a symbolic link: refusing to start (remove it; the "
+			  "database must be a plain directory with plain files)", path);
+	if ((st->st_mode & S_IFMT) != type)
+		msg_fatal("Database: %s is not a %s: refusing to start", path,
+			  type == S_IFDIR ? "directory" : "regular file");
+	if (st->st_uid != 0 && st->st_uid != (pw ? pw->pw_uid : geteuid()))
+		msg_fatal("Database: %s is owned by uid %ld, not by root or %s: refusing to start",
+			  path, (long)st->st_uid, pw ? pw->pw_name : g_get_user_name());
+	if (type == S_IFREG && st->st_nlink != 1)
+		msg_fatal("Database: %s has %ld hard links: refusing to start", path,
+			  (long)st->st_nlink);
+}
+
+/*
+ * The database as User will find it: owned by User, files in DatabaseMode.
+ * Nothing here follows a name User could have replaced: the directory and
+ * each file are opened with O_NOFOLLOW, checked with fstat, and changed
+ * with fchown/fchmod on the descriptor. The store itself is then opened
+ * with User's effective ids (open_database), so that a link planted after
+ * these checks gives nothing User could not do already.
+ */
+/*
+ * DatabaseMode, except that a reading group (DatabaseMode 0640) may write
+ * lock.mdb: an LMDB reader registers in its reader table there, and never
+ * writes data.mdb.
+ */
+static mode_t
+file_mode(const poc_config *cfg, const char *name)
+{
+	mode_t mode = cfg->database_mode;
+
+	if (strcmp(name, "lock.mdb") == 0 && (mode & 0040))
+		mode |= 0020;
+	return mode;
+}
+
 static void
 prepare_database(const poc_config *cfg, const struct passwd *pw)
 {
 	static const char *const files[] = { "data.mdb", "lock.mdb", NULL };
 	guint dir_mode = 0700 | ((cfg->database_mode & 0060) ? 0050 : 0);
+	struct stat st;
+	int dfd;
 
-	if (pw && chown(cfg->database, pw->pw_uid, pw->pw_gid) != 0)
+	/*
+	 * Only the last component is made (pocmilter -n refuses a missing
+	 * parent: a typo must not start a new, empty database); 0700 below.
+	 */
+	if (lstat(cfg->database, &st) != 0 && errno == ENOENT && mkdir(cfg->database, 0700) != 0)
+		msg_fatal("Database: cannot create %s: %s", cfg->database, g_strerror(errno));
+	if (lstat(cfg->database, &st) != 0)
+		msg_fatal("Database: %s: %s", cfg->database, g_strerror(errno));
+	check_owned(cfg->database, &st, S_IFDIR, pw);
+	dfd = open(cfg->database, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		msg_fatal("Database: %s: %s", cfg->database,
+			  errno == ELOOP || errno == ENOTDIR ? "a symbolic link or not a directory: "
+							       "refusing to start"
+							     : g_strerror(errno));
+	if (fstat(dfd, &st) != 0)
+		msg_fatal("Database: %s: %s", cfg->database, g_strerror(errno));
+	check_owned(cfg->database, &st, S_IFDIR, pw);
+	if (pw && fchown(dfd, pw->pw_uid, pw->pw_gid) != 0)
 		msg_fatal("chown %s: %s", cfg->database, g_strerror(errno));
-	if (chmod(cfg->database, dir_mode) != 0)
+	if (fchmod(dfd, dir_mode) != 0)
 		msg_fatal("chmod %s: %s", cfg->database, g_strerror(errno));
 	for (int i = 0; files[i]; i++) {
 		char *path = g_build_filename(cfg->database, files[i], NULL);
+		struct stat fst;
+		int fd;
 
-		if (pw && chown(path, pw->pw_uid, pw->pw_gid) != 0 && errno != ENOENT)
+		if (fstatat(dfd, files[i], &st, AT_SYMLINK_NOFOLLOW) != 0) {
+			if (errno != ENOENT)
+				msg_fatal("Database: %s: %s", path, g_strerror(errno));
+			g_free(path);
+			continue;
+		}
+		check_owned(path, &st, S_IFREG, pw);
+		/* O_NONBLOCK: a FIFO swapped in meanwhile does not hang the start. */
+		fd = openat(dfd, files[i], O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		if (fd < 0)
+			msg_fatal("Database: %s: %s", path,
+				  errno == ELOOP ? "a symbolic link: refusing to start" : g_strerror(errno));
+		if (fstat(fd, &fst) != 0)
+			msg_fatal("Database: %s: %s", path, g_strerror(errno));
+		if (fst.st_dev != st.st_dev || fst.st_ino != st.st_ino)
+			msg_fatal("Database: %s changed while it was checked: refusing to start", path);
+		check_owned(path, &fst, S_IFREG, pw);
+		if (pw && fchown(fd, pw->pw_uid, pw->pw_gid) != 0)
 			msg_fatal("chown %s: %s", path, g_strerror(errno));
 		/* An existing database follows a changed DatabaseMode. */
-		if (chmod(path, cfg->database_mode) != 0 && errno != ENOENT)
+		if (fchmod(fd, file_mode(cfg, files[i])) != 0)
 			msg_fatal("chmod %s: %s", path, g_strerror(errno));
+		close(fd);
 		g_free(path);
 	}
+	close(dfd);
+}
+
+/* The store, opened (and its files created) with User's effective ids. */
+static void
+open_database(const poc_config *cfg, const struct passwd *pw, poc_store **out)
+{
+	poc_store_options store_opts = { 0 };
+	GError *err = NULL;
+	int status;
+
+	store_opts.mode = cfg->database_mode;
+	store_opts.max_map_size = cfg->database_max_size;
+	/* User's groups too: root's supplementary groups must not open anything. */
+	if (pw && (initgroups(pw->pw_name, pw->pw_gid) != 0 || setegid(pw->pw_gid) != 0 ||
+		   seteuid(pw->pw_uid) != 0))
+		msg_fatal("cannot act as user %s: %s", pw->pw_name, g_strerror(errno));
+	status = poc_store_open_ex(cfg->database, &store_opts, out, &err);
+	if (status == POC_OK && (cfg->database_mode & 0040)) {
+		/* A lock file just made has DatabaseMode: let the reading group register. */
+		int dfd = open(cfg->database, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int fd = dfd < 0 ? -1
+				 : openat(dfd, "lock.mdb", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+		if (fd >= 0 && fchmod(fd, file_mode(cfg, "lock.mdb")) != 0)
+			msg_warn("chmod %s/lock.mdb: %s", cfg->database, g_strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		if (dfd >= 0)
+			close(dfd);
+	}
+	if (pw && (seteuid(0) != 0 || setegid(0) != 0))
+		msg_fatal("cannot return to root after opening the database: %s", g_strerror(errno));
+	if (status != POC_OK)
+		msg_fatal("%s", err->message);
+}
+
+/*
+ * The socket appears with its owner and mode, never with root's: it is
+ * bound in a fresh directory only root can enter (made next to it, so on
+ * the same file system), given its owner and mode there, then renamed
+ * into place. prepare_socket_dir returns what libmilter is to bind
+ * (the directory by its descriptor, whatever its name points to later).
+ */
+static char *socket_tmpdir_name;
+static int socket_tmp_fd = -1, socket_parent_fd = -1;
+static ino_t socket_ino;	/* the socket we made, to remove only it at exit */
+static dev_t socket_dev;
+static char *socket_base;	/* its name in its directory (socket_parent_fd) */
+
+static const char *
+socket_path(const poc_config *cfg)
+{
+	if (!g_str_has_prefix(cfg->socket, "unix:") && !g_str_has_prefix(cfg->socket, "local:"))
+		return NULL;
+	return strchr(cfg->socket, ':') + 1;
+}
+
+static char *
+prepare_socket_dir(const poc_config *cfg)
+{
+	const char *path = socket_path(cfg);
+	char *parent, *tmpl, *bind_path;
+	struct stat st;
+
+	if (!path)
+		return g_strdup(cfg->socket);
+	parent = g_path_get_dirname(path);
+	socket_parent_fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (socket_parent_fd < 0)
+		msg_fatal("Socket %s: directory %s: %s", cfg->socket, parent, g_strerror(errno));
+	tmpl = g_build_filename(parent, ".pocmilter-XXXXXX", NULL);
+	if (!g_mkdtemp_full(tmpl, 0700))
+		msg_fatal("Socket %s: cannot make a directory in %s: %s", cfg->socket, parent,
+			  g_strerror(errno));
+	socket_tmpdir_name = g_path_get_basename(tmpl);
+	socket_tmp_fd = openat(socket_parent_fd, socket_tmpdir_name,
+			       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (socket_tmp_fd < 0 || fstat(socket_tmp_fd, &st) != 0 || st.st_uid != geteuid() ||
+	    (st.st_mode & 0077))
+		msg_fatal("Socket %s: the directory %s was changed under us", cfg->socket, tmpl);
+	/* Through the descriptor: whatever the name points to now. */
+	bind_path = g_strdup_printf("unix:/proc/self/fd/%d/s", socket_tmp_fd);
+	g_free(tmpl);
+	g_free(parent);
+	return bind_path;
 }
 
 static void
-prepare_socket(const poc_config *cfg, const struct passwd *pw)
+finish_socket(const poc_config *cfg, const struct passwd *pw)
 {
-	const char *path;
+	const char *path = socket_path(cfg);
+	char *base;
 	gid_t gid = pw ? pw->pw_gid : (gid_t)-1;
+	struct stat st;
 
-	if (!g_str_has_prefix(cfg->socket, "unix:") && !g_str_has_prefix(cfg->socket, "local:"))
+	if (!path)
 		return;
-	path = strchr(cfg->socket, ':') + 1;
 	if (cfg->socket_group) {
 		struct group *gr = getgrnam(cfg->socket_group);
 		if (!gr)
 			msg_fatal("SocketGroup %s: no such group", cfg->socket_group);
 		gid = gr->gr_gid;
 	}
-	if (chmod(path, cfg->socket_mode) != 0)
+	/* Only root can enter the directory: these names are ours. */
+	if (fchmodat(socket_tmp_fd, "s", cfg->socket_mode, 0) != 0)
 		msg_fatal("chmod %s: %s", path, g_strerror(errno));
-	if ((pw || cfg->socket_group) && chown(path, pw ? pw->pw_uid : (uid_t)-1, gid) != 0)
+	if ((pw || cfg->socket_group) &&
+	    fchownat(socket_tmp_fd, "s", pw ? pw->pw_uid : (uid_t)-1, gid, AT_SYMLINK_NOFOLLOW) != 0)
 		msg_fatal("chown %s: %s", path, g_strerror(errno));
+	if (fstatat(socket_tmp_fd, "s", &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISSOCK(st.st_mode))
+		msg_fatal("Socket %s: not created", cfg->socket);
+	socket_ino = st.st_ino;
+	socket_dev = st.st_dev;
+	base = g_path_get_basename(path);
+	if (renameat(socket_tmp_fd, "s", socket_parent_fd, base) != 0)
+		msg_fatal("Socket %s: cannot move it into place: %s", cfg->socket, g_strerror(errno));
+	socket_base = base;
+	/* socket_tmp_fd stays open: libmilter's name for the socket then names nothing. */
+	unlinkat(socket_parent_fd, socket_tmpdir_name, AT_REMOVEDIR);
+	g_clear_pointer(&socket_tmpdir_name, g_free);
+}
+
+/* At exit: the socket we made, if it is still there and still ours. */
+static void
+remove_socket(void)
+{
+	struct stat st;
+
+	if (!socket_base || socket_parent_fd < 0)
+		return;
+	if (fstatat(socket_parent_fd, socket_base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISSOCK(st.st_mode) && st.st_ino == socket_ino && st.st_dev == socket_dev)
+		unlinkat(socket_parent_fd, socket_base, 0);
+	g_clear_pointer(&socket_base, g_free);
 }
 
 /* OpenSMTPD's order: groups, gid, uid; then prove there is no way back. */
@@ -820,12 +1104,26 @@ milter_main(gpointer unused)
 }
 
 static void
+print_usage(FILE *fp)
+{
+	fprintf(fp, "usage: pocmilter [-f] [-v] [-c FILE]   run the milter\n"
+		    "       pocmilter -n [-v] [-c FILE]     check the configuration against this machine\n"
+		    "       pocmilter -C                    print a sample configuration\n"
+		    "       pocmilter -M                    print the key table for the manual\n"
+		    "       pocmilter -V                    print the version\n"
+		    "       pocmilter -h                    print this help\n"
+		    "  -c FILE  the configuration (default " SYSCONFDIR "/pocmilter/pocmilter.conf)\n"
+		    "  -f       stay in the foreground, log to standard error too\n"
+		    "  -v       more detail (-n -v: every key's value)\n"
+		    "Exit status: 0 stopped by SIGTERM/SIGINT, or -n found no error; 1 the configuration\n"
+		    "or the machine is wrong (every problem is printed as FILE:LINE: Key: why); 2 usage.\n"
+		    "See pocmilter(8) and pocmilter.conf(5).\n");
+}
+
+static void
 usage(void)
 {
-	fprintf(stderr, "usage: pocmilter [-f] [-v] [-c FILE]   run the milter\n"
-			"       pocmilter -n [-c FILE]          check the configuration\n"
-			"       pocmilter -C                    print a sample configuration\n"
-			"       pocmilter -M                    print the key table for the manual\n");
+	print_usage(stderr);
 	exit(2);
 }
 
@@ -840,12 +1138,16 @@ main(int argc, char **argv)
 	GThread *milter_thread, *worker_thread, *stopper_thread;
 	GPtrArray *filers = g_ptr_array_new();
 	gboolean keep_running = TRUE;
-	poc_store_options store_opts = { 0 };
+	char *bind_conn;
 	poc_config *cfg;
 	static struct passwd run_as;
 
+	static const struct option long_opts[] = { { "help", no_argument, NULL, 'h' },
+						   { "version", no_argument, NULL, 'V' },
+						   { NULL, 0, NULL, 0 } };
+
 	config_path = g_strdup(SYSCONFDIR "/pocmilter/pocmilter.conf");
-	while ((ch = getopt(argc, argv, "c:fnvCMV")) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:fhnvCMV", long_opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': g_free(config_path); config_path = g_strdup(optarg); break;
 		case 'f': foreground = TRUE; break;
@@ -854,6 +1156,7 @@ main(int argc, char **argv)
 		case 'C': poc_config_write_sample(stdout); return 0;
 		case 'M': poc_config_write_man(stdout); return 0;
 		case 'V': printf("pocmilter %s\n", PACKAGE_VERSION); return 0;
+		case 'h': print_usage(stdout); return 0;
 		default: usage();
 		}
 	}
@@ -871,6 +1174,26 @@ main(int argc, char **argv)
 		return 1;
 	}
 	cfg = runtime->cfg;
+	/* 1b. Everything that can be checked before mail arrives (preflight.h): -n and the start alike. */
+	{
+		poc_check check;
+		int errors;
+
+		poc_check_init(&check);
+		errors = poc_check_config(cfg, &check);
+		for (guint i = 0; i < check.errors->len; i++)
+			fprintf(stderr, "pocmilter: %s\n", (char *)g_ptr_array_index(check.errors, i));
+		for (guint i = 0; i < check.warnings->len; i++)
+			fprintf(stderr, "pocmilter: warning: %s\n",
+				(char *)g_ptr_array_index(check.warnings, i));
+		poc_check_clear(&check);
+		if (errors > 0) {
+			if (!check_only)
+				fprintf(stderr, "pocmilter: not started: %d error%s in %s\n", errors,
+					errors == 1 ? "" : "s", config_path);
+			return 1;
+		}
+	}
 	if (check_only) {
 		if (verbose)
 			poc_config_dump(cfg, stdout);
@@ -895,15 +1218,13 @@ main(int argc, char **argv)
 	}
 	refuse_second_instance(cfg);
 
-	/* 2. The database, as root, then handed to User. */
-	store_opts.mode = cfg->database_mode;
-	store_opts.max_map_size = cfg->database_max_size;
-	if (poc_store_open_ex(cfg->database, &store_opts, &runtime->store, &err) != POC_OK)
-		msg_fatal("%s", err->message);
+	/* 2. The database: checked and handed to User by root, opened as User. */
 	prepare_database(cfg, pw);
+	open_database(cfg, pw, &runtime->store);
 
-	/* 3. The socket, with the owner and mode the MTA needs. */
-	if (smfi_setconn(cfg->socket) != MI_SUCCESS)
+	/* 3. The socket, with the owner and mode the MTA needs from its first moment. */
+	bind_conn = prepare_socket_dir(cfg);
+	if (smfi_setconn(bind_conn) != MI_SUCCESS)
 		msg_fatal("Socket %s: not a valid socket", cfg->socket);
 	if (smfi_register(filter) != MI_SUCCESS)
 		msg_fatal("smfi_register failed");
@@ -911,7 +1232,7 @@ main(int argc, char **argv)
 	smfi_setbacklog(128);
 	if (smfi_opensocket(1) != MI_SUCCESS)
 		msg_fatal("Socket %s: cannot open", cfg->socket);
-	prepare_socket(cfg, pw);
+	finish_socket(cfg, pw);
 
 	/* 4. The pid file, 5. the drop, 6. no core dump (after the drop, which resets it). */
 	write_pid_file(cfg->pid_file, pw);
@@ -937,12 +1258,20 @@ main(int argc, char **argv)
 		 pw ? pw->pw_name : g_get_user_name());
 	/* 6. Serve. */
 	spool_claims = poc_spool_claims_new();
+	poc_notify_expect(MAX(1, runtime->cfg->workers) + 1);
 	for (int i = 0; i < MAX(1, runtime->cfg->workers); i++)
 		g_ptr_array_add(filers, g_thread_new("filer", filer_main, NULL));
 	worker_thread = g_thread_new("sender", worker_main, NULL);
 	milter_thread = g_thread_new("milter", milter_main, NULL);
+	/* The socket listens (smfi_opensocket): systemd may start the MTA. */
+	{
+		char *status = g_strdup_printf("serving on %s", cfg->socket);
+
+		poc_notify_ready(status);
+		g_free(status);
+	}
 	while (keep_running) {
-		int sig = sigwaitinfo(&set, NULL);
+		int sig = poc_notify_sigwait(&set);
 
 		if (sig < 0)
 			continue;
@@ -957,6 +1286,7 @@ main(int argc, char **argv)
 		}
 	}
 	msg_info("stopping: spooled messages not yet filed are filed at the next start");
+	poc_notify_stopping();
 	stopping = TRUE;
 	wake_worker();
 	/*
@@ -978,6 +1308,7 @@ main(int argc, char **argv)
 	g_ptr_array_free(filers, TRUE);
 	poc_spool_claims_free(spool_claims);
 	remove_pid_file(runtime->cfg->pid_file);
+	remove_socket();
 	poc_runtime_close(runtime);
 	g_free(config_path);
 	msg_info("stopped");

@@ -5,7 +5,9 @@
 #      with a real postfix, gpg-agent and LMDB on 127.0.0.1;
 #   3. all of it again under ASan+UBSan (clang, build-asan/): the daemon and
 #      pocctl in the end-to-end tests too;
-#   4. the fuzz targets built with libFuzzer, run over their seed corpora.
+#   4. the fuzz targets built with libFuzzer, run over their seed corpora;
+#   5. the Debian package built, installed, used and purged
+#      (tests/e2e/package.sh, about 2 minutes).
 # Ends with one line "N passed, N failed" over all of it; exit 0 only if
 # nothing failed.
 set -u
@@ -80,6 +82,18 @@ else
 		fi
 	done
 fi
+
+section "the Debian package: build, install, one notice, purge (tests/e2e/package.sh)"
+# Outside make check: it builds everything once more (dpkg-buildpackage).
+t0=$SECONDS
+BUILD="$TOP/build" TOP="$TOP" bash tests/e2e/package.sh >build/package.log 2>&1; rc=$?
+cat build/package.log
+case $rc in
+0) n=$(grep -c '^ok' build/package.log); pass=$((pass + n)) ;;
+77) skip=$((skip + 1)) ;;
+*) fail=$((fail + 1)) ;;
+esac
+echo "package test: exit $rc in $((SECONDS - t0)) s"
 
 echo
 echo "$pass passed, $fail failed, $skip skipped"

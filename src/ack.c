@@ -14,6 +14,12 @@
  *	Subject per RFC 9788's legacy display) is signed and encrypted in
  *	one OpenPGP message by crypto.c. Everything happens in memory; the
  *	only copy kept is the encrypted mail in the outbox.
+ *	A notice is acknowledged by itself only when its signature is good
+ *	and covers the whole message (signature_covers all): what the
+ *	tracking number and kind were read from is then signed. The reply's
+ *	Subject echoes the notice's outer Subject only when that names no
+ *	tracking number other than the one read ("Re: [TRACKING] kind"
+ *	otherwise).
  * SECURITY
  *	Header values taken from a notice (subject, Message-ID, From) pass
  *	through poc_header_sanitise(): no CR/LF/NUL, bounded length.
@@ -26,6 +32,9 @@
 
 #include "ack.h"
 #include "calendar.h"
+#include "text.h"
+#include "notice.h"
+#include "store.h"
 
 /* --- policy ----------------------------------------------------------- */
 
@@ -57,17 +66,32 @@ not_auto_reason(const poc_config *cfg, const poc_message *msg)
 		return "direct report (not from a coordinator): a person answers";
 	if (msg->decryption == POC_DECRYPTION_FAILED)
 		return "could not be decrypted";
+	if (poc_notice_too_large(msg))
+		return "over MaxMessageSize: only its start was read";
 	if (msg->signature != POC_SIGNATURE_GOOD)
 		return "signature is not good";
+	if (msg->signature_covers != POC_COVERS_ALL)
+		return "signature does not cover the whole message: text outside it (see problems)";
 	if (!kind_listed(cfg, msg->kind))
-		return "kind not in AckKinds";
+		/* doc/KINDS.md: a coordinator's "other" is held and paged, never silent */
+		return msg->kind == POC_KIND_OTHER
+			       ? "kind not in AckKinds (other: no rule knew its words; a person reads it)"
+			       : "kind not in AckKinds";
 	return NULL;
 }
 
 gboolean
-poc_ack_auto_worthy(const poc_config *cfg, const poc_message *msg)
+poc_ack_may_auto(const poc_config *cfg, poc_store *store, const poc_message *msg)
 {
-	return not_auto_reason(cfg, msg) == NULL;
+	char *first;
+
+	if (not_auto_reason(cfg, msg))
+		return FALSE;
+	if (store && (first = poc_store_replay_of(store, msg))) {
+		g_free(first);
+		return FALSE;
+	}
+	return TRUE;
 }
 
 void
@@ -79,6 +103,8 @@ poc_ack_decide(const poc_config *cfg, poc_message *msg)
 	if (!msg->from_coordinator && !msg->auto_submitted && msg->kind != POC_KIND_DIRECT_REPORT) {
 		/* Unknown sender but not read as a report: a person decides, in time. */
 		msg->kind = POC_KIND_DIRECT_REPORT;
+		g_free(msg->kind_rule);
+		msg->kind_rule = g_strdup("acknowledgement policy: not from a coordinator");
 	}
 	/*
 	 * Everything that reaches the POC needs a decision by the deadline:
@@ -358,6 +384,39 @@ reply_subject(const char *subject, const char *tracking)
 			  : g_strconcat("Re: ", p, NULL);
 	g_free(s);
 	return r;
+}
+
+/*
+ * The notice's outer Subject is not signed: when it names a tracking
+ * number other than the one read from the notice (from signed text when
+ * the signature is good), it is not echoed; the reply's Subject is then
+ * "Re: [TRACKING]" with the kind, from what was read.
+ */
+static const char *
+subject_for_reply(const poc_message *notice)
+{
+	static const char *const kind_words[POC_KIND_COUNT] = {
+		[POC_KIND_OTHER] = "notice", [POC_KIND_SUMMARY] = "summary information",
+		[POC_KIND_DETAIL] = "detailed information",
+		[POC_KIND_PUBLICATION] = "publication", [POC_KIND_SCHEDULE] = "schedule",
+		[POC_KIND_DIRECT_REPORT] = "report",
+	};
+	GPtrArray *tn;
+	char *norm;
+	gboolean other = FALSE;
+
+	if (!notice->subject)
+		return "";
+	tn = g_ptr_array_new_with_free_func(g_free);
+	norm = poc_text_normalise(notice->subject);
+	poc_text_scan_ids(norm, tn, NULL);
+	for (guint i = 0; i < tn->len; i++)
+		other |= g_strcmp0(g_ptr_array_index(tn, i), notice->tracking) != 0;
+	g_free(norm);
+	g_ptr_array_unref(tn);
+	if (!other)
+		return notice->subject;
+	return (unsigned)notice->kind < POC_KIND_COUNT ? kind_words[notice->kind] : "notice";
 }
 
 static GMimePart *
@@ -650,15 +709,22 @@ poc_reply_compose(const poc_config *cfg, poc_crypto *crypto, const poc_reply *r,
 		status = POC_ERR_INVAL;
 		goto cleanup;
 	}
-	/* Encrypt to the coordinator (configured keys, or the key that signed) and to us. */
-	if (cfg->ack_encrypt_to && cfg->ack_encrypt_to->len)
-		for (guint i = 0; i < cfg->ack_encrypt_to->len; i++)
-			g_ptr_array_add(recipients, g_ptr_array_index(cfg->ack_encrypt_to, i));
-	else if (r->signer && *r->signer)
-		g_ptr_array_add(recipients, (char *)r->signer);
+	/*
+	 * Encrypt to the coordinator's pinned keys (AckEncryptTo, else
+	 * CoordinatorKey) and to us: never to the key that signed the notice,
+	 * which may be anybody's key in the keyring, or only a key id.
+	 */
+	{
+		const GPtrArray *keys = cfg->ack_encrypt_to && cfg->ack_encrypt_to->len
+						? cfg->ack_encrypt_to
+						: cfg->coordinator_key;
+
+		for (guint i = 0; keys && i < keys->len; i++)
+			g_ptr_array_add(recipients, g_ptr_array_index(keys, i));
+	}
 	if (recipients->len == 0 && cfg->ack_encrypt == POC_ENCRYPT_REQUIRED) {
 		g_set_error(error, POC_ERROR, POC_ERR_NOTFOUND,
-			    "no key to encrypt to (the notice was not signed and AckEncryptTo is not set)");
+			    "no key to encrypt to (neither AckEncryptTo nor CoordinatorKey is set)");
 		status = POC_ERR_NOTFOUND;
 		goto cleanup;
 	}
@@ -777,11 +843,10 @@ poc_ack_compose(const poc_config *cfg, const poc_templates *t, poc_crypto *crypt
 	}
 	vars = poc_ack_vars(cfg, notice, now);
 	body = poc_template_render(tmpl, vars);
-	subject = reply_subject(notice->subject ? notice->subject : "", notice->tracking);
+	subject = reply_subject(subject_for_reply(notice), notice->tracking);
 	r.to = notice->from;
 	r.subject = subject;
 	r.body = body;
-	r.signer = notice->signer;
 	r.in_reply_to = notice->message_id;
 	r.case_id = notice->case_id;
 	r.message_id = notice->message_id;

@@ -33,8 +33,15 @@ G_BEGIN_DECLS
  * held too (a person decides), never queued.
  */
 void poc_ack_decide(const poc_config *cfg, poc_message *msg);
-/* Would the auto rules acknowledge it (coordinator, good signature, kind in AckKinds, not automatic)? */
-gboolean poc_ack_auto_worthy(const poc_config *cfg, const poc_message *msg);
+/*
+ * May it be acknowledged without a person (whatever AckMode says)? From a
+ * coordinator, decrypted, signature good, kind in AckKinds, not automatic
+ * mail, and (store not NULL) not a replay: its signature is owned by no
+ * other Message-ID (store.h). The one rule of filing, pocctl reprocess
+ * and the guard (AckGuard).
+ */
+struct poc_store;
+gboolean poc_ack_may_auto(const poc_config *cfg, struct poc_store *store, const poc_message *msg);
 
 typedef struct poc_templates poc_templates;
 
@@ -77,14 +84,14 @@ char *poc_ack_encode_header(const char *name, const char *utf8, const char *char
 /*
  * The signed and encrypted PGP/MIME mail of any reply whose text is
  * known (acknowledgements, vendor statements): To r->to, encrypted to
- * AckEncryptTo or else r->signer, and to our own key; a queued outbox
+ * AckEncryptTo or else the pinned CoordinatorKey keys (never to whatever
+ * key signed the notice), and to our own key; a queued outbox
  * entry (kind ack; the caller changes it) with its Message-ID fixed.
  */
 typedef struct poc_reply {
 	const char *to;		/* the coordinator's address */
 	const char *subject;	/* UTF-8 */
 	const char *body;	/* UTF-8 */
-	const char *signer;	/* fingerprint of the key that signed the notice, or NULL */
 	const char *in_reply_to;	/* Message-ID threaded to, or NULL */
 	const char *case_id;
 	const char *case_header;	/* header naming the case; NULL: "X-POC-Ack" */

@@ -5,6 +5,11 @@
  *	config_keys[] below is the single source of truth: name, type,
  *	default (as written in the file), where it goes in poc_config, and
  *	the description used for the sample file and the manual page.
+ *
+ *	poc_config_watched_recipient() decides which envelope recipients
+ *	are watched, from the RCPT argument and {rcpt_addr} together (the
+ *	rule of pocmilter(8), "Which recipients are watched"); its input
+ *	comes from the MTA (fuzzed by tests/fuzz/fuzz_config.c).
  * DIAGNOSTICS
  *	"FILE:LINE: Key: what is wrong" for every error in a file.
  */
@@ -62,7 +67,7 @@ static const config_key config_keys[] = {
 	{ "SocketMode", T_MODE, "0660", OFF(socket_mode), NULL,
 	  "Mode of a unix socket, so that the MTA's group can connect." },
 	{ "SocketGroup", T_STRING, NULL, OFF(socket_group), "postfix",
-	  "Group of a unix socket (default: the group of User)." },
+	  "Group of a unix socket (default: the group of User): postfix for Postfix. Sendmail's daemon connects as root and needs none (smmsp is its MSP's group)." },
 	{ "User", T_STRING, NULL, OFF(user), "pocmilter",
 	  "User (and its group) to run as after opening the socket and the database. Required when started as root." },
 	{ "PidFile", T_PATH, NULL, OFF(pid_file), "/run/pocmilter/pocmilter.pid",
@@ -74,7 +79,7 @@ static const config_key config_keys[] = {
 	{ "OnStoreFailure", T_STOREFAIL, "tempfail", OFF(on_store_failure), NULL,
 	  "What POC mail gets when it cannot be spooled: tempfail (the sender retries) or accept." },
 	{ "MaxMessageSize", T_SIZE, "32M", OFF(max_message_size), NULL,
-	  "Largest POC message spooled; a larger one is delivered and logged as an error, not spooled." },
+	  "Largest POC message spooled whole; of a larger one (delivered whole) only the first MaxMessageSize bytes are spooled and filed, held and paged (too-large)." },
 	{ "CoreDumps", T_BOOL, "no", OFF(core_dumps), NULL,
 	  "A core dump holds the daemon's memory, decrypted notices included: with no (the default) the daemon is not dumpable (no core file, no ptrace by other processes of User). Set yes only to debug a crash, on a machine whose core files are as private as the notices (doc/OPERATIONS.md). Read at start." },
 	{ "MaxConnections", T_INT, "32", OFF(max_connections), NULL,
@@ -83,7 +88,9 @@ static const config_key config_keys[] = {
 	  "Threads that decrypt, file and acknowledge spooled notices in parallel (one GnuPG context each); a further thread sends the outbox and runs the paging check. With 2, a notice does not wait behind another's GnuPG run (about 50 notices/s of 8 KB on 2 cores, doc/BENCHMARKS.md); more helps only with more cores." },
 	/* --- what is watched, who is trusted --- */
 	{ "Watch", T_ADDRS, NULL, OFF(watch), "security@vendor.example",
-	  "POC recipient addresses (case-insensitive, +detail tolerated). Required." },
+	  "POC recipient addresses, whole (local@domain), compared case-insensitively in both parts; see WatchSubaddress and pocmilter(8) for how an envelope recipient is matched. Required." },
+	{ "WatchSubaddress", T_BOOL, "yes", OFF(watch_subaddress), NULL,
+	  "yes: local+detail@domain is watched as local@domain (postfix with recipient_delimiter +, and sendmail, deliver it to the same mailbox); no: only the Watch address exactly." },
 	{ "Coordinator", T_ADDRS, "vuls@jpcert.or.jp", OFF(coordinator), NULL,
 	  "Sender addresses that speak for a coordinator." },
 	{ "CoordinatorKey", T_FPRS, NULL, OFF(coordinator_key), "0123456789ABCDEF0123456789ABCDEF01234567",
@@ -91,12 +98,12 @@ static const config_key config_keys[] = {
 	{ "GnuPGHome", T_PATH, "/var/lib/pocmilter/gnupg", OFF(gnupg_home), NULL,
 	  "GnuPG home with the POC secret key and the coordinator public keys." },
 	{ "KindRules", T_PATH, NULL, OFF(kind_rules), "/etc/pocmilter/kinds.rules",
-	  "Extra rules classifying notices, before the built-in ones (doc/KINDS.md)." },
+	  "Extra rules classifying notices, before the built-in ones (doc/KINDS.md). pocctl show names the rule that decided (FILE:LINE); after a change, pocctl reprocess reads a case again." },
 	/* --- the database --- */
 	{ "Database", T_PATH, "/var/lib/pocmilter/db", OFF(database), NULL,
 	  "LMDB environment directory (doc/DATABASE.md)." },
 	{ "DatabaseMode", T_MODE, "0600", OFF(database_mode), NULL,
-	  "Mode of the database files: 0600, or 0660 to let a group of downstream readers in (an LMDB reader writes to lock.mdb)." },
+	  "Mode of the database files: 0600, or 0640 to let a group of read-only operators and downstream readers in (the directory is then 0750 and lock.mdb 0660: an LMDB reader registers there)." },
 	{ "DatabaseMaxSize", T_SIZE, "1024G", OFF(database_max_size), NULL,
 	  "Largest the database may grow (its LMDB map doubles up to this). Beyond, POC mail is refused like on a full disk (OnStoreFailure) and paged (store-failed); raise it and reload." },
 	/* --- acknowledgements --- */
@@ -107,13 +114,13 @@ static const config_key config_keys[] = {
 	{ "AckSignKey", T_STRING, NULL, OFF(ack_sign_key), "security@vendor.example",
 	  "Key that signs acknowledgements (fingerprint or address; default: the key of AckFrom)." },
 	{ "AckEncryptTo", T_FPRS, NULL, OFF(ack_encrypt_to), "0123456789ABCDEF0123456789ABCDEF01234567",
-	  "Encrypt acknowledgements to these keys instead of the key that signed the notice." },
+	  "Encrypt acknowledgements to these keys instead of the CoordinatorKey keys (never to whichever key signed the notice)." },
 	{ "AckEncrypt", T_ENCRYPT, "required", OFF(ack_encrypt), NULL,
 	  "required: never send an acknowledgement in clear (a missing key fails and pages); optional: sign only when no key." },
 	{ "AckCharset", T_CHARSET, "iso-2022-jp", OFF(ack_charset), NULL,
 	  "Charset of acknowledgements: iso-2022-jp or utf-8." },
 	{ "AckKinds", T_KINDS, "summary,detail,publication,schedule", OFF(ack_kinds), NULL,
-	  "Kinds of coordinator notices acknowledged automatically." },
+	  "Kinds of coordinator notices acknowledged automatically. A coordinator's notice of another kind (other included) is held for a person and paged, never left silent (doc/KINDS.md)." },
 	{ "AckSendmail", T_COMMAND, "/usr/sbin/sendmail -i -t", OFF(ack_sendmail), NULL,
 	  "Sendmail-compatible submission command; the message on stdin. Exit 0 is success, 75 a temporary failure." },
 	{ "AckSmtp", T_HOSTPORT, NULL, OFF(ack_smtp), "127.0.0.1:25",
@@ -134,7 +141,7 @@ static const config_key config_keys[] = {
 	{ "BusinessHours", T_HOURS, "09:00-17:30", OFF(business_hours), NULL,
 	  "Business hours in Japan time; the acknowledgement deadline is their end on the next business day." },
 	{ "Closures", T_DAYS, "12-29..01-03", OFF(closures), NULL,
-	  "Company closure days on top of national holidays: MM-DD, MM-DD..MM-DD, YYYY-MM-DD, ranges." },
+	  "Company closure days on top of national holidays: MM-DD, MM-DD..MM-DD, YYYY-MM-DD, ranges. A bare Closures (empty value) removes them all." },
 	{ "WorkingDays", T_DAYS, NULL, OFF(working_days), "2026-12-29",
 	  "Special working days: business days even if a holiday or closure." },
 	{ "HolidayFile", T_PATH, NULL, OFF(holiday_file), "/etc/pocmilter/holidays.txt",
@@ -147,7 +154,7 @@ static const config_key config_keys[] = {
 	{ "PageBefore", T_DURATION, "4h", OFF(page_before), NULL,
 	  "Page ack-due-soon when less than this much business time is left." },
 	{ "PageRepeat", T_DURATION, "1h", OFF(page_repeat), NULL,
-	  "Repeat a page while its condition holds." },
+	  "Repeat a CRITICAL page (at any hour) while its condition holds." },
 	{ "PageTimeout", T_DURATION, "30s", OFF(page_timeout), NULL,
 	  "Kill a PageCommand that runs longer." },
 	{ "HeartbeatMax", T_DURATION, "5m", OFF(heartbeat_max), NULL,
@@ -156,6 +163,10 @@ static const config_key config_keys[] = {
 	  "Page spool-stuck when a spooled message waits longer." },
 	{ "StatementBefore", T_DURATION, "3d", OFF(statement_before), NULL,
 	  "Business days before publication at which statement-due pages." },
+	{ "PageWarningRepeat", T_DURATION, "1h", OFF(page_warning_repeat), NULL,
+	  "Repeat a WARNING page while its condition holds, within business hours only; what waited outside them is paged once, as one morning-summary page, when business hours begin." },
+	{ "PageEscalate", T_DURATION, "1h", OFF(page_escalate), NULL,
+	  "ack-due-soon becomes CRITICAL (paged at once, then every PageRepeat at any hour) when this much business time or less is left before the deadline." },
 };
 
 #define FIELD(cfg, key, type) ((type *)((char *)(cfg) + (key)->offset))
@@ -448,6 +459,8 @@ poc_config_new(void)
 {
 	poc_config *cfg = g_new0(poc_config, 1);
 
+	cfg->key_lines = g_hash_table_new(g_str_hash, g_str_equal);
+
 	for (size_t i = 0; i < G_N_ELEMENTS(config_keys); i++) {
 		const config_key *key = &config_keys[i];
 		char *err;
@@ -481,6 +494,8 @@ poc_config_free(poc_config *cfg)
 			g_free(*FIELD(cfg, key, char *));
 		}
 	}
+	if (cfg->key_lines)
+		g_hash_table_destroy(cfg->key_lines);
 	g_free(cfg->file);
 	g_free(cfg);
 }
@@ -548,7 +563,8 @@ poc_config_parse(const char *input, gsize len, const char *path, poc_config **ou
 			status = POC_ERR_CONFIG;
 			break;
 		}
-		if (*value == '\0') {
+		/* A bare Closures / WorkingDays is an empty list: no such days. */
+		if (*value == '\0' && key->type != T_DAYS) {
 			g_set_error(error, POC_ERROR, POC_ERR_CONFIG, "%s:%d: %s: no value", path,
 				    n + 1, key->name);
 			status = POC_ERR_CONFIG;
@@ -568,6 +584,8 @@ poc_config_parse(const char *input, gsize len, const char *path, poc_config **ou
 				g_ptr_array_set_size(*list, 0);
 		}
 		g_hash_table_add(seen, (gpointer)key);
+		if (!g_hash_table_contains(cfg->key_lines, key->name))
+			g_hash_table_insert(cfg->key_lines, (gpointer)key->name, GINT_TO_POINTER(n + 1));
 		err = set_key(cfg, key, value, dir);
 		if (err) {
 			g_set_error(error, POC_ERROR, POC_ERR_CONFIG, "%s:%d: %s: %s", path, n + 1,
@@ -603,6 +621,95 @@ poc_config_validate(const poc_config *cfg, GError **error)
 		return POC_ERR_CONFIG;
 	}
 	return POC_OK;
+}
+
+char *
+poc_config_where(const poc_config *cfg, const char *name)
+{
+	const config_key *key = find_key(name);
+	const char *file = cfg->file ? cfg->file : "(defaults)";
+	int line;
+
+	if (key)
+		name = key->name;
+	line = GPOINTER_TO_INT(g_hash_table_lookup(cfg->key_lines, name));
+	return line > 0 ? g_strdup_printf("%s:%d: %s", file, line, name)
+			: g_strdup_printf("%s: %s (%s)", file, name,
+					  key && key->def ? "default" : "not set");
+}
+
+/*
+ * An envelope address as an MTA gives it (RCPT argument or {rcpt_addr}):
+ * lower case, without <>, a source route (@a,@b:) or anything after the
+ * address (ESMTP parameters). NULL unless it is local@domain: a bare
+ * local part (sendmail's {rcpt_addr} for a local mailbox) says nothing
+ * of the domain.
+ */
+static char *
+envelope_address(const char *text)
+{
+	const char *p = text, *end, *at;
+	char *addr;
+
+	if (!p)
+		return NULL;
+	while (g_ascii_isspace(*p))
+		p++;
+	if (*p == '<') {
+		p++;
+		end = strchr(p, '>');
+		if (!end)
+			end = p + strlen(p);
+	} else {
+		end = p + strcspn(p, " \t");
+	}
+	if (*p == '@') {	/* source route: @a,@b:local@domain */
+		const char *colon = memchr(p, ':', end - p);
+
+		if (colon)
+			p = colon + 1;
+	}
+	addr = g_ascii_strdown(p, end - p);
+	at = strrchr(addr, '@');
+	if (!at || at == addr || !at[1]) {
+		g_free(addr);
+		return NULL;
+	}
+	return addr;
+}
+
+static gboolean
+watch_has(const poc_config *cfg, const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+	const char *plus = strchr(addr, '+');
+	char *base = NULL;
+	gboolean found = FALSE;
+
+	if (cfg->watch_subaddress && plus && plus < at)
+		base = g_strdup_printf("%.*s%s", (int)(plus - addr), addr, at);
+	for (guint i = 0; cfg->watch && i < cfg->watch->len && !found; i++) {
+		const char *item = g_ptr_array_index(cfg->watch, i);
+
+		found = strcmp(item, addr) == 0 || (base && strcmp(item, base) == 0);
+	}
+	g_free(base);
+	return found;
+}
+
+char *
+poc_config_watched_recipient(const poc_config *cfg, const char *rcpt_arg, const char *rcpt_addr)
+{
+	char *addr = envelope_address(rcpt_arg);
+
+	if (addr && watch_has(cfg, addr))
+		return addr;
+	g_free(addr);
+	addr = envelope_address(rcpt_addr);
+	if (addr && watch_has(cfg, addr))
+		return addr;
+	g_free(addr);
+	return NULL;
 }
 
 /* Compare local@domain with an address that may carry +detail. */

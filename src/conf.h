@@ -27,6 +27,7 @@ typedef enum { POC_STOREFAIL_TEMPFAIL = 0, POC_STOREFAIL_ACCEPT } poc_storefail_
 
 typedef struct poc_config {
 	char *file;		/* the file read, or NULL for defaults */
+	GHashTable *key_lines;	/* key name as in the table -> line (GINT_TO_POINTER) */
 	/* milter */
 	char *socket;
 	guint socket_mode;
@@ -43,6 +44,7 @@ typedef struct poc_config {
 	int workers;
 	/* what is watched, who is trusted */
 	GPtrArray *watch;
+	gboolean watch_subaddress;	/* WatchSubaddress: local+detail is local */
 	GPtrArray *coordinator;
 	GPtrArray *coordinator_key;
 	char *gnupg_home;
@@ -80,6 +82,8 @@ typedef struct poc_config {
 	gint64 heartbeat_max;
 	gint64 spool_stuck;
 	gint64 statement_before;
+	gint64 page_warning_repeat;	/* WARNING repeats, within business hours only */
+	gint64 page_escalate;	/* ack-due-soon is CRITICAL with this much business time left */
 } poc_config;
 
 /* The defaults (no file). */
@@ -94,8 +98,24 @@ void poc_config_free(poc_config *cfg);
 /* Checks across keys (Watch set, AckFrom set when acknowledging, ...). */
 int poc_config_validate(const poc_config *cfg, GError **error);
 
+/*
+ * Where a key was set, for messages: "FILE:LINE: Key", or "FILE: Key
+ * (default)" when the file does not set it. A new string.
+ */
+char *poc_config_where(const poc_config *cfg, const char *key);
+
 /* Is addr (any case, +detail tolerated) one of list? */
 gboolean poc_config_address_in(const GPtrArray *list, const char *addr);
+/*
+ * Is an envelope recipient watched? rcpt_arg is the RCPT argument (<>,
+ * a source route and ESMTP parameters are ignored), rcpt_addr the MTA's
+ * {rcpt_addr} or NULL. Either, when it is a whole local@domain, matches
+ * a Watch address case-insensitively (local+detail as local when
+ * WatchSubaddress); a bare local part never matches. Returns the address
+ * that matched (lower case, g_free it) or NULL.
+ */
+char *poc_config_watched_recipient(const poc_config *cfg, const char *rcpt_arg,
+				   const char *rcpt_addr);
 /*
  * A list of a config (Watch, Coordinator, ...): NULL-terminated as it
  * grows, so poc_config_strv() only reads and threads may share it.

@@ -760,3 +760,69 @@ cleanup:
 		gpgme_data_release(in);
 	return status;
 }
+
+/* --- key inspection (pocmilter -n) ------------------------------------- */
+
+int
+poc_crypto_key_info_get(poc_crypto *crypto, const char *name, gboolean secret,
+			poc_crypto_key_info *info, GError **error)
+{
+	gpgme_key_t key = NULL;
+	char *pattern;
+
+	memset(info, 0, sizeof *info);
+	if (looks_like_fingerprint(name)) {
+		char fpr[65];
+
+		fpr_normalise(name, fpr, sizeof fpr);
+		if (gpgme_get_key(crypto->keyctx, fpr, &key, secret) != 0)
+			key = NULL;
+	} else {
+		pattern = strchr(name, '<') ? g_strdup(name) : g_strdup_printf("<%s>", name);
+		if (gpgme_op_keylist_start(crypto->keyctx, pattern, secret) == 0) {
+			gpgme_key_t k;
+
+			while (gpgme_op_keylist_next(crypto->keyctx, &k) == 0) {
+				if (key == NULL || (!key_usable(key, secret) && key_usable(k, secret))) {
+					if (key)
+						gpgme_key_unref(key);
+					key = k;
+				} else {
+					gpgme_key_unref(k);
+				}
+			}
+			gpgme_op_keylist_end(crypto->keyctx);
+		}
+		g_free(pattern);
+	}
+	(void) error;
+	if (key == NULL)
+		return POC_OK;
+	info->found = TRUE;
+	info->usable = key_usable(key, secret);
+	info->expired = key->expired;
+	info->revoked = key->revoked;
+	if (key->subkeys) {
+		info->expires = key->subkeys->expires;
+		if (key->subkeys->fpr)
+			g_strlcpy(info->fpr, key->subkeys->fpr, sizeof info->fpr);
+	}
+	gpgme_key_unref(key);
+	return POC_OK;
+}
+
+int
+poc_crypto_secret_key_count(poc_crypto *crypto)
+{
+	gpgme_key_t k;
+	int n = 0;
+
+	if (gpgme_op_keylist_start(crypto->keyctx, NULL, 1) != 0)
+		return -1;
+	while (gpgme_op_keylist_next(crypto->keyctx, &k) == 0) {
+		n++;
+		gpgme_key_unref(k);
+	}
+	gpgme_op_keylist_end(crypto->keyctx);
+	return n;
+}

@@ -70,6 +70,21 @@ int poc_crypto_sign_encrypt(poc_crypto *crypto, const char *sign_key,
 int poc_crypto_sign_detached(poc_crypto *crypto, const char *sign_key, const void *data,
 			     size_t len, GBytes **armoured_sig, GError **error);
 
+/* What the keyring holds for one key name (fingerprint or address). */
+typedef struct poc_crypto_key_info {
+	gboolean found;		/* any key of that name, usable or not */
+	gboolean usable;	/* not expired, revoked, disabled; can encrypt (or sign, secret) */
+	gboolean expired, revoked;
+	gint64 expires;		/* of the primary key; 0: never */
+	char fpr[65];
+} poc_crypto_key_info;
+
+/* Look a key up (no cache). POC_OK, with info->found telling. */
+int poc_crypto_key_info_get(poc_crypto *crypto, const char *name, gboolean secret,
+			    poc_crypto_key_info *info, GError **error);
+/* How many secret keys the home holds (-1 when it cannot be listed). */
+int poc_crypto_secret_key_count(poc_crypto *crypto);
+
 G_END_DECLS
 
 #endif

@@ -39,6 +39,11 @@
  *	    JVNDB-YYYY-NNNNNN
  *	    CVE-YYYY-NNNN...       4 digits, or 5 and more not starting 0
  *
+ *	and, without '#', the JVN, JVNVU and JVNTA numbers of a JVN address
+ *	(jvn.jp/vu/, /jp/, /ta/, /en/vu/, /en/jp/, /en/ta/ followed by
+ *	JVNVU95000000: read as JVNVU#95000000); nowhere else is "JVNVU" and
+ *	digits without '#' a number.
+ *
  *	Duplicates are found in hash sets, so a scan is linear in the text.
  *	An array stops growing at POC_MAX_TRACKING_IDS or POC_MAX_VULN_IDS
  *	(text.h); the call then returns TRUE and the caller says so.
@@ -65,6 +70,10 @@
 #define ID_BEFORE "(?<![A-Za-z0-9])"
 #define ID_AFTER "(?![A-Za-z0-9])"
 
+#define JVN_URL_PATH \
+	"(?<=jvn\\.jp/vu/|jvn\\.jp/jp/|jvn\\.jp/ta/|jvn\\.jp/en/vu/|jvn\\.jp/en/jp/" \
+	"|jvn\\.jp/en/ta/)"
+
 static const char ids_pattern[] =
 	ID_BEFORE "(?:"
 	"JPCERT-IPA[ \\t]*#[0-9A-F]{8}"
@@ -76,6 +85,8 @@ static const char ids_pattern[] =
 	"|(?<!JPCERT-)IPA[ \\t]?#[ \\t]?[0-9A-F]{8}"
 	"|VU[ \\t]?#[ \\t]?[0-9]{4,6}(?:\\.[0-9]{1,3})?"
 	"|CVE-[0-9]{4}-(?:0[0-9]{3}|[1-9][0-9]{3,15})"
+	/* in a JVN address, without '#': https://jvn.jp/vu/JVNVU95000000/ */
+	"|" JVN_URL_PATH "(?:JVNVU(?:[0-9]{8}|[0-9]{6})|JVNTA[0-9]{8}|JVN[0-9A-F]{8})"
 	")" ID_AFTER;
 
 static GRegex *
@@ -142,15 +153,20 @@ array_set(GPtrArray *array)
 	return set;
 }
 
-/* Upper case without the blanks tolerated around '#'. */
+/* Upper case without the blanks tolerated around '#'; the '#' that a JVN
+ * address leaves out put back (JVNVU95000000 is JVNVU#95000000). */
 static char *
 id_normalise(const char *match)
 {
-	GString *id = g_string_sized_new(strlen(match));
+	GString *id = g_string_sized_new(strlen(match) + 1);
 
 	for (const char *p = match; *p; p++)
 		if (*p != ' ' && *p != '\t')
 			g_string_append_c(id, g_ascii_toupper(*p));
+	if (g_str_has_prefix(id->str, "JVN") && !strchr(id->str, '#') &&
+	    !g_str_has_prefix(id->str, "JVNDB"))
+		g_string_insert_c(id, g_str_has_prefix(id->str, "JVNVU") ||
+					      g_str_has_prefix(id->str, "JVNTA") ? 5 : 3, '#');
 	return g_string_free(id, FALSE);
 }
 

@@ -12,13 +12,20 @@
  *	poc_kind poc_kind_classify(const poc_kind_rules *rules,
  *				   gboolean from_coordinator,
  *				   const char *subject, const char *body);
+ *	poc_kind poc_kind_classify_rule(const poc_kind_rules *rules,
+ *				   gboolean from_coordinator,
+ *				   const char *subject, const char *body,
+ *				   char **rule);
  * DESCRIPTION
  *	A rule is one line "KIND FIELD ROLE [PATTERN]" (doc/KINDS.md):
  *	KIND a poc_kind name, FIELD subject|body|any, ROLE coordinator|
  *	non-coordinator|any, PATTERN a case-insensitive regular expression
  *	(keywords separated by '|') in which a space matches any run of
  *	white space; no PATTERN matches every message. The first rule that
- *	matches gives the kind; no rule, "other".
+ *	matches gives the kind; no rule, "other". poc_kind_classify_rule()
+ *	also says which rule decided: "FILE:LINE" for a site rule,
+ *	"built-in N" for row N of the built-in table (doc/KINDS.md), "no
+ *	rule matched" for other (a new string).
  *
  *	The built-in rules below are written in that same syntax and read
  *	by the same parser as a site's file, so what doc/KINDS.md shows is
@@ -32,7 +39,10 @@
  *	- within a field, the most specific first: a schedule change, then
  *	  the publication draft / status request, then detail, then
  *	  summary (a detail notice names the summary it follows, not the
- *	  reverse).
+ *	  reverse), then (subject only) the bare name of the schedule
+ *	  (公表日程, publication schedule); in the body, a
+ *	  summary's question "詳細情報が必要ですか" / "Do you need the
+ *	  detailed information?" comes before the detail words.
  *	Text is compared after NFKC normalisation, so full-width letters and
  *	half-width katakana (ﾍﾞﾝﾀﾞｰ) match the patterns. Only the first
  *	POC_KIND_BODY_MAX bytes of the body are looked at.
@@ -64,6 +74,7 @@ typedef struct kind_rule {
 	rule_role role;
 	char *pattern;	/* as written; NULL: any text */
 	GRegex *re;
+	char *origin;	/* "FILE:LINE" or "built-in N" */
 } kind_rule;
 
 struct poc_kind_rules {
@@ -72,30 +83,57 @@ struct poc_kind_rules {
 };
 
 /*
- * The built-in table, shown as is in doc/KINDS.md. The same words serve
- * the subject rules and, after all of them, the body rules.
+ * The built-in table, shown as is in doc/KINDS.md, where each word is
+ * traced to the guideline section that names the step. The guideline
+ * says 公表 (公表日, 公表予定日, 一般公表日時...), JVN and older mail 公開:
+ * both are written (公[開表]).
  */
+/* A date set or changed: subject and body. */
 #define SCHEDULE_DATE_WORDS \
-	"公開(予定)?日[のを]?(変更|延期|決定|確定)|新しい公開(予定)?日" \
-	"|publication date (has been |was |is )?(changed|set|rescheduled|moved|postponed|fixed)" \
-	"|changes? (of|in|to) (the )?publication date|rescheduled publication"
-/* A summary's body may say "公開日程は別途調整": 公開日程 only in a subject. */
-#define SCHEDULE_WORDS "公開日程|" SCHEDULE_DATE_WORDS
+	"(一般)?公[開表](予定)?(日時?|期日|日程|スケジュール)[のをが]?\\s*(変更|延期|決定|確定|決ま[りっ]|再?設定|前倒し|繰り?上げ|繰り?下げ)" \
+	"(?!次第|しだい|[しっ]?(まし)?たら|[しっ]?た際)" \
+	"|新しい(一般)?公[開表](予定)?(日時?|期日)|変更後の(一般)?公[開表](予定)?(日時?|期日)" \
+	"|公[開表]の?(延期|前倒し|繰り?上げ|繰り?下げ)" \
+	"|(一般)?公[開表](予定)?(日時?|期日|日程)を[^。\n]{0,60}[にへ](変更|延期|前倒し|繰り?上げ|繰り?下げ)" \
+	"|(一般)?公[開表](予定)?(日時?|期日)[はが][^。\n]{0,40}[とに](なりました|決まりました|決定しました|確定しました)" \
+	"|publication( date| schedule)? (has been |was |is )?(changed|set|rescheduled|moved|postponed|delayed|fixed|updated|decided)\\b" \
+	"|changes? (of|in|to) (the )?publication (date|schedule)|rescheduled publication|new publication date"
+/* The bare name of the date or schedule: a subject only (a summary's body
+ * says "公表日程は別途調整"), and after the other subject rules (a draft's
+ * or a summary's subject may name the date it is for). */
+#define SCHEDULE_WORDS \
+	"(一般)?公[開表](予定)?(日時?|期日|日程|スケジュール)|publication (date|schedule)"
 #define PUBLICATION_WORDS \
-	"公開情報の?(ドラフト|確認|草案)|公開前の?確認|ベンダー?ステータス|ベンダー?声明" \
-	"|vendor statement|status request|request for (vendor )?status" \
-	"|draft (of the )?(advisory|publication)"
-#define DETAIL_WORDS "詳細情報|detailed information|technical details"
+	"公[開表]情報の?(ドラフト|確認|草案|骨格)|(脆弱性情報|公表情報)の骨格|骨格(部分)?の?(草案|案)" \
+	"|公[開表]前の?確認|ベンダー?ステータス|ベンダー?声明|対応状況の?(ご)?(連絡|提供|回答|確認)" \
+	"|JVN(への)?(掲載|公表)(内容|情報|予定)|ベンダー?情報の?(ご)?(提供|提出|連絡|確認)" \
+	"|vendor statement|vendor status|vendor information|status request|statement request" \
+	"|request for (the )?(vendor )?(status|statement)|draft (of the )?(advisory|publication)" \
+	"|advisory draft|skeleton of the (advisory|publication)"
+/* The step's own name in a subject: 対応状況 alone there. */
+#define PUBLICATION_SUBJECT_WORDS PUBLICATION_WORDS "|対応状況"
+#define DETAIL_WORDS "詳細情報|detailed information|technical details|details of the vulnerabilit"
+#define DETAIL_SUBJECT_WORDS DETAIL_WORDS "|\\bdetails?\\b"
 #define SUMMARY_WORDS "概要情報|製品開発者(調整|連絡)|(overview|summary) of (the )?vulnerabilit"
+#define SUMMARY_SUBJECT_WORDS SUMMARY_WORDS "|概要|\\bsummary\\b|\\boverview\\b"
+/* 5.1.1 (1): a summary asks whether details are needed; the question
+ * names the detail, so it is tried before the detail words. */
+#define SUMMARY_QUESTION_WORDS \
+	"詳細情報(の送付)?[がはを]?(必要|ご?入用|ご?希望)(ですか|でしょうか|の場合|な場合|であれば)" \
+	"|実装(した)?製品(が|は)(あります|ございます)か" \
+	"|(do|would) you (need|like|want) (to (receive|have) )?(the |more )?detail(s|ed information)" \
+	"|products? implementing"
 
 static const char *const builtin_rules[] = {
 	"direct-report any non-coordinator",
+	"schedule subject any " SCHEDULE_DATE_WORDS,
+	"publication subject any " PUBLICATION_SUBJECT_WORDS,
+	"detail subject any " DETAIL_SUBJECT_WORDS,
+	"summary subject any " SUMMARY_SUBJECT_WORDS,
 	"schedule subject any " SCHEDULE_WORDS,
-	"publication subject any " PUBLICATION_WORDS,
-	"detail subject any " DETAIL_WORDS,
-	"summary subject any " SUMMARY_WORDS,
 	"schedule body any " SCHEDULE_DATE_WORDS,
 	"publication body any " PUBLICATION_WORDS,
+	"summary body any " SUMMARY_QUESTION_WORDS,
 	"detail body any " DETAIL_WORDS,
 	"summary body any " SUMMARY_WORDS,
 };
@@ -108,6 +146,7 @@ rule_free(gpointer p)
 	if (rule->re)
 		g_regex_unref(rule->re);
 	g_free(rule->pattern);
+	g_free(rule->origin);
 	g_free(rule);
 }
 
@@ -218,6 +257,7 @@ poc_kind_rules_default(void)
 
 		if (!rule)
 			g_error("kinds.c: built-in rule %zu: %s", i + 1, why);
+		rule->origin = g_strdup_printf("built-in %zu", i + 1);
 		g_ptr_array_add(rules->builtin, rule);
 	}
 	return rules;
@@ -259,6 +299,7 @@ poc_kind_rules_load(poc_kind_rules *rules, const char *path, GError **error)
 			status = POC_ERR_CONFIG;
 			break;
 		}
+		rule->origin = g_strdup_printf("%s:%u", path, i + 1);
 		g_ptr_array_add(loaded, rule);
 	}
 	if (status == POC_OK) {
@@ -342,34 +383,46 @@ rule_matches(const kind_rule *rule, gboolean from_coordinator, const char *subje
 	return rule->field != FIELD_SUBJECT && g_regex_match(rule->re, body, 0, NULL);
 }
 
-static gboolean
+static const kind_rule *
 first_match(GPtrArray *array, gboolean from_coordinator, const char *subject,
-	    const char *body, poc_kind *kind)
+	    const char *body)
 {
 	for (guint i = 0; i < array->len; i++) {
 		const kind_rule *rule = g_ptr_array_index(array, i);
 
-		if (rule_matches(rule, from_coordinator, subject, body)) {
-			*kind = rule->kind;
-			return TRUE;
-		}
+		if (rule_matches(rule, from_coordinator, subject, body))
+			return rule;
 	}
-	return FALSE;
+	return NULL;
+}
+
+poc_kind
+poc_kind_classify_rule(const poc_kind_rules *rules, gboolean from_coordinator,
+		       const char *subject, const char *body, char **rule_out)
+{
+	const kind_rule *rule;
+	char *subject_n, *body_n;
+
+	if (rule_out)
+		*rule_out = NULL;
+	g_return_val_if_fail(rules, POC_KIND_OTHER);
+	subject_n = prepare(subject, POC_KIND_BODY_MAX);
+	body_n = prepare(body, POC_KIND_BODY_MAX);
+	rule = first_match(rules->site, from_coordinator, subject_n, body_n);
+	if (!rule)
+		rule = first_match(rules->builtin, from_coordinator, subject_n, body_n);
+	explicit_bzero(subject_n, strlen(subject_n));
+	explicit_bzero(body_n, strlen(body_n));
+	g_free(subject_n);
+	g_free(body_n);
+	if (rule_out)
+		*rule_out = g_strdup(rule ? rule->origin : "no rule matched");
+	return rule ? rule->kind : POC_KIND_OTHER;
 }
 
 poc_kind
 poc_kind_classify(const poc_kind_rules *rules, gboolean from_coordinator, const char *subject,
 		  const char *body)
 {
-	poc_kind kind = POC_KIND_OTHER;
-	char *subject_n, *body_n;
-
-	g_return_val_if_fail(rules, POC_KIND_OTHER);
-	subject_n = prepare(subject, POC_KIND_BODY_MAX);
-	body_n = prepare(body, POC_KIND_BODY_MAX);
-	if (!first_match(rules->site, from_coordinator, subject_n, body_n, &kind))
-		first_match(rules->builtin, from_coordinator, subject_n, body_n, &kind);
-	g_free(subject_n);
-	g_free(body_n);
-	return kind;
+	return poc_kind_classify_rule(rules, from_coordinator, subject, body, NULL);
 }

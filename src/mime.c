@@ -23,6 +23,12 @@
  *	  legacy-display protected headers), text/html, text/rfc822-headers,
  *	  and OpenPGP files (.asc, .pgp, .gpg, application/pgp-encrypted).
  *
+ *	Coverage: while the walk is inside what the message's signature
+ *	signed (note_outcome() returned TRUE for it), in_sig is set and
+ *	append_text() copies text to walk->covered too; text outside it
+ *	(a sibling part, text around a clear-signed block, another signed
+ *	part) is named in walk->outside by the "where" of the leaf.
+ *
  *	Text is converted from the raw part bytes after transfer decoding by
  *	poc_charset_to_utf8(): GMime never converts charsets here, because
  *	ISO-2022-JP from Windows carries CP932 extensions iconv refuses.
@@ -32,7 +38,8 @@
  * SECURITY
  *	Decrypted bytes live in GByteArrays wiped before they are freed; the
  *	GMime objects parsed from them are dropped before the wipe. Text
- *	gathered in walk->body is wiped by poc_mime_walk_clear().
+ *	gathered in walk->body and walk->covered is wiped by
+ *	poc_mime_walk_clear().
  */
 #include "config.h"
 
@@ -55,6 +62,8 @@ poc_mime_walk_init(poc_mime_walk *w)
 {
 	memset(w, 0, sizeof *w);
 	w->body = g_string_new(NULL);
+	w->covered = g_string_new(NULL);
+	w->outside = g_ptr_array_new_with_free_func(g_free);
 	w->problems = g_ptr_array_new_with_free_func(g_free);
 	w->max_size = 32 * 1024 * 1024;
 	w->max_depth = 32;
@@ -69,6 +78,14 @@ poc_mime_walk_clear(poc_mime_walk *w)
 		g_string_free(w->body, TRUE);
 		w->body = NULL;
 	}
+	if (w->covered) {
+		explicit_bzero(w->covered->str, w->covered->allocated_len);
+		g_string_free(w->covered, TRUE);
+		w->covered = NULL;
+	}
+	if (w->outside)
+		g_ptr_array_unref(w->outside);
+	w->outside = NULL;
 	if (w->protected_subject) {
 		explicit_bzero(w->protected_subject, strlen(w->protected_subject));
 		g_free(w->protected_subject);
@@ -92,7 +109,11 @@ problem(poc_mime_walk *w, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void
+/*
+ * TRUE when o became the message's signature: the caller then walks what
+ * it signed with in_sig set (and restores in_sig after).
+ */
+static gboolean
 note_outcome(poc_mime_walk *w, const poc_crypto_outcome *o, gboolean was_encrypted, int level)
 {
 	if (was_encrypted) {
@@ -105,23 +126,26 @@ note_outcome(poc_mime_walk *w, const poc_crypto_outcome *o, gboolean was_encrypt
 			: w->decrypt_ok ? POC_DECRYPTION_OK : POC_DECRYPTION_NONE;
 	}
 	if (o->signature == POC_SIGNATURE_NONE)
-		return;
+		return FALSE;
 	if (level > 0) {
 		problem(w, "forwarded message: signature %s%s%s",
 			poc_signature_name(o->signature), o->signer[0] ? " by " : "", o->signer);
-		return;
+		return FALSE;
 	}
 	if (w->have_signature) {
 		if (o->signature != w->signature)
 			problem(w, "another signed part: signature %s",
 				poc_signature_name(o->signature));
-		return;
+		else if (!w->in_sig)
+			problem(w, "another signed part: its text is outside the message's signature");
+		return FALSE;
 	}
 	w->have_signature = TRUE;
 	w->signature = o->signature;
 	memcpy(w->signer, o->signer, sizeof w->signer);
 	w->sig_created = o->sig_created;
 	memcpy(w->signed_digest, o->signed_digest, sizeof w->signed_digest);
+	return TRUE;
 }
 
 /* Count decoded bytes against max_size; FALSE (and stop) when over. */
@@ -242,11 +266,66 @@ poc_mime_text_to_utf8(const char *charset, const char *data, size_t len)
 }
 
 static void
+append_to(GString *s, const char *text)
+{
+	if (s->len && s->str[s->len - 1] != '\n')
+		g_string_append_c(s, '\n');
+	g_string_append(s, text);
+}
+
+/* Text outside the message's signature that says something: where it was. */
+static void
+note_outside(poc_mime_walk *w, const char *text)
+{
+	const char *where = w->where[0] ? w->where : "unsigned text";
+	const char *p = text;
+
+	while (*p && (g_ascii_isspace(*p) || (guchar) *p == 0xc2 || (guchar) *p == 0xa0))
+		p++;
+	if (*p == '\0' || w->outside->len >= 8)
+		return;
+	if (w->outside->len
+	    && strcmp(g_ptr_array_index(w->outside, w->outside->len - 1), where) == 0)
+		return;
+	g_ptr_array_add(w->outside, g_strdup(where));
+}
+
+static void
 append_text(poc_mime_walk *w, const char *text)
 {
-	if (w->body->len && w->body->str[w->body->len - 1] != '\n')
-		g_string_append_c(w->body, '\n');
-	g_string_append(w->body, text);
+	append_to(w->body, text);
+	if (w->in_sig)
+		append_to(w->covered, text);
+	else
+		note_outside(w, text);
+}
+
+/* Set where text appended next comes from (for outside). */
+G_GNUC_PRINTF(2, 3) static void
+set_where(poc_mime_walk *w, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	g_vsnprintf(w->where, sizeof w->where, fmt, ap);
+	va_end(ap);
+}
+
+/* The first protected Subject, or a covered one after an uncovered one. */
+static void
+set_protected_subject(poc_mime_walk *w, char *subject)
+{
+	if (subject && *subject
+	    && (w->protected_subject == NULL || (w->in_sig && !w->protected_subject_covered))) {
+		if (w->protected_subject) {
+			explicit_bzero(w->protected_subject, strlen(w->protected_subject));
+			g_free(w->protected_subject);
+		}
+		w->protected_subject = subject;
+		w->protected_subject_covered = w->in_sig;
+	} else {
+		g_free(subject);
+	}
 }
 
 static void
@@ -456,8 +535,8 @@ subject_from_header_text(poc_mime_walk *w, const char *text)
 	char **lines = g_strsplit(text, "\n", -1);
 
 	for (char **l = lines; *l; l++)
-		if (g_ascii_strncasecmp(*l, "Subject:", 8) == 0 && w->protected_subject == NULL) {
-			w->protected_subject = poc_mime_decode_header(*l + 8);
+		if (g_ascii_strncasecmp(*l, "Subject:", 8) == 0) {
+			set_protected_subject(w, poc_mime_decode_header(*l + 8));
 			break;
 		}
 	for (char **l = lines; *l; l++)
@@ -648,8 +727,8 @@ walk_plaintext_entity(poc_mime_walk *w, GByteArray *plain, int depth, int level)
 	} else {
 		char *subject = header_decoded(entity, "Subject");
 
-		if (subject && *subject && w->protected_subject == NULL && level == 0)
-			w->protected_subject = subject;
+		if (level == 0)
+			set_protected_subject(w, subject);
 		else
 			g_free(subject);
 		walk_object(w, entity, depth + 1, level);
@@ -689,6 +768,7 @@ decrypt_and_walk(poc_mime_walk *w, const void *data, size_t len, const char *cha
 	GByteArray *copy;
 	gsize n;
 	const guint8 *p;
+	gboolean saved_in_sig;
 
 	w->encrypted = TRUE;
 	if (w->crypto == NULL) {
@@ -710,10 +790,13 @@ decrypt_and_walk(poc_mime_walk *w, const void *data, size_t len, const char *cha
 		g_clear_error(&error);
 		return;
 	}
-	note_outcome(w, &o, o.decryption != POC_DECRYPTION_NONE, level);
+	saved_in_sig = w->in_sig;
+	if (note_outcome(w, &o, o.decryption != POC_DECRYPTION_NONE, level))
+		w->in_sig = TRUE;	/* the plaintext is the signed data */
 	p = g_bytes_get_data(plain, &n);
 	if (!account(w, n)) {
 		g_bytes_unref(plain);
+		w->in_sig = saved_in_sig;
 		return;
 	}
 	copy = g_byte_array_sized_new(n + 1);
@@ -729,33 +812,37 @@ decrypt_and_walk(poc_mime_walk *w, const void *data, size_t len, const char *cha
 		problem(w, "decrypted content is binary: not read");
 	}
 	bytes_free(copy);
+	w->in_sig = saved_in_sig;
 }
 
-static void
+/* TRUE when this block's signature became the message's. */
+static gboolean
 verify_inline_and_append(poc_mime_walk *w, const char *data, size_t len, const char *charset,
 			 int level)
 {
 	poc_crypto_outcome o;
 	GBytes *plain = NULL;
 	GError *error = NULL;
+	gboolean taken;
 
 	if (w->crypto == NULL) {
 		problem(w, "signed text not verified: no crypto context");
-		return;
+		return FALSE;
 	}
 	if (!openpgp_budget(w))
-		return;
+		return FALSE;
 	if (poc_crypto_verify_inline(w->crypto, data, len, w->trusted, &plain, &o, &error)
 	    != POC_OK) {
-		note_outcome(w, &o, FALSE, level);
+		taken = note_outcome(w, &o, FALSE, level);
 		problem(w, "signed text: %s", error ? error->message : "verification failed");
 		g_clear_error(&error);
 	} else {
-		note_outcome(w, &o, FALSE, level);
+		taken = note_outcome(w, &o, FALSE, level);
 	}
 	if (plain)
 		g_bytes_unref(plain);	/* the text itself is appended from the part */
 	(void) charset;
+	return taken;
 }
 
 /*
@@ -805,7 +892,10 @@ walk_inline_text(poc_mime_walk *w, const char *data, size_t len, const char *cha
 	const char *p = data, *end = data + len;
 	/* The next BEGIN line of each kind at or after p, or NULL: none left. */
 	const char *msg = memstr(data, len, ARMOR_MESSAGE), *sig = memstr(data, len, ARMOR_SIGNED);
+	char part_where[sizeof w->where];
+	gboolean after_signed = FALSE;
 
+	memcpy(part_where, w->where, sizeof part_where);
 	while (p < end) {
 		const char *start, *stop, *after;
 		gboolean is_sig, run_gpg;
@@ -823,7 +913,12 @@ walk_inline_text(poc_mime_walk *w, const char *data, size_t len, const char *cha
 			char *t = poc_mime_text_to_utf8(charset, p, start - p);
 			char *u = flowed ? poc_mime_unflow(t, delsp) : NULL;
 
+			if (is_sig)
+				set_where(w, "text before the clear-signed block (%s)", part_where);
+			else if (after_signed)
+				set_where(w, "text after the clear-signed block (%s)", part_where);
 			append_text(w, u ? u : t);
+			memcpy(w->where, part_where, sizeof w->where);
 			g_free(u);
 			g_free(t);
 		}
@@ -839,9 +934,11 @@ walk_inline_text(poc_mime_walk *w, const char *data, size_t len, const char *cha
 			problem(w, "empty inline OpenPGP block: not read");
 		if (is_sig) {
 			const char *body, *sigstart;
+			gboolean saved_in_sig = w->in_sig;
 
-			if (run_gpg)
-				verify_inline_and_append(w, start, after - start, charset, level);
+			if (run_gpg && verify_inline_and_append(w, start, after - start, charset, level))
+				w->in_sig = TRUE;
+			after_signed = TRUE;
 			/* The signed text: after the armour headers, up to the signature. */
 			body = memstr(start, after - start, "\n\n");
 			if (body == NULL)
@@ -861,9 +958,11 @@ walk_inline_text(poc_mime_walk *w, const char *data, size_t len, const char *cha
 				}
 				g_strfreev(lines);
 				append_text(w, undashed->str);
+				explicit_bzero(undashed->str, undashed->len);
 				g_string_free(undashed, TRUE);
 				g_free(t);
 			}
+			w->in_sig = saved_in_sig;
 		} else if (run_gpg) {
 			decrypt_and_walk(w, start, after - start, charset, FALSE, depth, level);
 		} else {
@@ -877,7 +976,10 @@ walk_inline_text(poc_mime_walk *w, const char *data, size_t len, const char *cha
 		char *t = poc_mime_text_to_utf8(charset, p, end - p);
 		char *u = flowed ? poc_mime_unflow(t, delsp) : NULL;
 
+		if (after_signed)
+			set_where(w, "text after the clear-signed block (%s)", part_where);
 		append_text(w, u ? u : t);
+		memcpy(w->where, part_where, sizeof w->where);
 		g_free(u);
 		g_free(t);
 	}
@@ -941,6 +1043,7 @@ walk_encrypted(poc_mime_walk *w, GMimeMultipart *mp, int depth, int level)
 		return;
 	}
 	bytes = part_bytes(GMIME_PART(enc));
+	set_where(w, "unsigned encrypted text (part %d)", w->parts);
 	if (account(w, bytes->len))
 		decrypt_and_walk(w, bytes->data, bytes->len, NULL, TRUE, depth, level);
 	bytes_free(bytes);
@@ -974,13 +1077,16 @@ walk_signed(poc_mime_walk *w, GMimeMultipart *mp, int depth, int level)
 	GMimeObject *sigpart = g_mime_multipart_get_count(mp) >= 2
 		? g_mime_multipart_get_part(mp, 1) : NULL;
 
+	gboolean saved_in_sig = w->in_sig;
+
 	if (content == NULL)
 		return;
 	if (sigpart == NULL || !GMIME_IS_PART(sigpart)) {
 		problem(w, "multipart/signed without its signature part");
 		poc_crypto_outcome o = { .signature = POC_SIGNATURE_BAD };
 
-		note_outcome(w, &o, FALSE, level);
+		if (note_outcome(w, &o, FALSE, level))
+			w->in_sig = TRUE;
 	} else if (w->crypto == NULL) {
 		problem(w, "signature not verified: no crypto context");
 	} else if (!openpgp_budget(w)) {
@@ -995,11 +1101,13 @@ walk_signed(poc_mime_walk *w, GMimeMultipart *mp, int depth, int level)
 			problem(w, "signature: %s", error ? error->message : "verification failed");
 			g_clear_error(&error);
 		}
-		note_outcome(w, &o, FALSE, level);
+		if (note_outcome(w, &o, FALSE, level))
+			w->in_sig = TRUE;
 		bytes_free(text);
 		bytes_free(sig);
 	}
 	walk_object(w, content, depth + 1, level);
+	w->in_sig = saved_in_sig;
 }
 
 static int
@@ -1054,6 +1162,7 @@ walk_forwarded(poc_mime_walk *w, GMimeMessagePart *mpart, int depth, int level)
 	if (subject) {
 		char *line = g_strconcat("Subject: ", subject, NULL);
 
+		set_where(w, "the Subject of forwarded part %d", w->parts);
 		append_text(w, line);
 		g_free(line);
 		g_free(subject);
@@ -1074,6 +1183,19 @@ walk_leaf(poc_mime_walk *w, GMimePart *part, int depth, int level)
 	if (type_is(obj, "application", "pgp-signature") || type_is(obj, "application", "pgp-keys"))
 		return;
 	is_attachment = g_mime_part_is_attachment(part);
+	{
+		/* The type names the part in problems: token characters only. */
+		GMimeContentType *ct = g_mime_object_get_content_type(obj);
+		const char *mt = ct ? g_mime_content_type_get_media_type(ct) : NULL;
+		const char *st = ct ? g_mime_content_type_get_media_subtype(ct) : NULL;
+		char *t = g_strndup(mt ? mt : "text", 30), *u = g_strndup(st ? st : "plain", 30);
+
+		g_strcanon(t, G_CSET_a_2_z G_CSET_A_2_Z G_CSET_DIGITS "+-.", '?');
+		g_strcanon(u, G_CSET_a_2_z G_CSET_A_2_Z G_CSET_DIGITS "+-.", '?');
+		set_where(w, "unsigned part %d (%s/%s)", w->parts, t, u);
+		g_free(t);
+		g_free(u);
+	}
 	bytes = part_bytes(part);
 	if (!account(w, bytes->len)) {
 		bytes_free(bytes);

@@ -21,9 +21,19 @@
  *	- signature, signer: the first signature met in walk order (outer
  *	  layers before inner ones, then document order), outside forwarded
  *	  messages; a forwarded message's signature is only noted in problems.
+ *
+ *	Coverage (doc/NOTICES.md, "What the signature covers"): text read
+ *	inside what the message's signature signed (the first part of a
+ *	multipart/signed, the plaintext of a signed OpenPGP message, the
+ *	text of a clear-signed block) also goes to covered; any other text
+ *	with more than white space is outside the signature and outside
+ *	names where it was ("unsigned part 2 (text/plain)", "text before
+ *	the clear-signed block"). Text under another signature is outside
+ *	too. protected_subject_covered says whether the protected Subject
+ *	came from inside the signed data.
  * SECURITY
- *	body and protected_headers hold decrypted text: poc_mime_walk_clear()
- *	wipes them. Problems never quote the text.
+ *	body, covered and protected_subject hold decrypted text:
+ *	poc_mime_walk_clear() wipes them. Problems never quote the text.
  */
 #ifndef POC_MIME_H
 #define POC_MIME_H
@@ -45,6 +55,9 @@ typedef struct poc_mime_walk {
 	/* results */
 	GString *body;				/* UTF-8 text of the readable parts, in order */
 	char *protected_subject;		/* RFC 9788 / memory-hole Subject, or NULL */
+	GString *covered;			/* the part of body the message's signature signed */
+	gboolean protected_subject_covered;	/* protected_subject is from inside it */
+	GPtrArray *outside;			/* char *: where text outside it was (at most 8) */
 	gboolean encrypted;
 	poc_decryption decryption;
 	poc_signature signature;
@@ -59,6 +72,8 @@ typedef struct poc_mime_walk {
 	int openpgp_blocks;			/* given to gpg (POC_MAX_OPENPGP_BLOCKS) */
 	gboolean stopped;			/* a limit was reached */
 	gboolean decrypt_ok, decrypt_failed, have_signature;
+	gboolean in_sig;			/* walking what the message's signature signed */
+	char where[96];				/* what text appended now is, for outside */
 } poc_mime_walk;
 
 /*

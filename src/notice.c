@@ -19,6 +19,14 @@
  *	POC_MAX_TRACKING_IDS tracking and POC_MAX_VULN_IDS vulnerability
  *	numbers are kept (text.h); more make the problem "over the id limit".
  *
+ *	When the signature is good, all of these facts (tracking number,
+ *	ids, kind, publication date) come only from what it signed (the
+ *	walk's covered text and a protected Subject from inside it); the
+ *	outer Subject and unsigned parts are not read for them. The
+ *	coverage is msg->signature_covers (none, all, part); for part,
+ *	each place text was outside the signature is a problem line
+ *	"text outside the signature: ...".
+ *
  *	auto_submitted is set for: Auto-Submitted other than "no"; a null
  *	("" or "<>") or MAILER-DAEMON envelope sender (NULL: unknown); From: mailer-daemon@ or postmaster@;
  *	a multipart/report; List-Id; Precedence bulk, list or junk;
@@ -282,14 +290,18 @@ bound_nesting(const char *raw, size_t len, int limit)
 	return len;
 }
 
-/* Identifiers from subject(s) and body; body is normalised UTF-8. */
+/*
+ * Identifiers from subject(s) and body; body is normalised UTF-8.
+ * outer_subject is NULL when the signature is what grants trust.
+ */
 static void
-read_identifiers(poc_message *msg, const char *protected_subject, const char *body)
+read_identifiers(poc_message *msg, const char *protected_subject, const char *outer_subject,
+		 const char *body)
 {
 	GPtrArray *tn = g_ptr_array_new_with_free_func(g_free);
 	GPtrArray *vulns = ensure_array(&msg->vuln_ids);
 	GPtrArray *related = ensure_array(&msg->related_tracking);
-	const char *subjects[] = { protected_subject, msg->subject };
+	const char *subjects[] = { protected_subject, outer_subject };
 	char *stripped, *head;
 	gboolean over = FALSE;	/* an id left out: POC_MAX_VULN_IDS, POC_MAX_TRACKING_IDS */
 
@@ -349,6 +361,7 @@ poc_notice_read(const poc_reader *reader, const char *raw, size_t len, poc_messa
 	size_t parse_len;
 	const char *why;
 	char *body = NULL, *subject_norm = NULL, *kind_subject, *text_all;
+	const char *facts, *facts_subject, *outer_subject;
 
 	if (reader == NULL || msg == NULL || (raw == NULL && len > 0)) {
 		g_set_error(error, POC_ERROR, POC_ERR_INVAL, "poc_notice_read: missing argument");
@@ -362,7 +375,7 @@ poc_notice_read(const poc_reader *reader, const char *raw, size_t len, poc_messa
 
 	parse_len = MIN(len, max_size);
 	if (parse_len < len)
-		add_problem(msg, "message over the size limit (%" G_GSIZE_FORMAT
+		add_problem(msg, POC_PROBLEM_TOO_LARGE " (%" G_GSIZE_FORMAT
 			    " bytes): only its start is read", max_size);
 	{
 		size_t bounded = bound_nesting(raw, parse_len, max_parts);
@@ -430,17 +443,46 @@ poc_notice_read(const poc_reader *reader, const char *raw, size_t len, poc_messa
 				    : NULL;
 	for (guint i = 0; i < walk.problems->len; i++)
 		g_ptr_array_add(msg->problems, g_strdup(g_ptr_array_index(walk.problems, i)));
+	msg->signature_covers = !walk.have_signature ? POC_COVERS_NONE
+		: walk.outside->len == 0 && (walk.protected_subject == NULL
+					     || walk.protected_subject_covered)
+		? POC_COVERS_ALL : POC_COVERS_PART;
+	if (walk.have_signature) {
+		for (guint i = 0; i < walk.outside->len; i++)
+			add_problem(msg, "text outside the signature: %s",
+				    (const char *)g_ptr_array_index(walk.outside, i));
+		if (walk.protected_subject && !walk.protected_subject_covered)
+			add_problem(msg, "protected Subject outside the signature");
+	}
 
-	/* Identifiers, kind, date: from normalised text. */
-	body = poc_text_normalise(walk.body->str);
-	read_identifiers(msg, walk.protected_subject, body);
-	kind_subject = walk.protected_subject ? walk.protected_subject
-		: msg->subject ? msg->subject : "";
+	/*
+	 * Identifiers, kind, date: from normalised text. When the signature
+	 * is good (what grants trust), only from what it signed: the covered
+	 * text and a protected Subject from inside it, never the outer
+	 * Subject or unsigned parts (doc/NOTICES.md).
+	 */
+	if (walk.signature == POC_SIGNATURE_GOOD) {
+		facts = walk.covered->str;
+		facts_subject = walk.protected_subject_covered ? walk.protected_subject : NULL;
+		outer_subject = NULL;
+	} else {
+		facts = walk.body->str;
+		facts_subject = walk.protected_subject;
+		outer_subject = msg->subject;
+	}
+	body = poc_text_normalise(facts);
+	read_identifiers(msg, facts_subject, outer_subject, body);
+	kind_subject = facts_subject ? (char *)facts_subject
+		: outer_subject ? (char *)outer_subject : "";
 	subject_norm = poc_text_normalise(kind_subject);
-	msg->kind = poc_kind_classify(reader->rules ? reader->rules : default_rules(),
-				      msg->from_coordinator, subject_norm, body);
+	g_free(msg->kind_rule);
+	msg->kind = poc_kind_classify_rule(reader->rules ? reader->rules : default_rules(),
+					   msg->from_coordinator, subject_norm, body,
+					   &msg->kind_rule);
 	text_all = g_strconcat(subject_norm, "\n", body, NULL);
-	msg->publication_date = poc_text_find_publication_date(text_all);
+	/* Dates without a year are read against the received time (now, unset). */
+	msg->publication_date = poc_text_read_publication_date(
+		text_all, msg->received_at > 0 ? msg->received_at : poc_now(), msg->problems);
 	explicit_bzero(text_all, strlen(text_all));
 	g_free(text_all);
 	poc_mime_walk_clear(&walk);

@@ -12,9 +12,10 @@
  *	It fills the metadata fields of msg (message_id, from, subject,
  *	date, in_reply_to, kind, encrypted, decryption, signature, signer,
  *	tracking, related_tracking, vuln_ids, publication_date,
- *	auto_submitted, from_coordinator, problems, size). The caller sets
- *	msg->envelope_from before the call (a null sender is a bounce) and
- *	the reception fields and the ack fields after.
+ *	auto_submitted, from_coordinator, problems, size, kind_rule). The
+ *	caller sets msg->envelope_from before the call (a null sender is a
+ *	bounce) and msg->received_at (dates without a year are read against
+ *	it; 0: now), and the other reception fields and the ack fields after.
  *
  *	Decrypted text lives in memory during the call and is gone when it
  *	returns. Bad input never fails the call: what could not be read is
@@ -56,6 +57,21 @@ int poc_notice_read(const poc_reader *reader, const char *raw, size_t len, poc_m
 
 /* Call once per process before any thread parses (GMime init). */
 void poc_notice_init(void);
+
+/*
+ * The problem of a message longer than max_size (only its start read; the
+ * milter spools only the first MaxMessageSize bytes and one more): never
+ * acknowledged by itself, paged as too-large.
+ */
+#define POC_PROBLEM_TOO_LARGE "message over the size limit"
+static inline gboolean
+poc_notice_too_large(const poc_message *msg)
+{
+	for (guint i = 0; msg->problems && i < msg->problems->len; i++)
+		if (g_str_has_prefix(g_ptr_array_index(msg->problems, i), POC_PROBLEM_TOO_LARGE))
+			return TRUE;
+	return FALSE;
+}
 
 G_END_DECLS
 

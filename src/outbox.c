@@ -223,7 +223,7 @@ seen_in(poc_store *store, poc_outbox_state state, const char *message_id)
 	for (guint i = 0; i < list->len; i++) {
 		poc_outbox_entry *e = g_ptr_array_index(list, i);
 		poc_event ev = { .type = "ack-evidence", .actor = "pocmilter",
-				 .detail = "seen passing the MTA (non_smtpd_milters)" };
+				 .detail = "seen passing through the MTA's filter (pocmilter)" };
 
 		if (e->ack_message_id && g_ascii_strcasecmp(e->ack_message_id, message_id) == 0) {
 			e->state = POC_OUTBOX_SENT;

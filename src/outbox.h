@@ -5,8 +5,9 @@
  *	An entry is marked SENDING (committed) before the command runs and
  *	SENT after it exits 0, so an entry is never handed over twice by
  *	us: one left SENDING by a crash has an unknown outcome. The MTA
- *	passes our acknowledgement through pocmilter (non_smtpd_milters),
- *	which recognises its fixed Message-ID and records it as sent
+ *	passes our acknowledgement through pocmilter (postfix: smtpd_milters
+ *	or non_smtpd_milters; sendmail: its daemon's filters, also for what
+ *	its MSP submits), which recognises its fixed Message-ID and records it as sent
  *	(poc_outbox_seen); one still unresolved after a grace time is
  *	marked FAILED (poc_outbox_recover) and paged, never resent by guess.
  *

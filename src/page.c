@@ -16,18 +16,26 @@
  *	subject (a Message-ID, a spool id, or "daemon"). (2) Summarise:
  *	counts, the worst level, the monitoring-plugin line. (3) With
  *	send_pages, page: each holding condition is claimed in one write
- *	transaction on its state "page:REASON:SUBJECT" (new, or last paged
- *	PageRepeat ago), then sent; a state whose condition no longer holds
+ *	transaction on its state "page:REASON:SUBJECT" (new, risen in level,
+ *	or due to repeat by the policy of claim_due: CRITICAL every
+ *	PageRepeat at any hour, WARNING every PageWarningRepeat in business
+ *	hours, reminders never), then sent; WARNING conditions last paged
+ *	before today's business hours began are claimed together and sent
+ *	as one morning-summary page; a state whose condition no longer holds
  *	is deleted in one transaction by whoever sends its "resolved" page.
  *	A page that could not be delivered is given back (the claim undone)
  *	and goes out on the next run.
  *
  *	ack-due-soon counts business time (poc_calendar_business_before):
  *	a notice of Friday 20:00 with its deadline on Monday 17:30 pages
- *	at Monday 13:30, not on Friday night. ack-overdue counts wall time
- *	and pages at night too. When due-soon becomes overdue the due-soon
+ *	at Monday 13:30, not on Friday night; with PageEscalate (1h) or less
+ *	left it is CRITICAL. ack-overdue counts wall time and pages at night
+ *	too. When due-soon becomes overdue the due-soon
  *	state is dropped without a "resolved" page (it got worse, not
  *	better).
+ *
+ *	A reminder's page carries its publication or target date in "due";
+ *	"deadline" is only ever the acknowledgement deadline.
  *
  *	Message conditions hold while the message's acknowledgement is
  *	open (held, queued, failed): an acknowledgement sent, or settled by
@@ -51,6 +59,7 @@
 #include <gio/gio.h>
 
 #include "log.h"
+#include "notice.h"
 #include "outbox.h"
 #include "page.h"
 #include "publication.h"
@@ -58,14 +67,16 @@
 #define PAGE_PREFIX "page:"
 #define MAX_SUBJECT 300		/* longer subjects (Message-IDs) are hashed in the key */
 #define SUMMARY_MAX 3		/* conditions named in the status line */
+#define HEARTBEAT_AHEAD 60	/* a heartbeat further in the future is not fresh */
 
 typedef enum {
-	R_OVERDUE, R_SILENT, R_DECRYPT, R_SEND, R_SPOOL, R_STORE, R_DUE_SOON, R_HELD, R_SIGNATURE,
-	R_STATEMENT_DUE, R_PUBLICATION_TODAY, R_TARGET_NEAR, R_COUNT
+	R_OVERDUE, R_SILENT, R_DECRYPT, R_TOO_LARGE, R_SEND, R_SPOOL, R_STORE, R_DUE_SOON, R_HELD,
+	R_SIGNATURE, R_CLAIMED, R_STATEMENT_DUE, R_PUBLICATION_TODAY, R_TARGET_NEAR, R_COUNT,
+	R_SUMMARY	/* not a condition: the morning-summary page */
 } reason_code;
 
 /* Publication reminders page once per due time, and need no "resolved" page. */
-#define IS_REMINDER(r) ((r) >= R_STATEMENT_DUE)
+#define IS_REMINDER(r) ((r) >= R_STATEMENT_DUE && (r) < R_COUNT)
 
 /* In the order the status line names them: the worst first. */
 static const struct {
@@ -75,12 +86,14 @@ static const struct {
 	[R_OVERDUE] = { "ack-overdue", POC_WATCH_CRITICAL },
 	[R_SILENT] = { "filter-silent", POC_WATCH_CRITICAL },
 	[R_DECRYPT] = { "decrypt-failed", POC_WATCH_CRITICAL },
+	[R_TOO_LARGE] = { "too-large", POC_WATCH_CRITICAL },
 	[R_SEND] = { "send-failed", POC_WATCH_CRITICAL },
 	[R_SPOOL] = { "spool-stuck", POC_WATCH_CRITICAL },
 	[R_STORE] = { "store-failed", POC_WATCH_CRITICAL },
 	[R_DUE_SOON] = { "ack-due-soon", POC_WATCH_WARNING },
 	[R_HELD] = { "ack-held", POC_WATCH_WARNING },
 	[R_SIGNATURE] = { "signature-not-good", POC_WATCH_WARNING },
+	[R_CLAIMED] = { "claimed-change", POC_WATCH_WARNING },
 	[R_STATEMENT_DUE] = { "statement-due", POC_WATCH_WARNING },
 	[R_PUBLICATION_TODAY] = { "publication-today", POC_WATCH_WARNING },
 	[R_TARGET_NEAR] = { "target-near", POC_WATCH_WARNING },
@@ -108,11 +121,13 @@ poc_watch_level_name(poc_watch_level level)
 /* What a page says about its subject: also kept in the state for the resolved page. */
 typedef struct page_info {
 	char *case_id, *tracking, *message_id;
-	gint64 deadline;	/* 0: none */
+	gint64 deadline;	/* the acknowledgement deadline; 0: none */
+	gint64 due;		/* a reminder's publication or target date; 0: none */
 } page_info;
 
 typedef struct condition {
 	reason_code reason;
+	poc_watch_level level;	/* the reason's, or CRITICAL when escalated */
 	char *key;		/* "page:REASON:SUBJECT" */
 	page_info info;
 	char *note;		/* for the long output: why, in a few words */
@@ -125,6 +140,7 @@ page_info_clear(page_info *pi)
 	g_clear_pointer(&pi->tracking, g_free);
 	g_clear_pointer(&pi->message_id, g_free);
 	pi->deadline = 0;
+	pi->due = 0;
 }
 
 static void
@@ -171,12 +187,14 @@ add_condition(watch_ctx *w, reason_code r, const char *subject, const page_info 
 	}
 	c = g_new0(condition, 1);
 	c->reason = r;
+	c->level = reasons[r].level;
 	c->key = key;
 	if (pi) {
 		c->info.case_id = g_strdup(pi->case_id);
 		c->info.tracking = g_strdup(pi->tracking);
 		c->info.message_id = g_strdup(pi->message_id);
 		c->info.deadline = pi->deadline;
+		c->info.due = pi->due;
 	}
 	c->note = g_strdup(note);
 	g_ptr_array_add(w->conditions, c);
@@ -218,10 +236,21 @@ check_message(poc_message *m, void *data)
 		st->failed++;
 		add_condition(w, R_SEND, m->message_id, &pi, "acknowledgement failed");
 	}
+	if (poc_notice_too_large(m))
+		add_condition(w, R_TOO_LARGE, m->message_id, &pi,
+			      "over MaxMessageSize: only its start was read; read it in the mailbox");
 	if (m->decryption == POC_DECRYPTION_FAILED)
 		add_condition(w, R_DECRYPT, m->message_id, &pi, "could not be decrypted");
 	else if (m->from_coordinator && m->signature != POC_SIGNATURE_GOOD)
 		add_condition(w, R_SIGNATURE, m->message_id, &pi, poc_signature_name(m->signature));
+	else if (m->from_coordinator && m->signature_covers != POC_COVERS_ALL)
+		add_condition(w, R_SIGNATURE, m->message_id, &pi,
+			      "good, but text outside the signature");
+	/* A change of its case it may not make by itself: a person accepts it (pocctl accept). */
+	if ((m->claimed_publication_date || m->claimed_statement_request) && !m->claim_accepted_at)
+		add_condition(w, R_CLAIMED, m->message_id, &pi,
+			      m->claimed_publication_date ? "claims a publication date"
+							  : "claims a statement request");
 	if (m->ack_deadline <= 0)
 		return 0;
 	if (w->now >= m->ack_deadline) {
@@ -234,8 +263,17 @@ check_message(poc_message *m, void *data)
 		if (!st->next_deadline || m->ack_deadline < st->next_deadline)
 			st->next_deadline = m->ack_deadline;
 		if (due_soon_at >= 0 && w->now >= due_soon_at) {
+			condition *c = add_condition(w, R_DUE_SOON, m->message_id, &pi, NULL);
+			gint64 escalate_at = poc_calendar_business_before(
+				w->rt->cal, m->ack_deadline,
+				cfg->page_escalate > 0 ? cfg->page_escalate : 0);
+
 			st->due_soon++;
-			add_condition(w, R_DUE_SOON, m->message_id, &pi, NULL);
+			/* The last PageEscalate of business time: a WARNING no longer. */
+			if (c && cfg->page_escalate > 0 && escalate_at >= 0 && w->now >= escalate_at) {
+				c->level = POC_WATCH_CRITICAL;
+				c->note = g_strdup("escalated: PageEscalate");
+			}
 		}
 	}
 	return 0;
@@ -261,7 +299,8 @@ count_case(poc_case *c, void *data)
 				      w->now, due, G_N_ELEMENTS(due));
 	for (int i = 0; i < n && i < (int)G_N_ELEMENTS(due); i++) {
 		reason_code r = reminder_reason[due[i].reason];
-		page_info pi = { c->id, c->tracking, NULL,
+		/* deadline is the acknowledgement's: a reminder has none, its date is "due". */
+		page_info pi = { c->id, c->tracking, NULL, 0,
 				 r == R_TARGET_NEAR ? due[i].target_date : due[i].publication_date };
 		char *subject = g_strdup_printf("%s@%" G_GINT64_FORMAT, c->id, due[i].due_at);
 
@@ -280,7 +319,7 @@ check_outbox(watch_ctx *w, GError **error)
 
 	for (guint i = 0; status == POC_OK && i < list->len; i++) {
 		poc_outbox_entry *e = g_ptr_array_index(list, i);
-		page_info *pi, own = { e->case_id, NULL, e->message_id, 0 };
+		page_info *pi, own = { e->case_id, NULL, e->message_id, 0, 0 };
 
 		if (e->attempts == 0 || !e->message_id)
 			continue;
@@ -311,7 +350,7 @@ check_spool(watch_ctx *w, GError **error)
 			g_bytes_unref(raw);
 		if (rc == POC_OK && w->now - info.received_at >= limit) {
 			char subject[32], note[64];
-			page_info pi = { NULL, NULL, NULL, 0 };
+			page_info pi = { NULL, NULL, NULL, 0, 0 };
 
 			g_snprintf(subject, sizeof(subject), "spool:%" G_GUINT64_FORMAT, id);
 			g_snprintf(note, sizeof(note), "spooled %" G_GINT64_FORMAT "s ago",
@@ -399,9 +438,9 @@ summarise(watch_ctx *w)
 		condition *c = g_ptr_array_index(w->conditions, i);
 		GString *d = g_string_new(NULL);
 
-		if (reasons[c->reason].level > st->level)
-			st->level = reasons[c->reason].level;
-		g_string_append_printf(d, "%s %s", poc_watch_level_name(reasons[c->reason].level),
+		if (c->level > st->level)
+			st->level = c->level;
+		g_string_append_printf(d, "%s %s", poc_watch_level_name(c->level),
 				       reasons[c->reason].name);
 		if (c->info.case_id)
 			g_string_append_printf(d, " case=%s", c->info.case_id);
@@ -414,6 +453,8 @@ summarise(watch_ctx *w)
 					       short_time(c->info.deadline, tbuf), left);
 			g_free(left);
 		}
+		if (c->info.due)
+			g_string_append_printf(d, " due=%s", short_time(c->info.due, tbuf));
 		if (c->note)
 			g_string_append_printf(d, " (%s)", c->note);
 		g_ptr_array_add(st->conditions, g_string_free(d, FALSE));
@@ -437,9 +478,13 @@ summarise(watch_ctx *w)
 			       " spooled=%d",
 			       st->open, st->overdue, st->held, st->unacked, st->due_soon, st->failed,
 			       st->spooled);
+	/* Always the same labels (monitoring-plugins guidelines): U when not known. */
 	if (st->heartbeat)
 		g_string_append_printf(line, " heartbeat_age=%" G_GINT64_FORMAT "s;;%" G_GINT64_FORMAT,
 				       MAX(w->now - st->heartbeat, 0), w->rt->cfg->heartbeat_max);
+	else
+		g_string_append_printf(line, " heartbeat_age=U;;%" G_GINT64_FORMAT,
+				       w->rt->cfg->heartbeat_max);
 	st->line = g_string_free(line, FALSE);
 }
 
@@ -616,6 +661,7 @@ poc_page_exec(const char *command, GBytes *input, gint64 timeout, char **diagnos
 typedef struct page_state {
 	gint64 first_seen, last_paged;
 	int count;
+	int level;		/* the level last paged (poc_watch_level); -1: not recorded */
 	page_info info;
 } page_state;
 
@@ -666,6 +712,9 @@ state_encode(const page_state *ps)
 	add_str(b, "tracking", ps->info.tracking);
 	add_str(b, "message_id", ps->info.message_id);
 	add_time(b, "deadline", ps->info.deadline);
+	add_time(b, "due", ps->info.due);
+	if (ps->level >= 0)
+		add_str(b, "level", poc_watch_level_name(ps->level));
 	json_builder_end_object(b);
 	return builder_text(b);
 }
@@ -707,32 +756,73 @@ state_decode(const char *text, page_state *ps)
 	ps->info.tracking = obj_str(o, "tracking");
 	ps->info.message_id = obj_str(o, "message_id");
 	ps->info.deadline = obj_time(o, "deadline");
+	ps->info.due = obj_time(o, "due");
+	ps->level = -1;
+	for (int l = POC_WATCH_OK; l <= POC_WATCH_UNKNOWN; l++)
+		if (g_strcmp0(json_object_get_string_member_with_default(o, "level", NULL),
+			      poc_watch_level_name(l)) == 0)
+			ps->level = l;
 	json_node_unref(node);
 	return TRUE;
 }
 
-/* Claiming a page of a holding condition: new, or last paged PageRepeat ago. */
+/*
+ * Claiming a page of a holding condition (doc/PAGING.md, "When it pages"):
+ * a new condition, or one whose level rose, pages at once at any hour; a
+ * CRITICAL one repeats every PageRepeat at any hour; a WARNING one repeats
+ * every PageWarningRepeat within business hours only, and when business
+ * hours begin, what was last paged before them goes into one
+ * morning-summary page; a reminder never repeats. A last page in the
+ * future (the clock was stepped back) counts as long ago.
+ */
 typedef struct claim {
 	const condition *cond;
-	gint64 now, repeat;
+	gint64 now, repeat, warning_repeat;
+	gboolean in_business;	/* now is within business hours */
+	gint64 day_start;	/* start of today's business hours */
 	/* out (overwritten on every call: the store may run the update twice) */
-	gboolean claimed;
+	gboolean claimed, summary;
 	page_state prev, next;
 } claim;
+
+static gboolean
+claim_due(claim *cl, gboolean known)
+{
+	const page_state *ps = &cl->prev;
+	poc_watch_level level = cl->cond->level;
+
+	if (!known || !ps->last_paged || ps->last_paged > cl->now)
+		return TRUE;
+	if (ps->level >= 0 && (int)level > ps->level)
+		return TRUE;	/* escalated */
+	if (IS_REMINDER(cl->cond->reason))
+		return FALSE;
+	if (level >= POC_WATCH_CRITICAL)
+		return cl->now - ps->last_paged >= cl->repeat;
+	if (!cl->in_business)
+		return FALSE;
+	if (ps->last_paged < cl->day_start) {
+		cl->summary = TRUE;	/* waited outside business hours */
+		return TRUE;
+	}
+	return cl->now - ps->last_paged >= cl->warning_repeat;
+}
 
 static int
 claim_fn(const char *old_value, char **new_value, void *data)
 {
 	claim *cl = data;
+	gboolean known;
 
 	page_info_clear(&cl->prev.info);
-	cl->claimed = FALSE;
-	if (state_decode(old_value, &cl->prev) && cl->prev.last_paged &&
-	    cl->now - cl->prev.last_paged < cl->repeat)
+	cl->claimed = cl->summary = FALSE;
+	known = state_decode(old_value, &cl->prev);
+	if (!claim_due(cl, known))
 		return POC_META_KEEP;
 	cl->next.first_seen = cl->prev.first_seen ? cl->prev.first_seen : cl->now;
 	cl->next.last_paged = cl->now;
 	cl->next.count = cl->prev.count + 1;
+	cl->next.level = cl->cond->level;
 	cl->next.info = cl->cond->info;		/* borrowed for the encoding */
 	*new_value = state_encode(&cl->next);
 	cl->claimed = TRUE;
@@ -751,6 +841,7 @@ unclaim_fn(const char *old_value, char **new_value, void *data)
 	    cur.count == cl->next.count) {
 		cur.last_paged = cl->prev.last_paged;
 		cur.count = cl->prev.count;
+		cur.level = cl->prev.level;
 		*new_value = state_encode(&cur);
 		verdict = POC_META_WRITE;
 	}
@@ -801,12 +892,26 @@ drop_fn(const char *old_value, char **new_value, void *data)
 /* --- sending ------------------------------------------------------------------- */
 
 typedef struct page_out {
-	reason_code reason;
+	reason_code reason;	/* R_SUMMARY: the morning summary of the conditions in waiting */
 	gboolean resolved;
 	const page_info *info;
 	gint64 first_seen;
 	int count;
+	poc_watch_level level;	/* when firing */
+	GPtrArray *waiting;	/* R_SUMMARY: the claims (claim *) it stands for */
 } page_out;
+
+static const char *
+out_level(const page_out *p)
+{
+	return p->resolved ? "OK" : poc_watch_level_name(p->level);
+}
+
+static const char *
+out_reason(const page_out *p)
+{
+	return p->reason == R_SUMMARY ? "morning-summary" : reasons[p->reason].name;
+}
 
 /* The JSON of a page: these fields, nothing else (doc/PAGING.md). */
 static char *
@@ -815,9 +920,9 @@ page_json(const poc_runtime *rt, gint64 now, const page_out *p)
 	JsonBuilder *b = json_builder_new();
 
 	json_builder_begin_object(b);
-	add_str(b, "reason", reasons[p->reason].name);
+	add_str(b, "reason", out_reason(p));
 	add_str(b, "status", p->resolved ? "resolved" : "firing");
-	add_str(b, "level", p->resolved ? "OK" : poc_watch_level_name(reasons[p->reason].level));
+	add_str(b, "level", out_level(p));
 	add_str(b, "case", p->info->case_id);
 	add_str(b, "tracking", p->info->tracking);
 	add_str(b, "message_id", p->info->message_id);
@@ -838,6 +943,27 @@ page_json(const poc_runtime *rt, gint64 now, const page_out *p)
 	json_builder_set_member_name(b, "count");
 	json_builder_add_int_value(b, p->count);
 	add_time(b, "at", now);
+	add_time(b, "due", p->info->due);
+	if (p->waiting) {
+		json_builder_set_member_name(b, "waiting");
+		json_builder_begin_array(b);
+		for (guint i = 0; i < p->waiting->len; i++) {
+			const claim *cl = g_ptr_array_index(p->waiting, i);
+			const page_info *pi = &cl->cond->info;
+
+			json_builder_begin_object(b);
+			add_str(b, "reason", reasons[cl->cond->reason].name);
+			add_str(b, "case", pi->case_id);
+			add_str(b, "tracking", pi->tracking);
+			add_str(b, "message_id", pi->message_id);
+			add_time(b, "deadline", pi->deadline);
+			add_time(b, "first_seen", cl->next.first_seen);
+			json_builder_set_member_name(b, "count");
+			json_builder_add_int_value(b, cl->next.count);
+			json_builder_end_object(b);
+		}
+		json_builder_end_array(b);
+	}
 	json_builder_end_object(b);
 	return builder_text(b);
 }
@@ -878,7 +1004,10 @@ static char *
 page_mail(const poc_config *cfg, const page_out *p, const char *json, gint64 now)
 {
 	const char *at = cfg->ack_from ? strchr(cfg->ack_from, '@') : NULL;
-	char *subject = header_safe(p->info->case_id ? p->info->case_id : p->info->message_id);
+	char *count = p->waiting ? g_strdup_printf("%u waiting", p->waiting->len) : NULL;
+	char *subject = header_safe(count		   ? count
+				    : p->info->case_id ? p->info->case_id
+						       : p->info->message_id);
 	char *date = mail_date(now);
 	char *mail;
 
@@ -889,9 +1018,9 @@ page_mail(const poc_config *cfg, const page_out *p, const char *json, gint64 now
 			       "Content-Transfer-Encoding: 8bit\n\n"
 			       "pocmilter page (no notice content; see pocctl show).\n\n%s\n",
 			       cfg->ack_from ? cfg->ack_from : "pocmilter", cfg->page_mail,
-			       p->resolved ? "RESOLVED" : poc_watch_level_name(reasons[p->reason].level),
-			       reasons[p->reason].name, subject, date, now, g_random_int(),
-			       at ? at : "@pocmilter.invalid", json);
+			       p->resolved ? "RESOLVED" : out_level(p), out_reason(p), subject, date,
+			       now, g_random_int(), at ? at : "@pocmilter.invalid", json);
+	g_free(count);
 	g_free(subject);
 	g_free(date);
 	return mail;
@@ -933,7 +1062,7 @@ deliver(poc_runtime *rt, gint64 now, gboolean from_daemon, const page_out *p)
 		if (poc_page_exec(cfg->page_command, input, cfg->page_timeout, &diag) != POC_OK) {
 			msg_warn("%s reason=%s case=%s message_id=%s: PageCommand failed, retried "
 				 "next round: %s",
-				 what, reasons[p->reason].name, case_id, mid, diag ? diag : "?");
+				 what, out_reason(p), case_id, mid, diag ? diag : "?");
 			ok = FALSE;
 		}
 		g_free(diag);
@@ -946,20 +1075,44 @@ deliver(poc_runtime *rt, gint64 now, gboolean from_daemon, const page_out *p)
 
 		if (poc_outbox_submit(cfg, cfg->page_mail, payload, &diag) != POC_OK)
 			msg_warn("%s reason=%s case=%s: PageMail to %s failed: %s", what,
-				 reasons[p->reason].name, case_id, cfg->page_mail, diag ? diag : "?");
+				 out_reason(p), case_id, cfg->page_mail, diag ? diag : "?");
 		g_free(diag);
 		g_bytes_unref(payload);
 	}
 	if (ok) {
 		poc_event ev = { 0 };
 		GError *err = NULL;
-		char *detail = p->resolved ? g_strdup_printf("%s resolved", reasons[p->reason].name)
-					   : g_strdup(reasons[p->reason].name);
+		char *detail = p->resolved ? g_strdup_printf("%s resolved", out_reason(p))
+					   : g_strdup(out_reason(p));
 
 		msg_info("%s reason=%s level=%s case=%s message_id=%s count=%d", what,
-			 reasons[p->reason].name,
-			 p->resolved ? "OK" : poc_watch_level_name(reasons[p->reason].level), case_id,
-			 mid, p->count);
+			 out_reason(p), out_level(p), case_id, mid, p->count);
+		/* The summary is recorded in the log of each case it names. */
+		for (guint i = 0; p->waiting && i < p->waiting->len; i++) {
+			const claim *cl = g_ptr_array_index(p->waiting, i);
+
+			ev.at = now;
+			ev.case_id = cl->cond->info.case_id;
+			ev.type = (char *)"paged";
+			ev.actor = actor_name(from_daemon);
+			ev.message_id = cl->cond->info.message_id;
+			ev.detail = g_strdup_printf("%s (morning-summary)",
+						    reasons[cl->cond->reason].name);
+			msg_info("page reason=%s level=WARNING case=%s message_id=%s count=%d "
+				 "(morning-summary)",
+				 reasons[cl->cond->reason].name,
+				 ev.case_id ? ev.case_id : "-", ev.message_id ? ev.message_id : "-",
+				 cl->next.count);
+			if (poc_store_add_event(rt->store, &ev, &err) != POC_OK) {
+				msg_warn("morning-summary case=%s: recording the event: %s",
+					 ev.case_id ? ev.case_id : "-", err ? err->message : "?");
+				g_clear_error(&err);
+			}
+			g_free(ev.actor);
+			g_free(ev.detail);
+		}
+		if (p->waiting)
+			goto recorded;
 		ev.at = now;
 		ev.case_id = p->info->case_id;
 		ev.type = (char *)"paged";
@@ -968,10 +1121,11 @@ deliver(poc_runtime *rt, gint64 now, gboolean from_daemon, const page_out *p)
 		ev.detail = detail;
 		if (poc_store_add_event(rt->store, &ev, &err) != POC_OK) {
 			msg_warn("%s reason=%s case=%s: recording the event: %s", what,
-				 reasons[p->reason].name, case_id, err ? err->message : "?");
+				 out_reason(p), case_id, err ? err->message : "?");
 			g_clear_error(&err);
 		}
 		g_free(ev.actor);
+recorded:
 		g_free(detail);
 	}
 	g_free(json);
@@ -988,7 +1142,7 @@ void
 poc_page_store_alarm(poc_runtime *rt, poc_store_alarm *a, gboolean failing, gint64 now)
 {
 	page_info none = { 0 };
-	page_out p = { R_STORE, !failing, &none, 0, 0 };
+	page_out p = { R_STORE, !failing, &none, 0, 0, POC_WATCH_CRITICAL, NULL };
 	gint64 repeat = rt->cfg->page_repeat > 0 ? rt->cfg->page_repeat : 3600;
 
 	if (!failing && !a->first_seen)
@@ -1018,35 +1172,80 @@ poc_page_store_alarm(poc_runtime *rt, poc_store_alarm *a, gboolean failing, gint
 	}
 }
 
+static void
+claim_free(claim *cl)
+{
+	page_info_clear(&cl->prev.info);
+	g_free(cl);
+}
+
+/* In business hours now, and when today's began. */
+static gboolean
+business_now(const poc_calendar *cal, gint64 now, gint64 *day_start)
+{
+	*day_start = poc_calendar_day_start(cal, now);
+	return poc_calendar_business_seconds(cal, now, now + 1) > 0;
+}
+
 static int
 page_holding(watch_ctx *w, gboolean from_daemon, GError **error)
 {
 	poc_runtime *rt = w->rt;
+	const poc_config *cfg = rt->cfg;
+	GPtrArray *waiting = g_ptr_array_new_with_free_func((GDestroyNotify)claim_free);
+	gint64 day_start;
+	gboolean in_business = business_now(rt->cal, w->now, &day_start);
+	int status = POC_OK;
 
-	for (guint i = 0; i < w->conditions->len; i++) {
+	for (guint i = 0; status == POC_OK && i < w->conditions->len; i++) {
 		condition *c = g_ptr_array_index(w->conditions, i);
-		claim cl = { c, w->now,
-			     IS_REMINDER(c->reason)	    ? G_MAXINT64
-			     : rt->cfg->page_repeat > 0 ? rt->cfg->page_repeat
-							: 3600 };
-		page_out p = { c->reason, FALSE, &c->info, 0, 0 };
-		int status = poc_store_meta_update(rt->store, c->key, claim_fn, &cl, error);
+		claim *cl = g_new0(claim, 1);
+		page_out p = { c->reason, FALSE, &c->info, 0, 0, c->level, NULL };
 
-		if (status == POC_OK && cl.claimed) {
-			p.first_seen = cl.next.first_seen;
-			p.count = cl.next.count;
+		cl->cond = c;
+		cl->now = w->now;
+		cl->repeat = cfg->page_repeat > 0 ? cfg->page_repeat : 3600;
+		cl->warning_repeat = cfg->page_warning_repeat > 0 ? cfg->page_warning_repeat : 3600;
+		cl->in_business = in_business;
+		cl->day_start = day_start;
+		status = poc_store_meta_update(rt->store, c->key, claim_fn, cl, error);
+		if (status == POC_OK && cl->claimed && cl->summary) {
+			g_ptr_array_add(waiting, cl);	/* paged below, in one summary */
+			continue;
+		}
+		if (status == POC_OK && cl->claimed) {
+			p.first_seen = cl->next.first_seen;
+			p.count = cl->next.count;
 			if (deliver(rt, w->now, from_daemon, &p)) {
 				w->st->pages_sent++;
 			} else {
 				w->st->pages_failed++;
-				status = poc_store_meta_update(rt->store, c->key, unclaim_fn, &cl, error);
+				status = poc_store_meta_update(rt->store, c->key, unclaim_fn, cl, error);
 			}
 		}
-		page_info_clear(&cl.prev.info);
-		if (status != POC_OK)
-			return status;
+		claim_free(cl);
 	}
-	return POC_OK;
+	if (waiting->len > 0) {
+		page_info none = { 0 };
+		page_out p = { R_SUMMARY, FALSE, &none, w->now, (int)waiting->len,
+			       POC_WATCH_WARNING, waiting };
+
+		if (deliver(rt, w->now, from_daemon, &p)) {
+			w->st->pages_sent++;
+		} else {
+			w->st->pages_failed++;
+			for (guint i = 0; i < waiting->len; i++) {
+				claim *cl = g_ptr_array_index(waiting, i);
+				int rc = poc_store_meta_update(rt->store, cl->cond->key, unclaim_fn,
+							       cl, status == POC_OK ? error : NULL);
+
+				if (status == POC_OK)
+					status = rc;
+			}
+		}
+	}
+	g_ptr_array_unref(waiting);
+	return status;
 }
 
 static int
@@ -1096,7 +1295,7 @@ page_resolved(watch_ctx *w, gboolean from_daemon, GError **error)
 		status = poc_store_meta_update(rt->store, key, resolve_fn, &rs, error);
 		if (status == POC_OK && rs.send) {
 			page_out p = { (reason_code)r, TRUE, &rs.old.info, rs.old.first_seen,
-				       rs.old.count };
+				       rs.old.count, POC_WATCH_OK, NULL };
 
 			if (deliver(rt, w->now, from_daemon, &p)) {
 				w->st->pages_sent++;
@@ -1151,7 +1350,15 @@ poc_watch_run(poc_runtime *rt, gint64 now, gboolean send_pages, gboolean from_da
 		goto out;
 	}
 	st->heartbeat = poc_store_get_heartbeat(rt->store);
-	if (!st->heartbeat || now - st->heartbeat > rt->cfg->heartbeat_max) {
+	if (st->heartbeat > now + HEARTBEAT_AHEAD) {
+		char note[96];
+
+		/* Not fresh: written before the clock was stepped back, and none since. */
+		g_snprintf(note, sizeof(note),
+			   "heartbeat %" G_GINT64_FORMAT "s in the future: clock stepped back?",
+			   st->heartbeat - now);
+		add_condition(&w, R_SILENT, "daemon", NULL, note);
+	} else if (!st->heartbeat || now - st->heartbeat > rt->cfg->heartbeat_max) {
 		char note[64];
 
 		if (st->heartbeat)

@@ -8,8 +8,14 @@
  *	daemon's heartbeat), and fills a status for `pocctl watch` (one
  *	monitoring-plugin line, exit 0/1/2/3). With send_pages it also runs
  *	PageCommand (JSON on stdin, nothing confidential) for each condition
- *	that is new, due to repeat (PageRepeat) or resolved, and records
- *	each page in the case's event log.
+ *	that is new, due to repeat or resolved, and records each page in the
+ *	case's event log. CRITICAL repeats every PageRepeat at any hour;
+ *	WARNING every PageWarningRepeat within business hours only, what
+ *	waited outside them going out as one "morning-summary" page when
+ *	they begin; ack-due-soon is CRITICAL within PageEscalate of business
+ *	time; reminders page once. A state last paged in the future (a clock
+ *	stepped back) counts as long ago; a heartbeat more than a minute in
+ *	the future is filter-silent.
  *
  *	The daemon calls it once a minute; `pocctl watch --page` from cron or
  *	a systemd timer, so that a dead daemon is still reported. The page
@@ -18,8 +24,10 @@
  *	write transaction, so the two never send the same page twice.
  *
  *	Reason codes (fixed): ack-due-soon, ack-overdue, ack-held,
- *	decrypt-failed, signature-not-good, send-failed, filter-silent,
- *	spool-stuck, store-failed. See doc/PAGING.md.
+ *	decrypt-failed, too-large, signature-not-good, claimed-change,
+ *	send-failed, filter-silent, spool-stuck, store-failed, statement-due,
+ *	publication-today, target-near; and morning-summary for the summary
+ *	page. See doc/PAGING.md.
  *
  *	poc_page_store_alarm() is the daemon's page for a database that
  *	refuses POC mail (store-failed): its state is in memory, since the

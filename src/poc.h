@@ -116,6 +116,12 @@ gint64 poc_now(void);
 char *poc_time_format(gint64 t, char buf[POC_TIME_BUFSIZE]);
 /* RFC 3339 / ISO 8601 with an offset (or Z); -1 on error. */
 gint64 poc_time_parse(const char *text);
+/*
+ * The date of an mbox "From " line of len bytes ("From addr Fri Oct 16
+ * 20:00:00 2026", a zone name before the year is skipped) read in the
+ * local time zone (TZ); 0 when it has none.
+ */
+gint64 poc_mbox_from_date(const char *line, gsize len);
 
 /*
  * No core file and no ptrace by other processes of the same user: the
@@ -124,6 +130,15 @@ gint64 poc_time_parse(const char *text);
  * is yes; pocctl at its start.
  */
 int poc_forbid_core_dumps(void);
+
+/*
+ * Text read from mail, made safe to print on a terminal (a new string):
+ * every C0 control (CR, LF and TAB included), DEL and invalid UTF-8 byte
+ * as \xNN (\n, \r, \t for those three), a backslash as \\, C1 controls
+ * and bidirectional or invisible format characters as \u{XXXX}. The
+ * result is one line that shows everything the text holds. NULL: NULL.
+ */
+char *poc_text_for_terminal(const char *s);
 
 G_END_DECLS
 

@@ -7,9 +7,16 @@
  * DESCRIPTION
  *	Reading verbs (list, show, export, calendar ics) open the database
  *	read-only and never block the daemon. Writing verbs (import, ack,
- *	note, close, state, statement) are
+ *	note, close, state, statement, accept) are
  *	serialised with the daemon by LMDB's writer lock. Acknowledgements
  *	queued here are sent by the daemon's outbox.
+ * SECURITY
+ *	Text read from mail (subjects, addresses, Message-IDs, problems,
+ *	notes, events) is printed through poc_text_for_terminal(): control
+ *	characters, escape sequences and newlines inside a field show as
+ *	visible escapes, so a crafted notice cannot add, hide or recolour
+ *	lines. JSON output is escaped by json-glib. Files written with
+ *	--output are created 0600 (0640 with a group-readable DatabaseMode).
  * DIAGNOSTICS
  *	Exit 0 on success; 1 usage or configuration error; 2 unknown id;
  *	3 database cannot be opened; 4 database of a newer schema; 5 other
@@ -25,10 +32,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <unistd.h>
 
+#include "preflight.h"
 #include "ics.h"
 #include "log.h"
+#include "metrics.h"
 #include "notice.h"
 #include "page.h"
 #include "publication.h"
@@ -128,6 +138,35 @@ case_messages(poc_runtime *rt, const poc_case *c)
 	return msgs;
 }
 
+/*
+ * Every string that comes from mail (or from a person's note) is printed
+ * through tty(): control characters, escapes and newlines inside a field
+ * show as visible escapes (poc_text_for_terminal), so a crafted Subject
+ * cannot add or hide lines. The copies live until tty_done().
+ */
+static GPtrArray *tty_pool;
+
+static const char *
+tty(const char *s)
+{
+	char *r;
+
+	if (!s)
+		return NULL;
+	r = poc_text_for_terminal(s);
+	if (!tty_pool)
+		tty_pool = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(tty_pool, r);
+	return r;
+}
+
+static void
+tty_done(void)
+{
+	if (tty_pool)
+		g_ptr_array_set_size(tty_pool, 0);
+}
+
 static void
 print_json(JsonNode *node, gboolean pretty)
 {
@@ -166,15 +205,21 @@ message_unacked(const poc_message *m)
 	return m->ack_required && m->ack_state != POC_ACK_SENT && m->ack_state != POC_ACK_NOT_REQUIRED;
 }
 
+/* Business time to the deadline; once it has passed (wall time), business time since. */
 static void
-format_left(gint64 left, char *buf, size_t size)
+format_left(const poc_calendar *cal, gint64 now, gint64 deadline, char *buf, size_t size)
 {
-	if (left < 0)
+	if (now >= deadline) {
+		gint64 since = poc_calendar_business_seconds(cal, deadline, now);
+
 		g_snprintf(buf, size, "overdue %" G_GINT64_FORMAT "h%02" G_GINT64_FORMAT "m",
-			   -left / 3600, (-left / 60) % 60);
-	else
+			   since / 3600, (since / 60) % 60);
+	} else {
+		gint64 left = poc_calendar_business_seconds(cal, now, deadline);
+
 		g_snprintf(buf, size, "%" G_GINT64_FORMAT "h%02" G_GINT64_FORMAT "m", left / 3600,
 			   (left / 60) % 60);
+	}
 }
 
 static int
@@ -224,14 +269,16 @@ list_one(poc_case *c, void *data)
 				poc_time_format(shown->received_at, recv);
 				poc_time_format(shown->ack_deadline, dl);
 				if (pending)
-					format_left(pending->ack_deadline - lc->now, left, sizeof(left));
+					format_left(lc->rt->cal, lc->now, pending->ack_deadline, left,
+						    sizeof(left));
 			}
-			printf("%-24s %-14s %-25s %-25s %-12s %s\n", c->id,
+			printf("%-24s %-14s %-25s %-25s %-12s %s\n", tty(c->id),
 			       shown ? poc_kind_name(shown->kind) : "-", *recv ? recv : "-",
 			       *dl ? dl : "-", shown ? poc_ack_state_name(shown->ack_state) : "-", left);
 		}
 	}
 	g_ptr_array_unref(msgs);
+	tty_done();
 	return 0;
 }
 
@@ -299,7 +346,7 @@ cmd_list(int argc, char **argv)
 		poc_case *c = g_ptr_array_index(lc.publishing, i);
 		char pub[POC_TIME_BUFSIZE], target[POC_TIME_BUFSIZE];
 
-		printf("%-24s %-25s %-25s %-12s %s\n", c->id, poc_time_format(c->publication_date, pub),
+		printf("%-24s %-25s %-25s %-12s %s\n", tty(c->id), poc_time_format(c->publication_date, pub),
 		       poc_time_format(poc_case_target(c), target),
 		       poc_statement_state_name(c->statement_state), c->state ? c->state : "-");
 	}
@@ -335,18 +382,39 @@ find_case(poc_runtime *rt, const char *id)
 	return c;
 }
 
-/* Reading a case is recorded: who read what, for the guideline's audit trail. */
+/*
+ * Reading a case is recorded: who read what, for the guideline's audit
+ * trail. In the case's event log when this user may write the database;
+ * otherwise (an operator with read access only) in syslog's authpriv
+ * facility, with the uid, the verb and the cases, and a note on stderr.
+ * Either way the read succeeds: never the data printed and then a failure.
+ */
 static void
 audit_read(const char *verb, GPtrArray *case_ids)
 {
-	poc_runtime *rt;
+	poc_runtime *rt = NULL;
+	GError *err = NULL;
+	char *who;
 
 	if (case_ids->len == 0)
 		return;
-	rt = open_runtime(POC_RUNTIME_NO_TEMPLATES);
+	if (poc_runtime_open(config_path, POC_RUNTIME_NO_TEMPLATES, &rt, &err) == POC_OK) {
+		for (guint i = 0; i < case_ids->len; i++)
+			record_event(rt, g_ptr_array_index(case_ids, i), "read", NULL, verb);
+		poc_runtime_close(rt);
+		return;
+	}
+	who = actor();
+	openlog("pocctl", LOG_PID, LOG_AUTHPRIV);
 	for (guint i = 0; i < case_ids->len; i++)
-		record_event(rt, g_ptr_array_index(case_ids, i), "read", NULL, verb);
-	poc_runtime_close(rt);
+		syslog(LOG_AUTHPRIV | LOG_NOTICE, "read verb=%s case=%s actor=%s uid=%ld", verb,
+		       (char *)g_ptr_array_index(case_ids, i), who, (long)getuid());
+	closelog();
+	fprintf(stderr, "pocctl: this read is recorded in syslog (authpriv), not in the database, "
+			"which uid %ld cannot write (%s)\n",
+		(long)getuid(), err ? err->message : "?");
+	g_clear_error(&err);
+	g_free(who);
 }
 
 static int
@@ -362,8 +430,9 @@ print_event(const poc_event *ev, void *data)
 	char t[POC_TIME_BUFSIZE];
 
 	(void)data;
-	printf("event:       %s %-22s %s%s%s\n", poc_time_format(ev->at, t), ev->type,
-	       ev->actor ? ev->actor : "-", ev->detail ? " " : "", ev->detail ? ev->detail : "");
+	printf("event:       %s %-22s %s%s%s\n", poc_time_format(ev->at, t), tty(ev->type),
+	       ev->actor ? tty(ev->actor) : "-", ev->detail ? " " : "", ev->detail ? tty(ev->detail) : "");
+	tty_done();
 	return 0;
 }
 
@@ -401,9 +470,9 @@ cmd_show(int argc, char **argv)
 	} else {
 		char t1[POC_TIME_BUFSIZE], t2[POC_TIME_BUFSIZE];
 
-		printf("case:        %s\n", c->id);
-		printf("tracking:    %s\n", c->tracking ? c->tracking : "-");
-		printf("state:       %s\n", c->state ? c->state : "-");
+		printf("case:        %s\n", tty(c->id));
+		printf("tracking:    %s\n", c->tracking ? tty(c->tracking) : "-");
+		printf("state:       %s\n", c->state ? tty(c->state) : "-");
 		printf("opened:      %s\n", poc_time_format(c->opened_at, t1));
 		if (c->publication_date)
 			printf("publication: %s\n", poc_time_format(c->publication_date, t1));
@@ -412,41 +481,54 @@ cmd_show(int argc, char **argv)
 
 			printf("  changed:   %s -> %s by %s\n",
 			       pc->from ? poc_time_format(pc->from, t1) : "none",
-			       poc_time_format(pc->to, t2), pc->message_id ? pc->message_id : "-");
+			       poc_time_format(pc->to, t2), pc->message_id ? tty(pc->message_id) : "-");
 		}
 		printf("target:      %s\n", poc_time_format(poc_case_target(c), t1));
 		printf("statement:   %s%s%s", poc_statement_state_name(c->statement_state),
-		       c->statement_status ? " " : "", c->statement_status ? c->statement_status : "");
+		       c->statement_status ? " " : "", c->statement_status ? tty(c->statement_status) : "");
 		if (c->statement_sent_at)
 			printf(" (sent %s)", poc_time_format(c->statement_sent_at, t1));
 		putchar('\n');
 		for (guint i = 0; c->vuln_ids && i < c->vuln_ids->len; i++)
-			printf("vuln:        %s\n", (char *)g_ptr_array_index(c->vuln_ids, i));
+			printf("vuln:        %s\n", tty(g_ptr_array_index(c->vuln_ids, i)));
 		for (guint i = 0; c->cve_ids && i < c->cve_ids->len; i++)
-			printf("cve:         %s\n", (char *)g_ptr_array_index(c->cve_ids, i));
+			printf("cve:         %s\n", tty(g_ptr_array_index(c->cve_ids, i)));
 		for (guint i = 0; i < msgs->len; i++) {
 			poc_message *m = g_ptr_array_index(msgs, i);
 
-			printf("\nmessage %u:   %s\n", i + 1, m->message_id);
+			printf("\nmessage %u:   %s\n", i + 1, tty(m->message_id));
 			printf("  received:  %s\n", poc_time_format(m->received_at, t1));
-			printf("  from:      %s\n", m->from ? m->from : "-");
-			printf("  subject:   %s\n", m->subject ? m->subject : "-");
-			printf("  kind:      %s\n", poc_kind_name(m->kind));
-			printf("  crypto:    decryption=%s signature=%s signer=%s\n",
+			printf("  from:      %s\n", m->from ? tty(m->from) : "-");
+			printf("  subject:   %s\n", m->subject ? tty(m->subject) : "-");
+			printf("  kind:      %s%s%s%s\n", poc_kind_name(m->kind),
+			       m->kind_rule ? " (rule: " : "", m->kind_rule ? tty(m->kind_rule) : "",
+			       m->kind_rule ? ")" : "");
+			printf("  crypto:    decryption=%s signature=%s signer=%s covers=%s\n",
 			       poc_decryption_name(m->decryption), poc_signature_name(m->signature),
-			       m->signer ? m->signer : "-");
+			       m->signer ? tty(m->signer) : "-",
+			       poc_sig_covers_name(m->signature_covers));
+			if (m->claimed_publication_date || m->claimed_statement_request)
+				printf("  claims:    %s%s%s%s (%s)\n",
+				       m->claimed_publication_date ? "publication date " : "",
+				       m->claimed_publication_date
+					       ? poc_time_format(m->claimed_publication_date, t2) : "",
+				       m->claimed_publication_date && m->claimed_statement_request
+					       ? ", " : "",
+				       m->claimed_statement_request ? "statement request" : "",
+				       m->claim_accepted_at ? "accepted" : "not applied: pocctl accept");
 			printf("  ack:       %s%s%s\n", poc_ack_state_name(m->ack_state),
-			       m->ack_note ? " - " : "", m->ack_note ? m->ack_note : "");
+			       m->ack_note ? " - " : "", m->ack_note ? tty(m->ack_note) : "");
 			if (m->ack_required)
 				printf("  deadline:  %s\n", poc_time_format(m->ack_deadline, t2));
 			if (m->ack_sent_at)
 				printf("  ack sent:  %s %s\n", poc_time_format(m->ack_sent_at, t2),
-				       m->ack_message_id ? m->ack_message_id : "");
+				       m->ack_message_id ? tty(m->ack_message_id) : "");
 			for (guint j = 0; m->problems && j < m->problems->len; j++)
-				printf("  problem:   %s\n", (char *)g_ptr_array_index(m->problems, j));
+				printf("  problem:   %s\n", tty(g_ptr_array_index(m->problems, j)));
+			tty_done();
 		}
 		for (guint i = 0; c->notes && i < c->notes->len; i++)
-			printf("note:        %s\n", (char *)g_ptr_array_index(c->notes, i));
+			printf("note:        %s\n", tty(g_ptr_array_index(c->notes, i)));
 		printf("\n");
 		poc_store_foreach_event(rt->store, c->id, print_event, NULL, NULL);
 	}
@@ -540,7 +622,7 @@ cmd_note_close(int argc, char **argv, gboolean closing)
 	status = poc_store_update_case(rt->store, c, &ev, &err);
 	if (status != POC_OK)
 		die(exit_for(status), "%s", err ? err->message : poc_strerror(status));
-	printf("%s: %s\n", c->id, closing ? "closed" : "noted");
+	printf("%s: %s\n", tty(c->id), closing ? "closed" : "noted");
 	g_free(ev.actor);
 	g_free(text);
 	poc_case_free(c);
@@ -600,12 +682,22 @@ cmd_ack(int argc, char **argv)
 		g_free(ev.actor);
 		if (status != POC_OK)
 			die(exit_for(status), "%s", err ? err->message : poc_strerror(status));
-		printf("%s: %s: no acknowledgement (%s)\n", c->id, target->message_id, none);
+		printf("%s: %s: no acknowledgement (%s)\n", tty(c->id), tty(target->message_id), tty(none));
 	} else {
 		if (!rt->templates)
 			die(EXIT_USAGE, "AckMode is off: no templates are loaded");
-		if (tmpl && !poc_templates_has(rt->templates, tmpl))
-			die(EXIT_NOTFOUND, "no template \"%s\" in %s", tmpl, rt->cfg->template_dir);
+		/* --template NAME is KIND-NAME.tmpl of the message's kind (pocctl(1)), or a whole name. */
+		if (tmpl) {
+			char *of_kind = g_strdup_printf("%s-%s", poc_kind_name(target->kind), tmpl);
+
+			if (poc_templates_has(rt->templates, of_kind))
+				tmpl = of_kind;	/* lives until exit */
+			else if (!poc_templates_has(rt->templates, tmpl))
+				die(EXIT_NOTFOUND, "no template \"%s\" (nor \"%s\") in %s", tmpl,
+				    of_kind, rt->cfg->template_dir);
+			else
+				g_free(of_kind);
+		}
 		if (poc_crypto_new(rt->cfg->gnupg_home, &crypto, &err) != POC_OK)
 			die(EXIT_FAIL, "GnuPG: %s", err ? err->message : "?");
 		if (poc_ack_compose(rt->cfg, rt->templates, crypto, target, tmpl, poc_now(), &e,
@@ -624,7 +716,7 @@ cmd_ack(int argc, char **argv)
 			die(EXIT_FAIL, "%s: %s", c->id, err ? err->message : "already acknowledged");
 		if (status != POC_OK)
 			die(exit_for(status), "%s", err ? err->message : poc_strerror(status));
-		printf("%s: acknowledgement %s queued (template %s); the daemon sends it\n", c->id,
+		printf("%s: acknowledgement %s queued (template %s); the daemon sends it\n", tty(c->id),
 		       e->ack_message_id, e->template_name);
 		poc_outbox_entry_free(e);
 		poc_crypto_free(crypto);
@@ -636,6 +728,75 @@ cmd_ack(int argc, char **argv)
 }
 
 /* --- state / statement ----------------------------------------------------------- */
+
+/* Apply one message's claimed change; FALSE (said on stderr) when it fails. */
+static gboolean
+accept_one(poc_runtime *rt, const char *message_id, const char *who, int *status)
+{
+	poc_message *m = NULL;
+	GError *err = NULL;
+	char t[POC_TIME_BUFSIZE];
+
+	*status = poc_store_accept_claim(rt->store, message_id, who, &m, &err);
+	if (*status != POC_OK) {
+		fprintf(stderr, "pocctl: %s\n", err ? err->message : poc_strerror(*status));
+		g_clear_error(&err);
+		return FALSE;
+	}
+	printf("%s: %s accepted:%s%s%s\n", m->case_id ? m->case_id : "-", m->message_id,
+	       m->claimed_publication_date ? " publication date " : "",
+	       m->claimed_publication_date ? poc_time_format(m->claimed_publication_date, t) : "",
+	       m->claimed_statement_request ? " statement request" : "");
+	poc_message_free(m);
+	return TRUE;
+}
+
+/*
+ * pocctl accept ID: a message's claimed change (a publication date or a
+ * statement request from a message that may not make it by itself) is
+ * applied to its case; ID a case: every claim of it not yet accepted.
+ */
+static int
+cmd_accept(int argc, char **argv)
+{
+	poc_runtime *rt;
+	poc_message *m = NULL;
+	char *who;
+	int status = POC_OK, done = 0, failed = 0;
+
+	if (argc != 2)
+		die(EXIT_USAGE, "usage: pocctl accept MESSAGE-ID|CASE");
+	rt = open_runtime(POC_RUNTIME_NO_TEMPLATES);
+	who = actor();
+	if (poc_store_get_message(rt->store, argv[1], &m, NULL) == POC_OK) {
+		poc_message_free(m);
+		if (!accept_one(rt, argv[1], who, &status))
+			die(exit_for(status), "nothing accepted");
+		done++;
+	} else {
+		poc_case *c = find_case(rt, argv[1]);
+		GPtrArray *msgs = case_messages(rt, c);
+
+		for (guint i = 0; i < msgs->len; i++) {
+			poc_message *cm = g_ptr_array_index(msgs, i);
+
+			if ((!cm->claimed_publication_date && !cm->claimed_statement_request)
+			    || cm->claim_accepted_at)
+				continue;
+			if (accept_one(rt, cm->message_id, who, &status))
+				done++;
+			else
+				failed++;
+		}
+		g_ptr_array_unref(msgs);
+		if (!done && !failed)
+			printf("%s: no claimed change to accept\n", c->id);
+		poc_case_free(c);
+	}
+	g_free(who);
+	poc_runtime_close(rt);
+	return failed ? exit_for(status) : 0;
+}
 
 static int
 cmd_state(int argc, char **argv)
@@ -659,7 +820,7 @@ cmd_state(int argc, char **argv)
 	status = poc_store_set_state(rt->store, c->id, argv[2], who, &err);
 	if (status != POC_OK)
 		die(exit_for(status), "%s", err ? err->message : poc_strerror(status));
-	printf("%s: %s -> %s\n", c->id, c->state ? c->state : "-", argv[2]);
+	printf("%s: %s -> %s\n", tty(c->id), c->state ? tty(c->state) : "-", argv[2]);
 	g_free(who);
 	poc_case_free(c);
 	poc_runtime_close(rt);
@@ -713,8 +874,16 @@ cmd_statement(int argc, char **argv)
 		if (poc_statement_render(rt->cfg, rt->templates, c, req, &st, poc_now(), &subject,
 					 &body, &err) != POC_OK)
 			die(EXIT_FAIL, "cannot compose the statement: %s", err ? err->message : "?");
-		printf("To: %s\nSubject: %s\nIn-Reply-To: %s\n\n%s", req && req->from ? req->from : "-",
-		       subject, req && req->message_id ? req->message_id : "-", body);
+		printf("To: %s\nSubject: %s\nIn-Reply-To: %s\n\n", req && req->from ? tty(req->from) : "-",
+		       tty(subject), req && req->message_id ? tty(req->message_id) : "-");
+		{
+			/* The body's lines are the template's; what they quote is escaped. */
+			char **lines = g_strsplit(body, "\n", -1);
+
+			for (char **l = lines; *l; l++)
+				printf("%s%s", tty(*l), l[1] ? "\n" : "");
+			g_strfreev(lines);
+		}
 		g_free(subject);
 		g_free(body);
 	} else {
@@ -731,8 +900,8 @@ cmd_statement(int argc, char **argv)
 						 &err);
 		if (status != POC_OK)
 			die(exit_for(status), "%s", err ? err->message : poc_strerror(status));
-		printf("%s: statement %s (%s) queued to %s; the daemon sends it\n", c->id,
-		       e->ack_message_id, poc_vendor_status_name(st.status), e->recipient);
+		printf("%s: statement %s (%s) queued to %s; the daemon sends it\n", tty(c->id),
+		       e->ack_message_id, poc_vendor_status_name(st.status), tty(e->recipient));
 		g_free(who);
 		poc_outbox_entry_free(e);
 		poc_crypto_free(crypto);
@@ -764,7 +933,7 @@ reminders_one(poc_case *c, void *data)
 		char due[POC_TIME_BUFSIZE], pub[POC_TIME_BUFSIZE], target[POC_TIME_BUFSIZE];
 
 		printf("%-18s %-24s %-25s %-25s %s\n", poc_reminder_reason_name(r[i].reason),
-		       r[i].case_id, poc_time_format(r[i].due_at, due),
+		       tty(r[i].case_id), poc_time_format(r[i].due_at, due),
 		       r[i].publication_date ? poc_time_format(r[i].publication_date, pub) : "-",
 		       poc_time_format(r[i].target_date, target));
 		rc->count++;
@@ -823,14 +992,15 @@ cmd_reprocess(int argc, char **argv)
 		poc_message *m = NULL;
 
 		if (poc_reprocess_message(rt, crypto, mid, who, &m, &err) != POC_OK) {
-			fprintf(stderr, "pocctl: %s: %s\n", mid, err ? err->message : "?");
+			fprintf(stderr, "pocctl: %s: %s\n", tty(mid), err ? tty(err->message) : "?");
 			g_clear_error(&err);
 			failed++;
 			continue;
 		}
-		printf("%s: %s decryption=%s signature=%s kind=%s ack=%s\n", c->id, mid,
+		printf("%s: %s decryption=%s signature=%s kind=%s (rule: %s) ack=%s\n", tty(c->id), tty(mid),
 		       poc_decryption_name(m->decryption), poc_signature_name(m->signature),
-		       poc_kind_name(m->kind), poc_ack_state_name(m->ack_state));
+		       poc_kind_name(m->kind), m->kind_rule ? m->kind_rule : "-",
+		       poc_ack_state_name(m->ack_state));
 		poc_message_free(m);
 	}
 	g_free(who);
@@ -890,7 +1060,7 @@ import_bytes(import_ctx *ic, const char *data, gsize len, gint64 received_at, co
 	info.envelope_from = sender;
 	if (poc_store_spool_put(ic->rt->store, data, len, &info, &id, &err) != POC_OK ||
 	    poc_process_spooled(ic->rt, ic->crypto, id, &result, &err) != POC_OK) {
-		fprintf(stderr, "pocctl: import %s: %s\n", source, err ? err->message : "?");
+		fprintf(stderr, "pocctl: import %s: %s\n", tty(source), err ? tty(err->message) : "?");
 		g_clear_error(&err);
 		ic->failed++;
 	} else if (result == POC_DUPLICATE) {
@@ -935,7 +1105,8 @@ import_file(import_ctx *ic, const char *path)
 			{
 				const char *stop = next ? next + 1 : end;
 				/* Undo >From quoting is not done: the bytes are kept as stored. */
-				import_bytes(ic, body, stop - body, 0, path);
+				import_bytes(ic, body, stop - body, poc_mbox_from_date(p, body - 1 - p),
+					     path);
 				p = stop;
 			}
 			if (!next)
@@ -1166,7 +1337,15 @@ cmd_calendar_ics(int argc, char **argv)
 		die(exit_for(status), "%s", err ? err->message : poc_strerror(status));
 	poc_ics_end(ic.out);
 	if (output) {
-		if (!g_file_set_contents(output, ic.out->str, (gssize)ic.out->len, &err))
+		/*
+		 * Tracking numbers and publication dates are confidential: the file
+		 * is made 0600 (0640 when DatabaseMode lets a group read), whatever
+		 * the umask allows, and replaces what was there (not written through).
+		 */
+		mode_t mode = 0600 | (rt->cfg->database_mode & 0040);
+
+		if (!g_file_set_contents_full(output, ic.out->str, (gssize)ic.out->len,
+					      G_FILE_SET_CONTENTS_CONSISTENT, (int)mode, &err))
 			die(EXIT_FAIL, "%s", err->message);
 		fprintf(stderr, "pocctl: %s: %d events\n", output, ic.events);
 	} else {
@@ -1228,10 +1407,24 @@ cmd_check_config(int argc, char **argv)
 	GError *err = NULL;
 	const char *path = config_path ? config_path : SYSCONFDIR "/pocmilter/pocmilter.conf";
 
+	poc_check check;
+	int errors;
+
 	if (poc_runtime_open(path, POC_RUNTIME_NO_STORE, &rt, &err) != POC_OK ||
 	    poc_config_validate(rt->cfg, &err) != POC_OK) {
 		fprintf(stderr, "pocctl: %s\n", err->message);
 		g_error_free(err);
+		poc_runtime_close(rt);
+		return EXIT_USAGE;
+	}
+	poc_check_init(&check);
+	errors = poc_check_config(rt->cfg, &check);
+	for (guint i = 0; i < check.errors->len; i++)
+		fprintf(stderr, "pocctl: %s\n", (char *)g_ptr_array_index(check.errors, i));
+	for (guint i = 0; i < check.warnings->len; i++)
+		fprintf(stderr, "pocctl: warning: %s\n", (char *)g_ptr_array_index(check.warnings, i));
+	poc_check_clear(&check);
+	if (errors > 0) {
 		poc_runtime_close(rt);
 		return EXIT_USAGE;
 	}
@@ -1246,6 +1439,52 @@ cmd_check_config(int argc, char **argv)
  * 3 UNKNOWN (configuration or database unreadable). --page also sends the
  * pages that are due, sharing the page state with the daemon.
  */
+/* --- metrics ------------------------------------------------------------------- */
+
+static int
+cmd_metrics(int argc, char **argv)
+{
+	static const struct option opts[] = { { "output", required_argument, NULL, 'o' },
+					      { NULL, 0, NULL, 0 } };
+	const char *output = NULL;
+	poc_runtime *rt;
+	GString *text = g_string_new(NULL);
+	GError *err = NULL;
+	int ch, status;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+		if (ch != 'o')
+			die(EXIT_USAGE, "usage: pocctl metrics [--output FILE]");
+		output = optarg;
+	}
+	if (optind != argc)
+		die(EXIT_USAGE, "usage: pocctl metrics [--output FILE]");
+	rt = open_runtime(POC_RUNTIME_STORE_RDONLY | POC_RUNTIME_NO_TEMPLATES);
+	status = poc_metrics_write(rt, poc_now(), text, &err);
+	poc_runtime_close(rt);
+	if (status != POC_OK)
+		die(exit_for(status), "metrics: %s", err ? err->message : poc_strerror(status));
+	if (output == NULL) {
+		fputs(text->str, stdout);
+	} else {
+		/* node_exporter's textfile collector must never read half a file: write, then rename. */
+		char *tmp = g_strdup_printf("%s.%ld.tmp", output, (long)getpid());
+
+		if (!g_file_set_contents_full(tmp, text->str, (gssize)text->len,
+					      G_FILE_SET_CONTENTS_CONSISTENT, 0644, &err) ||
+		    rename(tmp, output) != 0) {
+			int e = errno;
+
+			unlink(tmp);
+			die(EXIT_FAIL, "metrics: %s: %s", output, err ? err->message : g_strerror(e));
+		}
+		g_free(tmp);
+	}
+	g_string_free(text, TRUE);
+	return 0;
+}
+
 static int
 cmd_watch(int argc, char **argv)
 {
@@ -1280,9 +1519,9 @@ cmd_watch(int argc, char **argv)
 		return POC_WATCH_UNKNOWN;
 	}
 	status = poc_watch_run(rt, poc_now(), send_pages, FALSE, &st, &err);
-	printf("%s\n", st.line);
+	printf("%s\n", tty(st.line));
 	for (guint i = 0; st.conditions && i < st.conditions->len; i++)
-		printf("%s\n", (char *)g_ptr_array_index(st.conditions, i));
+		printf("%s\n", tty(g_ptr_array_index(st.conditions, i)));
 	if (status != POC_OK && st.level != POC_WATCH_UNKNOWN)
 		fprintf(stderr, "pocctl: watch --page: %s\n", err ? err->message : poc_strerror(status));
 	g_clear_error(&err);
@@ -1296,34 +1535,110 @@ static const struct verb {
 	const char *name;
 	int (*fn)(int, char **);
 	const char *usage;
+	const char *help;	/* what it does, then its options: `pocctl VERB --help` */
 } verbs[] = {
-	{ "list", cmd_list, "list [--unacked|--overdue|--open|--publishing [--days N]] [--json]" },
-	{ "show", cmd_show, "show ID [--json]" },
-	{ "export", cmd_export, "export" },
-	{ "ack", cmd_ack, "ack ID [--template NAME | --none REASON]" },
-	{ "note", NULL, "note ID TEXT" },
-	{ "close", NULL, "close ID" },
+	{ "list", cmd_list, "list [--unacked|--overdue|--open|--publishing [--days N]] [--json]",
+	  "One line per case: id, kind, received, deadline, acknowledgement, business time left.\n"
+	  "  --unacked      cases with a message still to acknowledge\n"
+	  "  --overdue      cases past their acknowledgement deadline\n"
+	  "  --open         cases not closed\n"
+	  "  --publishing   cases whose publication date is within --days (default 14)\n"
+	  "  --days N       with --publishing: how many days ahead\n"
+	  "  --json         a JSON array instead of lines\n" },
+	{ "show", cmd_show, "show ID [--json]",
+	  "A case with its messages and its event log; the read is recorded.\n"
+	  "  --json         the case as JSON, with its events\n" },
+	{ "export", cmd_export, "export",
+	  "Every case as one JSON object per line (NDJSON); the reads are recorded.\n" },
+	{ "ack", cmd_ack, "ack ID [--template NAME | --none REASON]",
+	  "Queue the acknowledgement of the case's waiting message.\n"
+	  "  --template NAME  send KIND-NAME.tmpl instead of the kind's default\n"
+	  "  --none REASON    record that no acknowledgement will be sent, and why\n" },
+	{ "note", NULL, "note ID TEXT", "Add a note to the case's event log.\n" },
+	{ "close", NULL, "close ID", "Close the case.\n" },
 	{ "state", cmd_state, "state ID investigating|affected|not-affected|fixing|statement-sent|"
-			      "published|closed" },
+			      "published|closed",
+	  "Set the case's state (recorded in its event log).\n" },
 	{ "statement", cmd_statement, "statement ID --status affected|not-affected|"
 				      "affected-investigating|none-investigating [--url URL] "
-				      "[--text TEXT] [--dry-run]" },
-	{ "reminders", cmd_reminders, "reminders" },
-	{ "import", cmd_import, "import PATH..." },
-	{ "reprocess", cmd_reprocess, "reprocess ID" },
+				      "[--text TEXT] [--dry-run]",
+	  "Send the vendor statement (status) to the coordinator, signed and encrypted.\n"
+	  "  --status S     affected, not-affected, affected-investigating, none-investigating\n"
+	  "  --url URL      the vendor's advisory\n"
+	  "  --text TEXT    free text of the statement\n"
+	  "  --dry-run      print the statement, queue nothing\n" },
+	{ "reminders", cmd_reminders, "reminders",
+	  "Publication reminders due now: statement-due, publication-today, target-near.\n" },
+	{ "import", cmd_import, "import PATH...",
+	  "File mail that arrived while the filter was down: files, Maildirs or mboxes.\n" },
+	{ "reprocess", cmd_reprocess, "reprocess ID",
+	  "Read the case's messages again (after a key, rule or config was fixed).\n" },
+	{ "accept", cmd_accept, "accept MESSAGE-ID|CASE",
+	  "Apply the change of its case that a message claimed but could not make by itself\n"
+	  "(a publication date or statement request from mail that is not fully signed).\n"
+	  "With a CASE, every claim of it not yet accepted.\n" },
 	{ "calendar", cmd_calendar,
-	  "calendar holidays YEAR | calendar deadline TIME | calendar ics [--days N] [--output FILE]" },
-	{ "check-config", cmd_check_config, "check-config" },
-	{ "watch", cmd_watch, "watch [--page]" },
+	  "calendar holidays YEAR | calendar deadline TIME | calendar ics [--days N] [--output FILE]",
+	  "The Japanese business calendar as configured.\n"
+	  "  holidays YEAR    the year's non-business days\n"
+	  "  deadline TIME    the acknowledgement deadline of a notice received at TIME\n"
+	  "  ics              publication dates and deadlines as iCalendar\n"
+	  "  --days N         with ics: how many days ahead\n"
+	  "  --output FILE    with ics: write FILE (mode 0600) instead of standard output\n" },
+	{ "check-config", cmd_check_config, "check-config",
+	  "Check the configuration against this machine, as pocmilter -n does.\n" },
+	{ "metrics", cmd_metrics, "metrics [--output FILE]",
+	  "The database as Prometheus metrics (text format), for node_exporter's textfile\n"
+	  "collector or a scrape; no notice content, counts and times only.\n"
+	  "  --output FILE  write FILE (0644) by a rename, never half-written\n" },
+	{ "watch", cmd_watch, "watch [--page]",
+	  "Monitoring plugin: one status line with performance data; exit 0 OK, 1 WARNING,\n"
+	  "2 CRITICAL, 3 UNKNOWN (--help exits 3 too, as monitoring plugins do).\n"
+	  "  --page         also run PageCommand for what it finds\n" },
 };
+
+static void
+print_usage(FILE *fp)
+{
+	fprintf(fp, "usage: pocctl [-c FILE] VERB [ARGS]\n"
+		    "       pocctl --help | VERB --help | --version\n");
+	for (size_t i = 0; i < G_N_ELEMENTS(verbs); i++)
+		fprintf(fp, "  pocctl %s\n", verbs[i].usage);
+}
 
 static G_NORETURN void
 usage(void)
 {
-	fprintf(stderr, "usage: pocctl [-c FILE] VERB [ARGS]\n");
-	for (size_t i = 0; i < G_N_ELEMENTS(verbs); i++)
-		fprintf(stderr, "  pocctl %s\n", verbs[i].usage);
+	print_usage(stderr);
 	exit(EXIT_USAGE);
+}
+
+/* `pocctl VERB --help`: on stdout, exit 0 (watch: 3, the plugin code for "no check made"). */
+static G_NORETURN void
+verb_help(const struct verb *v)
+{
+	printf("usage: pocctl [-c FILE] %s\n%s", v->usage, v->help);
+	printf("Exit status: %s\nSee pocctl(1).\n",
+	       strcmp(v->name, "watch") == 0
+		       ? "0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN"
+		       : "0 success, 1 usage or configuration, 2 unknown id, 3 database cannot be "
+			 "opened, 4 newer schema, 5 other failure");
+	exit(strcmp(v->name, "watch") == 0 ? 3 : 0);
+}
+
+static gboolean
+wants_help(const char *verb, int argc, char **argv)
+{
+	/* A note's text may be anything: only its first word asks for help. */
+	int last = strcmp(verb, "note") == 0 ? MIN(argc, 2) : argc;
+
+	for (int i = 1; i < last; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return TRUE;
+	}
+	return FALSE;
 }
 
 int
@@ -1341,12 +1656,26 @@ main(int argc, char **argv)
 		} else if (strcmp(argv[i], "-V") == 0 || strcmp(argv[i], "--version") == 0) {
 			printf("pocctl %s\n", PACKAGE_VERSION);
 			return 0;
+		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			print_usage(stdout);
+			printf("Run 'pocctl VERB --help' for a verb's options; see pocctl(1).\n");
+			return 0;
 		} else {
 			usage();
 		}
 	}
 	if (i >= argc)
 		usage();
+	if (strcmp(argv[i], "help") == 0) {
+		for (size_t v = 0; i + 1 < argc && v < G_N_ELEMENTS(verbs); v++)
+			if (strcmp(argv[i + 1], verbs[v].name) == 0)
+				verb_help(&verbs[v]);
+		print_usage(stdout);
+		return 0;
+	}
+	for (size_t v = 0; v < G_N_ELEMENTS(verbs); v++)
+		if (strcmp(argv[i], verbs[v].name) == 0 && wants_help(verbs[v].name, argc - i, argv + i))
+			verb_help(&verbs[v]);
 	if (!config_path && strcmp(argv[i], "calendar") != 0)
 		config_path = SYSCONFDIR "/pocmilter/pocmilter.conf";
 	poc_log_open("pocctl", NULL, TRUE);	/* library messages: stderr, named pocctl */

@@ -153,9 +153,13 @@ poc_publication_reminders(const poc_calendar *cal, int statement_before, const p
 			add(out, max, &n, POC_REMINDER_PUBLICATION_TODAY, c, start);
 	}
 
-	/* target-near: the last week before the 45-day target, nothing decided yet */
+	/*
+	 * target-near: the last week before the 45-day target, nothing decided
+	 * yet; due at the start of business hours, like the others (not at the
+	 * hour the case was opened).
+	 */
 	if (target && state_is(c, undecided)) {
-		gint64 due = target - (gint64)POC_TARGET_NEAR_DAYS * 86400;
+		gint64 due = poc_calendar_day_start(cal, target - (gint64)POC_TARGET_NEAR_DAYS * 86400);
 
 		if (now >= due && now < target)
 			add(out, max, &n, POC_REMINDER_TARGET_NEAR, c, due);

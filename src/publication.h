@@ -17,7 +17,10 @@
  *	publication-today  the publication date, at the start of business
  *			hours;
  *	target-near	7 days before the 45-day target with the case still
- *			open or investigating.
+ *			open or investigating, at the start of business hours
+ *			of that (Japan) day.
+ *	All three are due at the start of BusinessHours: the one time of day
+ *	reminders page.
  */
 #ifndef POC_PUBLICATION_H
 #define POC_PUBLICATION_H

@@ -68,6 +68,7 @@ poc_message_free(poc_message *msg)
 	g_free(msg->subject);
 	g_free(msg->date);
 	g_free(msg->in_reply_to);
+	g_free(msg->kind_rule);
 	g_free(msg->signer);
 	g_free(msg->signature_id);
 	g_free(msg->tracking);
@@ -188,6 +189,8 @@ static const char *const outbox_kind_names[] = { "ack", "statement" };
 static const char *const statement_state_names[] = { "none", "requested", "queued", "sent",
 						     "failed" };
 
+static const char *const sig_covers_names[] = { "none", "all", "part" };
+
 const char *const poc_case_states[] = { "open", "investigating", "affected", "not-affected",
 					"fixing", "statement-sent", "published", "closed", NULL };
 
@@ -231,6 +234,18 @@ int
 poc_statement_state_parse(const char *s)
 {
 	return name_index(statement_state_names, G_N_ELEMENTS(statement_state_names), s);
+}
+
+const char *
+poc_sig_covers_name(poc_sig_covers c)
+{
+	return (unsigned)c < G_N_ELEMENTS(sig_covers_names) ? sig_covers_names[c] : "?";
+}
+
+int
+poc_sig_covers_parse(const char *s)
+{
+	return name_index(sig_covers_names, G_N_ELEMENTS(sig_covers_names), s);
 }
 
 const char *
@@ -289,6 +304,7 @@ struct field {
 	const subrecord *sub;
 };
 
+static const char *sig_covers_name(int v) { return poc_sig_covers_name((poc_sig_covers)v); }
 static const char *kind_name(int v) { return poc_kind_name((poc_kind)v); }
 static const char *decryption_name(int v) { return poc_decryption_name((poc_decryption)v); }
 static const char *signature_name(int v) { return poc_signature_name((poc_signature)v); }
@@ -328,15 +344,20 @@ static const field message_fields[] = {
 	F(poc_message, "date", date, F_STR),
 	F(poc_message, "in_reply_to", in_reply_to, F_STR),
 	E(poc_message, "kind", kind, kind),
+	F(poc_message, "kind_rule", kind_rule, F_STR),
 	F(poc_message, "encrypted", encrypted, F_BOOL),
 	E(poc_message, "decryption", decryption, decryption),
 	E(poc_message, "signature", signature, signature),
 	F(poc_message, "signer", signer, F_STR),
 	F(poc_message, "signature_id", signature_id, F_STR),
+	E(poc_message, "signature_covers", signature_covers, sig_covers),
 	F(poc_message, "tracking", tracking, F_STR),
 	F(poc_message, "related_tracking", related_tracking, F_STRV),
 	F(poc_message, "vuln_ids", vuln_ids, F_STRV),
 	F(poc_message, "publication_date", publication_date, F_TIME),
+	F(poc_message, "claimed_publication_date", claimed_publication_date, F_TIME),
+	F(poc_message, "claimed_statement_request", claimed_statement_request, F_BOOL),
+	F(poc_message, "claim_accepted_at", claim_accepted_at, F_TIME),
 	F(poc_message, "auto_submitted", auto_submitted, F_BOOL),
 	F(poc_message, "from_coordinator", from_coordinator, F_BOOL),
 	F(poc_message, "ack_required", ack_required, F_BOOL),

@@ -24,6 +24,18 @@
 
 G_BEGIN_DECLS
 
+/*
+ * What the message's signature covers (doc/NOTICES.md). (contract values)
+ * A record written before the field existed reads as none.
+ */
+typedef enum poc_sig_covers {
+	POC_COVERS_NONE = 0,	/* no signature (or unknown: an older record) */
+	POC_COVERS_ALL,		/* every text read, and any protected Subject used, is signed */
+	POC_COVERS_PART		/* some text is outside the signature: see problems */
+} poc_sig_covers;
+const char *poc_sig_covers_name(poc_sig_covers);
+int poc_sig_covers_parse(const char *);
+
 typedef struct poc_message {
 	char *message_id;	/* "<...>" from the header, or "<sha256-HEX@pocmilter.invalid>" */
 	char *case_id;
@@ -35,15 +47,25 @@ typedef struct poc_message {
 	char *date;		/* Date: as sent */
 	char *in_reply_to;
 	poc_kind kind;
+	char *kind_rule;	/* which rule decided kind: "FILE:LINE", "built-in N", ... */
 	gboolean encrypted;
 	poc_decryption decryption;
 	poc_signature signature;
 	char *signer;		/* fingerprint of the signing key, or NULL */
 	char *signature_id;	/* "FPR@CREATED@DIGEST" of a valid signature: a replay has the same */
+	poc_sig_covers signature_covers;
 	char *tracking;		/* JPCERT#..., or NULL */
 	GPtrArray *related_tracking;
 	GPtrArray *vuln_ids;	/* every VN, CVE ids included */
 	gint64 publication_date;
+	/*
+	 * A change of its case this message claimed but may not make by
+	 * itself (its signature is not good, or does not cover all): kept
+	 * here, the case unchanged, until `pocctl accept` (doc/PUBLICATION.md).
+	 */
+	gint64 claimed_publication_date;	/* 0: none */
+	gboolean claimed_statement_request;	/* a publication notice's request */
+	gint64 claim_accepted_at;		/* 0: not (yet) accepted */
 	gboolean auto_submitted;	/* auto-reply, bounce, list mail: never acked */
 	gboolean from_coordinator;
 	gboolean ack_required;

@@ -180,7 +180,6 @@ poc_statement_compose(const poc_config *cfg, const poc_templates *t, poc_crypto 
 	r.to = request->from;
 	r.subject = subject;
 	r.body = body;
-	r.signer = request->signer;
 	r.in_reply_to = request->message_id;
 	r.case_id = c->id;
 	r.case_header = "X-POC-Statement";

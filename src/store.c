@@ -33,7 +33,10 @@
  * SECURITY
  *	Values hold metadata and the message as received (ciphertext),
  *	never decrypted text. Files are created 0600 and the directory
- *	0700 unless the caller asks otherwise.
+ *	0700 unless the caller asks otherwise. A database directory,
+ *	data.mdb or lock.mdb that is a symbolic link (or a file that is not
+ *	a regular file) is refused: LMDB would follow it and write its lock
+ *	data wherever it points (pocmilter checks owners too, as root).
  */
 #include "config.h"
 
@@ -509,6 +512,16 @@ state_index(poc_store *s, MDB_txn *txn, const char *state, const char *case_id, 
 	return status == POC_ERR_EXISTS ? POC_OK : status;
 }
 
+/* For short lists only (a message's problems): ids go through strv_set(). */
+static gboolean
+strv_has(const GPtrArray *v, const char *s)
+{
+	for (guint i = 0; v && i < v->len; i++)
+		if (strcmp(g_ptr_array_index(v, i), s) == 0)
+			return TRUE;
+	return FALSE;
+}
+
 /*
  * The strings of v as a set (borrowed): membership tests in the write
  * transaction stay linear in the case, however many ids it gathered.
@@ -822,11 +835,36 @@ poc_store_open_ex(const char *dir, const poc_store_options *opts, poc_store **ou
 	if (!dir || !*dir)
 		return fail(POC_ERR_INVAL, error, "database: no directory given");
 
-	if (!rdonly && g_mkdir_with_parents(dir, 0700) != 0) {
+	/* A link in place of the directory or a file would make LMDB write elsewhere. */
+	{
+		static const char *const names[] = { "", "data.mdb", "lock.mdb", NULL };
+
+		for (int i = 0; names[i]; i++) {
+			char *p = *names[i] ? g_build_filename(dir, names[i], NULL) : g_strdup(dir);
+			GStatBuf lst;
+
+			if (g_lstat(p, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+				status = fail(POC_ERR_PERM, error,
+					      "database: %s is a symbolic link: refusing to open it", p);
+				g_free(p);
+				return status;
+			}
+			if (g_lstat(p, &lst) == 0 && *names[i] && !S_ISREG(lst.st_mode)) {
+				status = fail(POC_ERR_PERM, error,
+					      "database: %s is not a regular file: refusing to open it", p);
+				g_free(p);
+				return status;
+			}
+			g_free(p);
+		}
+	}
+	/* Only the last component is made: a typo must not start a new, empty database. */
+	if (!rdonly && g_mkdir(dir, 0700) != 0 && errno != EEXIST) {
 		int e = errno;
 
-		return fail(errno_status(e), error, "database: cannot create directory %s: %s", dir,
-			    g_strerror(e));
+		return fail(errno_status(e), error, "database: cannot create directory %s: %s%s",
+			    dir, g_strerror(e),
+			    e == ENOENT ? " (its parent directory is not created)" : "");
 	}
 	if (g_access(dir, rdonly ? R_OK | X_OK : R_OK | W_OK | X_OK) != 0) {
 		int e = errno;
@@ -1140,6 +1178,128 @@ find_case(poc_store *s, MDB_txn *txn, const poc_message *m, gint64 now, poc_case
 	return POC_OK;
 }
 
+/* May this message change its case (publication date, statement state) by itself? */
+static gboolean
+may_change_case(const poc_message *m)
+{
+	if (m->signature != POC_SIGNATURE_GOOD || m->signature_covers != POC_COVERS_ALL)
+		return FALSE;
+	/* A replay (worker.c) repeats an old notice: its date is old news. */
+	for (guint i = 0; m->problems && i < m->problems->len; i++)
+		if (g_str_has_prefix(g_ptr_array_index(m->problems, i), "replay:"))
+			return FALSE;
+	return TRUE;
+}
+
+/* "publication date 2026-12-15T11:00:00+09:00, statement request": what m claims. */
+static void
+claim_detail(const poc_message *m, char *buf, size_t size)
+{
+	char when[POC_TIME_BUFSIZE];
+
+	g_snprintf(buf, size, "%s%s%s%s",
+		   m->claimed_publication_date ? "publication date " : "",
+		   m->claimed_publication_date ? poc_time_format(m->claimed_publication_date, when)
+					       : "",
+		   m->claimed_publication_date && m->claimed_statement_request ? ", " : "",
+		   m->claimed_statement_request ? "statement request" : "");
+}
+
+/* --- replays: the first message filed with a signature owns it ---------------- */
+
+#define SIG_PREFIX "sig:"
+
+/*
+ * The Message-ID that first filed m's signature when it is not m's own
+ * (a replay), else NULL. With claim, a signature nobody owns yet becomes
+ * m's in this transaction: two copies filed at the same moment cannot
+ * both be first.
+ */
+static int
+replay_of_txn(poc_store *s, MDB_txn *txn, const poc_message *m, gboolean claim, char **first,
+	      GError **error)
+{
+	char *key;
+	MDB_val k, v;
+	int status;
+
+	*first = NULL;
+	if (!m->signature_id || !*m->signature_id || !m->message_id)
+		return POC_OK;
+	key = g_strconcat(SIG_PREFIX, m->signature_id, NULL);
+	if (strlen(key) > MAX_KEY) {
+		g_free(key);
+		return POC_OK;
+	}
+	k = str_val(key);
+	status = get(s, txn, DB_META, &k, &v, error);
+	if (status == POC_OK) {
+		if (v.mv_size != strlen(m->message_id) || memcmp(v.mv_data, m->message_id, v.mv_size))
+			*first = g_strndup(v.mv_data, v.mv_size);
+	} else if (status == POC_ERR_NOTFOUND) {
+		status = POC_OK;
+		if (claim) {
+			v = str_val(m->message_id);
+			status = put(s, txn, DB_META, &k, &v, 0, error);
+		}
+	}
+	g_free(key);
+	return status;
+}
+
+/* A replay is filed, held for a person and never acknowledged by itself. */
+static void
+mark_replay(poc_message *m, const char *first)
+{
+	char *problem = g_strdup_printf("replay: the same signature as %s, filed before", first);
+
+	if (!m->problems)
+		m->problems = g_ptr_array_new_with_free_func(g_free);
+	if (!strv_has(m->problems, problem))
+		g_ptr_array_add(m->problems, problem);
+	else
+		g_free(problem);
+	if (m->ack_required && (m->ack_state == POC_ACK_QUEUED || m->ack_state == POC_ACK_HELD)) {
+		m->ack_state = POC_ACK_HELD;
+		g_free(m->ack_note);
+		m->ack_note = g_strdup_printf("replay of %s (same signature): a person decides", first);
+	}
+}
+
+static int
+signature_claim_fn(poc_store *s, MDB_txn *txn, void *ctx, GError **error)
+{
+	poc_store_item *it = ctx;
+	char *first = NULL;
+	int status = replay_of_txn(s, txn, it->msg, TRUE, &first, error);
+
+	if (status == POC_OK && first)
+		mark_replay(it->msg, first);
+	g_free(first);
+	return status;
+}
+
+int
+poc_store_signature_claim(poc_store *s, poc_message *msg, GError **error)
+{
+	poc_store_item it = { 0, msg, NULL, POC_OK };
+
+	return store_write(s, "signature", signature_claim_fn, &it, error);
+}
+
+char *
+poc_store_replay_of(poc_store *s, const poc_message *msg)
+{
+	MDB_txn *txn;
+	char *first = NULL;
+
+	if (!msg->signature_id || txn_begin(s, FALSE, &txn, NULL) != POC_OK)
+		return NULL;
+	replay_of_txn(s, txn, msg, FALSE, &first, NULL);
+	txn_abort(s, txn);
+	return first;
+}
+
 static int
 file_fn(poc_store *s, MDB_txn *txn, poc_store_item *it, GError **error)
 {
@@ -1151,7 +1311,7 @@ file_fn(poc_store *s, MDB_txn *txn, poc_store_item *it, GError **error)
 	poc_message *dup = NULL;
 	char *key = NULL, detail[96];
 	gint64 now = poc_now();
-	gboolean have_raw = FALSE, requested = FALSE;
+	gboolean have_raw = FALSE, requested = FALSE, trusted;
 	const poc_pub_change *pub_changed = NULL;
 	int status;
 
@@ -1188,6 +1348,18 @@ file_fn(poc_store *s, MDB_txn *txn, poc_store_item *it, GError **error)
 	if (status != POC_ERR_NOTFOUND)
 		return status;
 
+	/* The replay decision and the filing are one transaction. */
+	{
+		char *first = NULL;
+
+		if ((status = replay_of_txn(s, txn, m, TRUE, &first, error)) != POC_OK)
+			return status;
+		if (first) {
+			mark_replay(m, first);
+			ack = NULL;	/* its acknowledgement is dropped with the decision */
+		}
+		g_free(first);
+	}
 	if ((status = find_case(s, txn, m, now, &c, &old, error)) != POC_OK)
 		return status;
 	set_str(&m->case_id, c->id);
@@ -1215,21 +1387,35 @@ file_fn(poc_store *s, MDB_txn *txn, poc_store_item *it, GError **error)
 		g_hash_table_unref(vulns);
 		g_hash_table_unref(related);
 	}
+	/*
+	 * The case's state changes only from a message whose good signature
+	 * covers what was read; anything else is a claim kept on the message
+	 * for a person to accept (doc/PUBLICATION.md).
+	 */
+	trusted = may_change_case(m);
 	if (m->publication_date && m->publication_date != c->publication_date) {
-		poc_pub_change *pc = poc_pub_change_new();
+		if (!trusted) {
+			m->claimed_publication_date = m->publication_date;
+		} else {
+			poc_pub_change *pc = poc_pub_change_new();
 
-		pc->at = now;
-		pc->from = c->publication_date;
-		pc->to = m->publication_date;
-		pc->message_id = g_strdup(m->message_id);
-		g_ptr_array_add(c->publication_history, pc);
-		c->publication_date = m->publication_date;
-		pub_changed = pc;
+			pc->at = now;
+			pc->from = c->publication_date;
+			pc->to = m->publication_date;
+			pc->message_id = g_strdup(m->message_id);
+			g_ptr_array_add(c->publication_history, pc);
+			c->publication_date = m->publication_date;
+			pub_changed = pc;
+		}
 	}
 	/* A publication notice asks for the vendor statement (GUIDELINE.md, Timelines). */
 	if (m->kind == POC_KIND_PUBLICATION && c->statement_state == POC_STATEMENT_NONE) {
-		c->statement_state = POC_STATEMENT_REQUESTED;
-		requested = TRUE;
+		if (!trusted) {
+			m->claimed_statement_request = TRUE;
+		} else {
+			c->statement_state = POC_STATEMENT_REQUESTED;
+			requested = TRUE;
+		}
 	}
 	c->updated_at = now;
 
@@ -1275,6 +1461,10 @@ file_fn(poc_store *s, MDB_txn *txn, poc_store_item *it, GError **error)
 	}
 	if (status == POC_OK && requested)
 		status = event(s, txn, now, c->id, "statement-requested", m->message_id, NULL, error);
+	if (status == POC_OK && (m->claimed_publication_date || m->claimed_statement_request)) {
+		claim_detail(m, detail, sizeof detail);
+		status = event(s, txn, now, c->id, "claimed-change", m->message_id, detail, error);
+	}
 	if (status == POC_OK && ack) {
 		g_snprintf(detail, sizeof(detail), "outbox %" G_GUINT64_FORMAT, ack->id);
 		status = event(s, txn, now, c->id, "ack-queued", m->message_id, detail, error);
@@ -1719,6 +1909,75 @@ put_event_for(poc_store *s, MDB_txn *txn, const poc_event *ev, const char *case_
 	return put_event(s, txn, &copy, error);
 }
 
+/*
+ * A message read again (pocctl reprocess) with another publication date or
+ * now a publication notice: the case follows, as when it was filed. The
+ * date is the case's only if no later message of the case has one (the
+ * latest notice sets it); the change goes into the publication history
+ * and the event log.
+ */
+static int
+reread_case(poc_store *s, MDB_txn *txn, const poc_message *m, GError **error)
+{
+	poc_case *c = NULL, *old = NULL;
+	gint64 now = poc_now();
+	gboolean changed = FALSE, requested = FALSE;
+	char detail[96];
+	int status;
+
+	if ((status = get_case_txn(s, txn, m->case_id, &c, error)) != POC_OK ||
+	    (status = get_case_txn(s, txn, m->case_id, &old, error)) != POC_OK)
+		goto out;
+	if (m->publication_date && m->publication_date != c->publication_date) {
+		gboolean later = FALSE;
+
+		for (guint i = 0; c->message_ids && i < c->message_ids->len && !later; i++) {
+			poc_message *other = NULL;
+			const char *mid = g_ptr_array_index(c->message_ids, i);
+
+			if (strcmp(mid, m->message_id) == 0)
+				continue;
+			if (get_message_txn(s, txn, mid, &other, NULL) == POC_OK)
+				later = other->publication_date && other->received_at > m->received_at;
+			poc_message_free(other);
+		}
+		if (!later) {
+			poc_pub_change *pc = poc_pub_change_new();
+
+			pc->at = now;
+			pc->from = c->publication_date;
+			pc->to = m->publication_date;
+			pc->message_id = g_strdup(m->message_id);
+			g_ptr_array_add(c->publication_history, pc);
+			c->publication_date = m->publication_date;
+			changed = TRUE;
+		}
+	}
+	if (m->kind == POC_KIND_PUBLICATION && c->statement_state == POC_STATEMENT_NONE) {
+		c->statement_state = POC_STATEMENT_REQUESTED;
+		requested = TRUE;
+	}
+	if (!changed && !requested)
+		goto out;
+	c->updated_at = now;
+	status = put_case(s, txn, c, old, error);
+	if (status == POC_OK && changed) {
+		char from[POC_TIME_BUFSIZE] = "none", to[POC_TIME_BUFSIZE];
+
+		if (old->publication_date)
+			poc_time_format(old->publication_date, from);
+		g_snprintf(detail, sizeof(detail), "%s -> %s (reprocessed)", from,
+			   poc_time_format(c->publication_date, to));
+		status = event(s, txn, now, c->id, "publication-date", m->message_id, detail, error);
+	}
+	if (status == POC_OK && requested)
+		status = event(s, txn, now, c->id, "statement-requested", m->message_id, NULL, error);
+out:
+	poc_case_free(c);
+	poc_case_free(old);
+	return status;
+}
+
 static int
 update_message_fn(poc_store *s, MDB_txn *txn, void *ctx, GError **error)
 {
@@ -1736,6 +1995,10 @@ update_message_fn(poc_store *s, MDB_txn *txn, void *ctx, GError **error)
 	status = put_message(s, txn, &copy, old, error);
 	if (status == POC_OK)
 		status = put_event_for(s, txn, u->ev, copy.case_id, copy.message_id, error);
+	if (status == POC_OK && copy.case_id &&
+	    (copy.publication_date != old->publication_date ||
+	     (copy.kind == POC_KIND_PUBLICATION && old->kind != POC_KIND_PUBLICATION)))
+		status = reread_case(s, txn, &copy, error);
 	poc_message_free(old);
 	return status;
 }
@@ -1777,6 +2040,106 @@ poc_store_update_case(poc_store *s, const poc_case *c, const poc_event *ev, GErr
 	if (!c || !c->id)
 		return fail(POC_ERR_INVAL, error, "database: update of a case without id");
 	return store_write(s, "case update", update_case_fn, &u, error);
+}
+
+typedef struct accept_ctx {
+	const char *message_id;
+	const char *actor;
+	poc_message *out;
+} accept_ctx;
+
+static int
+accept_claim_fn(poc_store *s, MDB_txn *txn, void *ctx, GError **error)
+{
+	accept_ctx *a = ctx;
+	poc_message *m = NULL, *old = NULL;
+	poc_case *c = NULL, *cold = NULL;
+	gint64 now = poc_now();
+	char detail[96], from[POC_TIME_BUFSIZE] = "none", to[POC_TIME_BUFSIZE];
+	poc_event ev = { now, NULL, NULL, (char *)a->actor, NULL, detail };
+	int status;
+
+	if ((status = get_message_txn(s, txn, a->message_id, &m, error)) != POC_OK)
+		return status;
+	if (!m->claimed_publication_date && !m->claimed_statement_request) {
+		status = fail(POC_ERR_INVAL, error, "message %s claims no change of its case",
+			      a->message_id);
+		goto out;
+	}
+	if (m->claim_accepted_at) {
+		status = fail(POC_ERR_EXISTS, error, "message %s: its claim was accepted before",
+			      a->message_id);
+		goto out;
+	}
+	if (!m->case_id || (status = get_case_txn(s, txn, m->case_id, &c, error)) != POC_OK) {
+		if (!m->case_id)
+			status = fail(POC_ERR_NOTFOUND, error, "message %s has no case",
+				      a->message_id);
+		goto out;
+	}
+	if ((status = get_case_txn(s, txn, m->case_id, &cold, error)) != POC_OK ||
+	    (status = get_message_txn(s, txn, a->message_id, &old, error)) != POC_OK)
+		goto out;
+	ev.case_id = c->id;
+	ev.message_id = m->message_id;
+	if (m->claimed_publication_date && m->claimed_publication_date != c->publication_date) {
+		poc_pub_change *pc = poc_pub_change_new();
+
+		pc->at = now;
+		pc->from = c->publication_date;
+		pc->to = m->claimed_publication_date;
+		pc->message_id = g_strdup(m->message_id);
+		g_ptr_array_add(c->publication_history, pc);
+		c->publication_date = m->claimed_publication_date;
+		if (pc->from)
+			poc_time_format(pc->from, from);
+		g_snprintf(detail, sizeof detail, "%s -> %s", from, poc_time_format(pc->to, to));
+		ev.type = "publication-date";
+		if ((status = put_event(s, txn, &ev, error)) != POC_OK)
+			goto out;
+	}
+	if (m->claimed_statement_request && c->statement_state == POC_STATEMENT_NONE) {
+		c->statement_state = POC_STATEMENT_REQUESTED;
+		detail[0] = '\0';
+		ev.type = "statement-requested";
+		ev.detail = NULL;
+		if ((status = put_event(s, txn, &ev, error)) != POC_OK)
+			goto out;
+	}
+	c->updated_at = now;
+	m->claim_accepted_at = now;
+	claim_detail(m, detail, sizeof detail);
+	ev.type = "claim-accepted";
+	ev.detail = detail;
+	if ((status = put_case(s, txn, c, cold, error)) != POC_OK ||
+	    (status = put_message(s, txn, m, old, error)) != POC_OK ||
+	    (status = put_event(s, txn, &ev, error)) != POC_OK)
+		goto out;
+	a->out = m;
+	m = NULL;
+out:
+	poc_message_free(m);
+	poc_message_free(old);
+	poc_case_free(c);
+	poc_case_free(cold);
+	return status;
+}
+
+int
+poc_store_accept_claim(poc_store *s, const char *message_id, const char *actor,
+		       poc_message **out, GError **error)
+{
+	accept_ctx a = { message_id, actor ? actor : "pocmilter", NULL };
+	int status;
+
+	if (!message_id)
+		return fail(POC_ERR_INVAL, error, "database: accept: no Message-ID");
+	status = store_write(s, "accept claim", accept_claim_fn, &a, error);
+	if (status == POC_OK && out)
+		*out = a.out;
+	else
+		poc_message_free(a.out);
+	return status;
 }
 
 static int

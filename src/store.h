@@ -72,12 +72,27 @@ int poc_store_spool_get(poc_store *store, guint64 spool_id, GBytes **raw,
  * A publication date that differs from the case's becomes the case's,
  * with a publication_history entry and a "publication-date" event; a
  * publication notice makes a case's statement_state "requested" (from
- * "none") with a "statement-requested" event.
+ * "none") with a "statement-requested" event. Both only when msg's
+ * signature is good, covers all (signature_covers) and it is not a
+ * replay (a "replay:" problem); otherwise the case is unchanged and msg
+ * records the claim (claimed_publication_date, claimed_statement_request)
+ * with a "claimed-change" event, for poc_store_accept_claim().
  * msg->case_id is set. A Message-ID already filed: POC_ERR_EXISTS, the
  * spool entry is removed all the same, and nothing else changes.
  */
 int poc_store_file(poc_store *store, guint64 spool_id, poc_message *msg,
 		   poc_outbox_entry *ack, GError **error);
+/*
+ * Replays (doc/DATABASE.md, meta sig:SIGNATURE_ID): the first message
+ * filed with a signature owns it. poc_store_file() decides inside its
+ * transaction: a message whose signature another Message-ID owns gets a
+ * "replay: ..." problem, is held (ack_note says why) and its ack is not
+ * queued. poc_store_replay_of() returns that other Message-ID (or NULL);
+ * poc_store_signature_claim() makes an unowned signature msg's, or marks
+ * msg a replay as filing does (pocctl reprocess).
+ */
+char *poc_store_replay_of(poc_store *store, const poc_message *msg);
+int poc_store_signature_claim(poc_store *store, poc_message *msg, GError **error);
 
 /*
  * Many messages in one transaction (one sync): pocctl import, the
@@ -136,7 +151,10 @@ int poc_store_foreach_open_ack(poc_store *store, poc_message_fn fn, void *data, 
 /*
  * Replace a message's record (ack state changes); indexes follow. ev (or
  * NULL) is added in the same transaction; its case_id and message_id
- * default to the record's. POC_ERR_NOTFOUND when not filed.
+ * default to the record's. POC_ERR_NOTFOUND when not filed. A record read
+ * again with another publication date moves the case's (history and a
+ * "publication-date" event), unless a later message of the case has one;
+ * one that became a publication notice marks the statement requested.
  */
 int poc_store_update_message(poc_store *store, const poc_message *msg, const poc_event *ev,
 			     GError **error);
@@ -185,6 +203,20 @@ int poc_store_outbox_claim(poc_store *store, gint64 now, poc_outbox_entry **out,
  */
 int poc_store_outbox_add_held(poc_store *store, poc_outbox_entry *entry, const poc_event *ev,
 			      GError **error);
+
+/*
+ * Apply the change of its case message_id claimed but could not make by
+ * itself (claimed_publication_date, claimed_statement_request: its
+ * signature was not good or did not cover all), by actor, in one write
+ * transaction: the case's publication date (with a publication_history
+ * entry) and statement state; the message's claim_accepted_at; events
+ * publication-date / statement-requested and claim-accepted.
+ * *out (or NULL) gets the message as written. POC_ERR_NOTFOUND: no such
+ * message; POC_ERR_INVAL: it claims nothing; POC_ERR_EXISTS: accepted
+ * before.
+ */
+int poc_store_accept_claim(poc_store *store, const char *message_id, const char *actor,
+			   poc_message **out, GError **error);
 
 /*
  * Queue a vendor statement (kind POC_OUTBOX_STATEMENT; case_id set,

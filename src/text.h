@@ -65,6 +65,16 @@ char *poc_text_strip_quoted(const char *body);
 gint64 poc_text_find_publication_date(const char *text);
 
 /*
+ * The same, with era dates (令和9年2月3日, 令和元年, R9.2.3, H31.4.30) and
+ * dates without a year (2月10日(水), 2/10 11:00), which are read only on a
+ * line a keyword names, as the first such day on or after 92 days before
+ * received (Unix time; 0: dates without a year are not read). A weekday in
+ * brackets that is not the chosen date's own adds a line to problems
+ * (may be NULL); the date stays as written.
+ */
+gint64 poc_text_read_publication_date(const char *text, gint64 received, GPtrArray *problems);
+
+/*
  * Kinds are a table of rules (see doc/KINDS.md); the first that matches
  * wins. A rules file adds rules before the built-in ones; loading returns
  * POC_OK, POC_ERR_IO (unreadable) or POC_ERR_CONFIG (a bad line: the
@@ -80,6 +90,10 @@ void poc_kind_rules_free(poc_kind_rules *rules);
 char *poc_kind_rules_describe(const poc_kind_rules *rules);
 poc_kind poc_kind_classify(const poc_kind_rules *rules, gboolean from_coordinator,
 			   const char *subject, const char *body);
+/* The same, and *rule (a new string, may be NULL) says which rule decided:
+ * "FILE:LINE", "built-in N" (row N of doc/KINDS.md) or "no rule matched". */
+poc_kind poc_kind_classify_rule(const poc_kind_rules *rules, gboolean from_coordinator,
+				const char *subject, const char *body, char **rule);
 
 G_END_DECLS
 

@@ -7,9 +7,15 @@
  *
  *	poc_now() honours POC_FAKE_NOW so tests can move time; the variable
  *	is read at every call, so a test may change it between calls.
+ *	poc_mbox_from_date() reads the date of an mbox "From " line (pocctl
+ *	import), local time.
+ *
+ *	poc_text_for_terminal() renders text read from mail for printing:
+ *	nothing in it can move the cursor, hide text or start a new line.
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -137,4 +143,97 @@ poc_forbid_core_dumps(void)
 	if (setrlimit(RLIMIT_CORE, &none) != 0)
 		return -1;
 	return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+/*
+ * The date of an mbox "From " line ("From addr Fri Oct 16 20:00:00 2026",
+ * asctime(3), maybe a zone name before the year), in the local time zone
+ * (TZ) as mbox writers put it; 0 when there is none. Outside input
+ * (tests/fuzz/fuzz_mbox.c).
+ */
+gint64
+poc_mbox_from_date(const char *line, gsize len)
+{
+	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	char *text = g_strndup(line, MIN(len, 512));
+	char **w = g_strsplit_set(text, " \t\r", -1);
+	char *f[8];
+	int n = 0, mon = -1, day, hh, mm, ss, year;
+	gint64 t = 0;
+
+	/* the words after "From" and the address, empty ones (double spaces) left out */
+	for (int i = 2; w[0] && w[1] && w[i] && n < (int)G_N_ELEMENTS(f); i++)
+		if (*w[i])
+			f[n++] = w[i];
+	if (n >= 5) {
+		for (int i = 0; i < 12; i++)
+			if (g_ascii_strcasecmp(f[1], months[i]) == 0)
+				mon = i + 1;
+		day = atoi(f[2]);
+		year = atoi(f[n >= 6 && !g_ascii_isdigit(f[4][0]) ? 5 : 4]);
+		if (mon > 0 && sscanf(f[3], "%d:%d:%d", &hh, &mm, &ss) == 3 && year >= 1970) {
+			GDateTime *dt = g_date_time_new_local(year, mon, day, hh, mm, ss);
+
+			if (dt) {
+				t = g_date_time_to_unix(dt);
+				g_date_time_unref(dt);
+			}
+		}
+	}
+	g_strfreev(w);
+	g_free(text);
+	return t;
+}
+
+/* Characters that change how the rest of a line reads: C1, bidi, zero-width. */
+static gboolean
+format_char(gunichar c)
+{
+	return (c >= 0x80 && c <= 0x9f) || c == 0x061c || c == 0x200b || c == 0x200e ||
+	       c == 0x200f || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) ||
+	       c == 0xfeff;
+}
+
+char *
+poc_text_for_terminal(const char *s)
+{
+	GString *out;
+	const char *p, *end;
+
+	if (!s)
+		return NULL;
+	end = s + strlen(s);
+	out = g_string_sized_new(end - s + 8);
+	for (p = s; p < end;) {
+		unsigned char b = (unsigned char)*p;
+		gunichar c;
+
+		if (b == '\\') {
+			g_string_append(out, "\\\\");
+			p++;
+		} else if (b == '\n' || b == '\r' || b == '\t') {
+			g_string_append(out, b == '\n' ? "\\n" : b == '\r' ? "\\r" : "\\t");
+			p++;
+		} else if (b < 0x20 || b == 0x7f) {
+			g_string_append_printf(out, "\\x%02x", b);
+			p++;
+		} else if (b < 0x80) {
+			g_string_append_c(out, (char)b);
+			p++;
+		} else if ((c = g_utf8_get_char_validated(p, end - p)) == (gunichar)-1 ||
+			   c == (gunichar)-2) {
+			g_string_append_printf(out, "\\x%02x", b);
+			p++;
+		} else {
+			const char *next = g_utf8_next_char(p);
+
+			if (format_char(c))
+				g_string_append_printf(out, "\\u{%04x}", c);
+			else
+				g_string_append_len(out, p, next - p);
+			p = next;
+		}
+	}
+	return g_string_free(out, FALSE);
 }

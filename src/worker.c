@@ -98,55 +98,16 @@ log_filed(const poc_message *m, const char *what)
 		 poc_signature_name(m->signature), poc_ack_state_name(m->ack_state));
 }
 
-/*
- * A replay: the same valid signature (key and signing time) as a message
- * filed before under another Message-ID. Someone resent an old notice; it
- * is filed, never acknowledged by itself, and held (and so paged) for a
- * person. Returns TRUE for a replay.
- */
-#define SIG_PREFIX "sig:"
-
-static gboolean
-check_replay(poc_runtime *rt, poc_message *msg)
-{
-	char *key, *first;
-
-	if (!msg->signature_id)
-		return FALSE;
-	key = g_strconcat(SIG_PREFIX, msg->signature_id, NULL);
-	first = poc_store_meta_get(rt->store, key);
-	g_free(key);
-	if (!first || g_strcmp0(first, msg->message_id) == 0) {
-		g_free(first);
-		return FALSE;
-	}
-	if (!msg->problems)
-		msg->problems = g_ptr_array_new_with_free_func(g_free);
-	g_ptr_array_add(msg->problems,
-			g_strdup_printf("replay: the same signature as %s, filed before", first));
-	if (msg->ack_required && msg->ack_state == POC_ACK_QUEUED) {
-		msg->ack_state = POC_ACK_HELD;
-		g_free(msg->ack_note);
-		msg->ack_note = g_strdup_printf("replay of %s (same signature): a person decides",
-						first);
-	}
-	msg_warn("message_id=%s replays the signature of %s: held", msg->message_id, first);
-	g_free(first);
-	return TRUE;
-}
-
+/* A replay (store.h): filed and held in one transaction; said once in the log. */
 static void
-remember_signature(poc_runtime *rt, const poc_message *msg)
+log_replay(const poc_message *msg)
 {
-	char *key = g_strconcat(SIG_PREFIX, msg->signature_id, NULL);
-	GError *err = NULL;
+	for (guint i = 0; msg->problems && i < msg->problems->len; i++) {
+		const char *p = g_ptr_array_index(msg->problems, i);
 
-	if (poc_store_meta_put(rt->store, key, msg->message_id, &err) != POC_OK) {
-		msg_warn("message_id=%s: cannot record its signature: %s", msg->message_id,
-			 err ? err->message : "?");
-		g_clear_error(&err);
+		if (g_str_has_prefix(p, "replay: "))
+			msg_warn("message_id=%s %s: held", msg->message_id, p);
 	}
-	g_free(key);
 }
 
 /* The one place a notice is read: the same limits and trust for every path. */
@@ -180,6 +141,10 @@ keep_reception(poc_message *fresh, const poc_message *old)
 	fresh->ack_deadline = old->ack_deadline;
 	fresh->ack_sent_at = old->ack_sent_at;
 	fresh->ack_message_id = g_strdup(old->ack_message_id);
+	/* A claim is made once, when filed (store.c); reading again does not change the case. */
+	fresh->claimed_publication_date = old->claimed_publication_date;
+	fresh->claimed_statement_request = old->claimed_statement_request;
+	fresh->claim_accepted_at = old->claim_accepted_at;
 	g_free(fresh->message_id);
 	fresh->message_id = g_strdup(old->message_id);
 }
@@ -200,9 +165,13 @@ poc_reprocess_message(poc_runtime *rt, poc_crypto *crypto, const char *message_i
 		goto out;
 	fresh = poc_message_new();
 	fresh->envelope_from = g_strdup(old->envelope_from);
+	fresh->received_at = old->received_at;	/* dates without a year read against it */
 	if ((status = read_notice(rt, crypto, raw, fresh, error)) != POC_OK)
 		goto out;
 	keep_reception(fresh, old);
+	/* The same replay rule as filing: a signature another message owns is a replay. */
+	if ((status = poc_store_signature_claim(rt->store, fresh, error)) != POC_OK)
+		goto out;
 	if (old->tracking && g_strcmp0(fresh->tracking, old->case_id) != 0 && fresh->tracking &&
 	    g_strcmp0(fresh->tracking, old->tracking) != 0) {
 		if (!fresh->problems)
@@ -217,9 +186,17 @@ poc_reprocess_message(poc_runtime *rt, poc_crypto *crypto, const char *message_i
 	    (old->ack_state == POC_ACK_NOT_REQUIRED && old->ack_note && !old->ack_required)) {
 		fresh->ack_required = old->ack_required;
 		fresh->ack_state = old->ack_state;
+		g_free(fresh->ack_note);
 		fresh->ack_note = g_strdup(old->ack_note);
 	} else {
 		poc_ack_decide(rt->cfg, fresh);
+		if (fresh->ack_state == POC_ACK_QUEUED &&
+		    !poc_ack_may_auto(rt->cfg, rt->store, fresh)) {
+			fresh->ack_state = POC_ACK_HELD;
+			g_free(fresh->ack_note);
+			fresh->ack_note = g_strdup("replay (same signature as a message filed "
+						   "before): a person decides");
+		}
 		if (fresh->ack_required && !fresh->ack_deadline)
 			fresh->ack_deadline = poc_calendar_ack_deadline(rt->cal, fresh->received_at);
 		if (fresh->ack_state == POC_ACK_QUEUED) {
@@ -236,10 +213,13 @@ poc_reprocess_message(poc_runtime *rt, poc_crypto *crypto, const char *message_i
 			}
 		}
 	}
-	detail = g_strdup_printf("decryption %s -> %s, signature %s -> %s, ack %s -> %s",
+	detail = g_strdup_printf("decryption %s -> %s, signature %s -> %s, kind %s -> %s (%s), "
+				 "ack %s -> %s",
 				 poc_decryption_name(old->decryption),
 				 poc_decryption_name(fresh->decryption),
 				 poc_signature_name(old->signature), poc_signature_name(fresh->signature),
+				 poc_kind_name(old->kind), poc_kind_name(fresh->kind),
+				 fresh->kind_rule ? fresh->kind_rule : "-",
 				 poc_ack_state_name(old->ack_state), poc_ack_state_name(fresh->ack_state));
 	ev.at = poc_now();
 	ev.case_id = fresh->case_id;
@@ -283,16 +263,15 @@ poc_process_spooled(poc_runtime *rt, poc_crypto *crypto, guint64 spool_id,
 	poc_spool_info info = { 0 };
 	poc_message *msg = NULL;
 	poc_outbox_entry *ack = NULL;
-	gboolean replayed = FALSE;
 	int status;
 
 	if ((status = poc_store_spool_get(rt->store, spool_id, &raw, &info, error)) != POC_OK)
 		return status;
 	msg = poc_message_new();
 	msg->envelope_from = g_strdup(info.envelope_from);
+	msg->received_at = info.received_at;	/* dates without a year read against it */
 	if ((status = read_notice(rt, crypto, raw, msg, error)) != POC_OK)
 		goto out;
-	msg->received_at = info.received_at;
 	msg->queue_id = g_strdup(info.queue_id);
 	msg->size = g_bytes_get_size(raw);
 
@@ -308,8 +287,8 @@ poc_process_spooled(poc_runtime *rt, poc_crypto *crypto, guint64 spool_id,
 		log_filed(msg, "duplicate");
 		goto out;
 	}
+	/* A replay is decided inside the filing transaction (poc_store_file). */
 	poc_ack_decide(cfg, msg);
-	replayed = check_replay(rt, msg);
 	if (msg->ack_required)
 		msg->ack_deadline = poc_calendar_ack_deadline(rt->cal, msg->received_at);
 	if (msg->ack_state == POC_ACK_QUEUED) {
@@ -339,9 +318,8 @@ poc_process_spooled(poc_runtime *rt, poc_crypto *crypto, guint64 spool_id,
 	} else if (status == POC_OK) {
 		if (result)
 			*result = POC_FILED;
+		log_replay(msg);
 		log_filed(msg, "filed");
-		if (msg->signature_id && !replayed)
-			remember_signature(rt, msg);
 	}
 out:
 	poc_outbox_entry_free(ack);
@@ -458,8 +436,8 @@ guard_pick(poc_message *m, void *data)
 
 	if (m->ack_state != POC_ACK_HELD || !m->ack_required || m->ack_deadline <= 0)
 		return 0;
-	/* Spoofed, unsigned, undecryptable, reports, automatic mail: stay held for a person. */
-	if (!poc_ack_auto_worthy(g->rt->cfg, m))
+	/* Spoofed, unsigned, undecryptable, reports, automatic mail, replays: stay held for a person. */
+	if (!poc_ack_may_auto(g->rt->cfg, g->rt->store, m))
 		return 0;
 	left = poc_calendar_business_seconds(g->rt->cal, g->now, m->ack_deadline);
 	if (left < g->rt->cfg->ack_guard)

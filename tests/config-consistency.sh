@@ -69,11 +69,22 @@ sed -e 's/^#\([A-Z][A-Za-z]*\) /\1 /' \
 	-e "s#^TemplateDir .*#TemplateDir $tmp/templates#" \
 	-e "s#^KindRules .*#KindRules $tmp/kinds.rules#" \
 	-e "s#^HolidayFile .*#HolidayFile $tmp/holidays.txt#" \
+	-e "s#^Socket .*#Socket unix:$tmp/s.sock#" \
+	-e "s#^Database .*#Database $tmp/db#" \
+	-e "s#^PidFile .*#PidFile $tmp/p.pid#" \
 	"$tmp/sample.new" >"$tmp/all.conf"
-if out=$("$POCMILTER" -n -c "$tmp/all.conf" 2>&1); then
+chmod 755 "$tmp" && chmod 644 "$tmp/all.conf" && chmod -R a+rX "$tmp/templates"
+# Every key parses; what -n then finds on this machine (no GnuPG home, no
+# keys, no paging command here) is about the machine, not the syntax.
+out=$("$POCMILTER" -n -c "$tmp/all.conf" 2>&1)
+bad=$(printf '%s\n' "$out" | grep -v -e '^$' -e ': GnuPGHome: ' -e ': PageCommand: ' -e ': AckSendmail: ' \
+	-e ': CoordinatorKey: [0-9A-F]*: ' -e ': AckEncryptTo: [0-9A-F]*: ' -e ': AckSignKey: [^ ]*: cannot sign' \
+	-e ': User: pocmilter: no such user' -e ': SocketGroup: postfix: no such group' \
+	-e '^pocmilter: warning: ')
+if [ -z "$bad" ]; then
 	echo "ok: the sample, uncommented, is a valid configuration"
 else
-	echo "FAIL: the sample, uncommented, does not load: $out"
+	echo "FAIL: the sample, uncommented, does not load: $bad"
 	fail=1
 fi
 [ $fail = 0 ] && echo "ok: conf/pocmilter.conf and pocmilter.conf(5) match the key table"

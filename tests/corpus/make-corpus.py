@@ -12,13 +12,24 @@ and the plaintext of the notice (UTF-8). The keys say how to wrap it:
   cte                7bit | 8bit | base64 | quoted-printable (default 7bit/8bit)
   form               plain | html | alternative | flowed | pgpmime |
                      pgpmime-signed-inside | signed | inline | inline-signed |
-                     exchange | asc | gpg | forwarded | raw | deep | wide | big
+                     exchange | asc | gpg | forwarded | raw | deep | wide | big |
+                     wrap-mixed | wrap-encrypted | wrap-opaque | wrap-clearsigned
   sign               coord | third | unknown | expired | revoked | none
   encrypt            vendor | third | none
   tamper             yes: change the signed text after signing
   protected-subject  RFC 9788: Subject in the encrypted entity's headers
   legacy-display     yes: also a text/rfc822-headers part with it
   inner-*            for form forwarded: the forwarded mail (same keys)
+  wrap-text          wrap-* forms (signature wrapping, issue 22): the
+                     attacker's unsigned text ("\\n" a newline) put beside
+                     the coordinator-signed plaintext: wrap-mixed a
+                     multipart/mixed of it and a multipart/signed;
+                     wrap-encrypted the same encrypted (unsigned) to the
+                     vendor with protected-subject; wrap-opaque an
+                     encrypted (unsigned) multipart/mixed of it and the
+                     coordinator's opaque `gpg --sign` blob; wrap-clearsigned
+                     it before and after a clear-signed block
+  wrap-order         before | after: where wrap-text goes (default before)
   newline            crlf: write the whole mail with CRLF
   envelope           envelope sender given to the reader ("-": unknown)
   reader             extra read_notice options (e.g. "-s 100000")
@@ -268,6 +279,29 @@ def body_of(spec, text):
                    b"Content-Disposition: attachment; filename=\"notice.txt.gpg\"\n"
                    b"Content-Transfer-Encoding: base64\n\n" + base64.encodebytes(data))
         return multipart("mixed", [text_entity(cover, "添付ファイルをご確認ください。\n"), att])
+    if form.startswith("wrap-"):
+        evil = text_entity(dict(spec, charset="utf-8", cte="8bit", form="plain"),
+                           spec.get("wrap-text", "").replace("\\n", "\n") + "\n")
+        evil_text = spec.get("wrap-text", "").replace("\\n", "\n").encode("utf-8")
+
+        def beside(part):
+            return [part, evil] if spec.get("wrap-order") == "after" else [evil, part]
+        if form == "wrap-mixed":
+            return multipart("mixed", beside(signed_multipart(spec, text_entity(spec, text))))
+        if form == "wrap-encrypted":
+            inner = multipart("mixed", beside(signed_multipart(spec, text_entity(spec, text))))
+            head = ("Subject: %s\n" % spec["protected-subject"]).encode() \
+                if spec.get("protected-subject") else b""
+            return encrypted_multipart(spec, head + inner, "none")
+        if form == "wrap-opaque":
+            blob = gpg(["--sign", "-u", FPR[spec.get("sign", "coord")]], encode(text, "utf-8"))
+            part = (b"Content-Type: application/octet-stream; name=\"notice.asc\"\n"
+                    b"Content-Disposition: attachment; filename=\"notice.asc\"\n\n" + blob)
+            return encrypted_multipart(spec, multipart("mixed", beside(part)), "none")
+        if form == "wrap-clearsigned":
+            signed = clearsign(encode(text, "utf-8"), spec.get("sign", "coord"))
+            return (b"Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n"
+                    + evil_text + b"\n\n" + signed + b"\n" + evil_text + b"\n")
     if form == "forwarded":
         inner = {k[6:]: v for k, v in spec.items() if k.startswith("inner-")}
         inner.setdefault("from", "JPCERT/CC <vuls@jpcert.or.jp>")

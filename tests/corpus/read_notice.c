@@ -3,12 +3,18 @@
  *	read_notice - print what poc_notice_read() makes of mail files
  * SYNOPSIS
  *	read_notice [-g gnupghome] [-t fpr]... [-c coordinator]... [-o own]...
- *		[-e envelope-from] [-s max-size] [-d max-depth] [-p max-parts] file...
+ *		[-e envelope-from] [-s max-size] [-d max-depth] [-p max-parts]
+ *		[-r received] file...
  * DESCRIPTION
  *	For each file, "key: value" lines (the fields of notice.h) and a
  *	blank line; lists are comma-separated, absent values "null". The
  *	corpus test compares these with tests/corpus/src/NN-name.expect.
- *	An envelope sender of "-" means unknown (NULL).
+ *	An envelope sender of "-" means unknown (NULL). -r gives the time
+ *	of receipt (RFC 3339; default now), against which dates without a
+ *	year are read. "kind_rule" names the rule that decided the kind;
+ *	"ack" is the decision of poc_ack_decide() under the default
+ *	configuration (AckMode auto, AckKinds summary..schedule): the
+ *	ack_state, and " - " and the note when held.
  */
 #include "config.h"
 
@@ -16,6 +22,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "ack.h"
 #include "notice.h"
 
 static void
@@ -33,10 +40,12 @@ main(int argc, char **argv)
 	GPtrArray *trusted = g_ptr_array_new(), *coords = g_ptr_array_new(), *own = g_ptr_array_new();
 	poc_reader reader = { 0 };
 	const char *home = NULL, *envfrom = "vuls@jpcert.or.jp";
+	gint64 received = 0;
+	poc_config *cfg = poc_config_new();
 	int opt, failed = 0;
 	GError *error = NULL;
 
-	while ((opt = getopt(argc, argv, "g:t:c:o:e:s:d:p:")) != -1) {
+	while ((opt = getopt(argc, argv, "g:t:c:o:e:s:d:p:r:")) != -1) {
 		switch (opt) {
 		case 'g': home = optarg; break;
 		case 't': g_ptr_array_add(trusted, optarg); break;
@@ -46,6 +55,17 @@ main(int argc, char **argv)
 		case 's': reader.max_size = g_ascii_strtoull(optarg, NULL, 10); break;
 		case 'd': reader.max_depth = atoi(optarg); break;
 		case 'p': reader.max_parts = atoi(optarg); break;
+		case 'r': {
+			GDateTime *dt = g_date_time_new_from_iso8601(optarg, NULL);
+
+			if (!dt) {
+				fprintf(stderr, "read_notice: -r %s: not an RFC 3339 time\n", optarg);
+				return 2;
+			}
+			received = g_date_time_to_unix(dt);
+			g_date_time_unref(dt);
+			break;
+		}
 		default:
 			fprintf(stderr, "usage: read_notice [-g home] [-t fpr] [-c addr] file...\n");
 			return 2;
@@ -75,6 +95,7 @@ main(int argc, char **argv)
 		}
 		msg = poc_message_new();
 		msg->envelope_from = g_strcmp0(envfrom, "-") ? g_strdup(envfrom) : NULL;
+		msg->received_at = received;
 		if (poc_notice_read(&reader, raw, len, msg, &error) != POC_OK) {
 			fprintf(stderr, "read_notice: %s: %s\n", argv[i], error->message);
 			g_clear_error(&error);
@@ -90,15 +111,23 @@ main(int argc, char **argv)
 		print_list("related_tracking", msg->related_tracking);
 		print_list("vuln_ids", msg->vuln_ids);
 		printf("kind: %s\n", poc_kind_name(msg->kind));
+		printf("kind_rule: %s\n", msg->kind_rule ? msg->kind_rule : "null");
 		printf("encrypted: %s\n", msg->encrypted ? "yes" : "no");
 		printf("decryption: %s\n", poc_decryption_name(msg->decryption));
 		printf("signature: %s\n", poc_signature_name(msg->signature));
 		printf("signer: %s\n", msg->signer ? msg->signer : "null");
+		printf("signature_covers: %s\n", poc_sig_covers_name(msg->signature_covers));
 		printf("publication_date: %s\n",
 		       msg->publication_date ? poc_time_format(msg->publication_date, when) : "null");
 		printf("auto_submitted: %s\n", msg->auto_submitted ? "yes" : "no");
 		printf("from_coordinator: %s\n", msg->from_coordinator ? "yes" : "no");
 		printf("problems: %u\n", msg->problems ? msg->problems->len : 0);
+		{
+			/* the decision on a copy: the problems above are the reader's own */
+			poc_ack_decide(cfg, msg);
+			printf("ack: %s%s%s\n", poc_ack_state_name(msg->ack_state),
+			       msg->ack_note ? " - " : "", msg->ack_note ? msg->ack_note : "");
+		}
 		for (guint j = 0; msg->problems && j < msg->problems->len; j++)
 			printf("problem: %s\n", (char *) g_ptr_array_index(msg->problems, j));
 		printf("\n");
@@ -106,6 +135,7 @@ main(int argc, char **argv)
 		poc_message_free(msg);
 		g_free(raw);
 	}
+	poc_config_free(cfg);
 	poc_crypto_free(reader.crypto);
 	g_ptr_array_free(trusted, TRUE);
 	g_ptr_array_free(coords, TRUE);

@@ -28,7 +28,7 @@ bash "$srcdir/tests/corpus/make-corpus.sh" "$corpus" "$tmp/mail" "$tmp" || exit 
 . "$tmp/keys.env"
 export FPR_VENDOR FPR_COORD FPR_THIRD FPR_UNKNOWN FPR_EXPIRED FPR_REVOKED
 
-pass=0 fail=0 checks=0
+pass=0 fail=0 checks=0 right=0
 for expect in "$corpus"/*.expect; do
 	name=$(basename "$expect" .expect)
 	mail=$tmp/mail/$name.eml
@@ -46,6 +46,7 @@ for expect in "$corpus"/*.expect; do
 		want=$(eval "printf '%s' \"${line#*: }\"")
 		case " ${POC_CORPUS_SKIP:-} " in *" ${key%\~} "*) continue ;; esac
 		checks=$((checks + 1))
+		before=$bad
 		got=$(printf '%s\n' "$out" | grep -m1 "^${key%\~}: " | cut -d' ' -f2-)
 		case $key in
 		*~) case $got in *"$want"*) ;; *) bad="$bad
@@ -57,6 +58,7 @@ for expect in "$corpus"/*.expect; do
   $key: '$got', want '$want'" ;;
 		   esac ;;
 		esac
+		[ "$bad" = "$before" ] && right=$((right + 1))
 	done < "$expect"
 	if [ -z "$bad" ]; then
 		pass=$((pass + 1))
@@ -68,4 +70,5 @@ for expect in "$corpus"/*.expect; do
 	fi
 done
 echo "corpus: $((pass + fail)) notices, $pass passed, $fail failed, $checks checks"
+echo "corpus facts: $right right / $checks checked"
 [ $fail -eq 0 ]

@@ -1,6 +1,7 @@
 #!/bin/bash
 # daemon.sh - the installed daemon as a system runs it: `make install` into a
-# scratch DESTDIR, started as root with `User nobody`; checks the drop of
+# scratch DESTDIR (units, timer, sysusers.d, docs and pocdb.pc checked too),
+# started as root with `User nobody`; checks the drop of
 # privileges (/proc/PID/status), the socket's and the database's owners and
 # modes, the pid file, refusals (root without User, a second instance),
 # SIGHUP with a good and a bad configuration, and SIGTERM.
@@ -32,10 +33,45 @@ for k in NoNewPrivileges=yes ProtectSystem=strict ReadWritePaths=/var/lib/pocmil
 	grep -q "^$k" "$unit" || fail "the installed unit lacks $k"
 done
 ok "make install: programs, manuals, sample, templates, hardened unit, tmpfiles entry"
+# The watch timer and its service (paths substituted), sysusers.d, the
+# docs the manuals cite, and pocdb.pc, which links a downstream tool.
+PCTL=$(find "$DEST" -path '*/bin/pocctl' -type f | head -1)
+for f in lib/systemd/system/pocctl-watch.service lib/systemd/system/pocctl-watch.timer \
+	lib/sysusers.d/pocmilter.conf share/doc/pocmilter/DATABASE.md share/doc/pocmilter/KINDS.md \
+	lib/pkgconfig/pocdb.pc include/pocdb.h lib/libpocdb.a; do
+	find "$DEST" -path "*/$f" | grep -q . || fail "make install did not install $f"
+done
+grep -q "^ExecStart=${PCTL#"$DEST"} -c .*/pocmilter/pocmilter.conf watch --page" \
+	"$(find "$DEST" -name pocctl-watch.service)" || fail "pocctl-watch.service does not run the installed pocctl"
+grep -q '@[a-z]*@' "$unit" "$(find "$DEST" -name pocctl-watch.service)" && fail "an unsubstituted @var@ in a unit"
+grep -q '^Type=notify' "$unit" && grep -q '^WatchdogSec=' "$unit" || fail "the unit is not Type=notify with a watchdog"
+pc=$(find "$DEST" -name pocdb.pc)
+pcprefix=$(sed -n 's/^prefix=//p' "$pc")
+cat >"$H/tool.c" <<'EOT'
+#include <pocdb.h>
+#include <stdio.h>
+int main(int argc, char **argv) {
+	pocdb *db; char *err = NULL;
+	int rc = pocdb_open(argv[1], &db, &err);
+	printf("%d\n", rc);
+	return argc == 2 && rc == POCDB_NOTFOUND ? 0 : 1;
+}
+EOT
+# The build's compiler and flags (the ASan build links the sanitizer runtime).
+BUILD_CC=$(sed -n 's/^CC = //p' "$BUILD/Makefile") BUILD_CFLAGS=$(sed -n 's/^CFLAGS = //p' "$BUILD/Makefile")
+# shellcheck disable=SC2046,SC2086
+${BUILD_CC:-cc} $BUILD_CFLAGS -o "$H/tool" "$H/tool.c" $(PKG_CONFIG_PATH="$(dirname "$pc")" pkg-config --define-variable=prefix="$DEST$pcprefix" \
+	--cflags --libs pocdb) >"$H/tool.log" 2>&1 || { cat "$H/tool.log"; fail "a tool built with pkg-config pocdb"; }
+"$H/tool" "$H/no-such-db" >/dev/null || fail "the tool linked with pocdb.pc does not run"
+ok "make install: watch service and timer (paths substituted), Type=notify, sysusers.d, docs, pocdb.pc links a tool"
 
 # --- configuration -------------------------------------------------------------
 RUN="$H/run"				# root's, like /run itself
-install -d -m 700 -o nobody "$H/gnupg"
+install -d -m 700 "$H/gnupg"
+# The start checks that the home can decrypt: it holds a secret key (preflight.c).
+h_genkey "$H/gnupg" "Vendor PSIRT <security@vendor.example>" >/dev/null
+gpgconf --homedir "$H/gnupg" --kill all 2>/dev/null
+chown -R nobody: "$H/gnupg"
 CONF="$H/etc/pocmilter.conf"
 write_conf() { # extra lines
 	cat >"$CONF" <<EOT
@@ -60,7 +96,7 @@ mt() { miltertest -D sock="unix:$MILTER_SOCKET" -D rcpt="$1" -D expect="$2" -s "
 write_conf
 sed -i '/^User /d' "$CONF"
 out=$("$SBIN" -f -c "$CONF" 2>&1); rc=$?
-[ $rc = 1 ] && echo "$out" | grep -q "refusing to run as root: set User" || fail "root without User: exit $rc: $out"
+[ $rc = 1 ] && echo "$out" | grep -q "User (not set): required when started as root" || fail "root without User: exit $rc: $out"
 [ -e "$MILTER_SOCKET" ] && fail "root without User left a socket"
 ok "refuses to run as root without User"
 

@@ -47,7 +47,7 @@ python3 - "$PAGES" <<'PY' || fail "the pages are not as expected"
 import json, sys
 pages = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 fields = {"reason", "status", "level", "case", "tracking", "message_id", "deadline",
-          "business_time_left", "business_time_left_text", "first_seen", "count", "at"}
+          "business_time_left", "business_time_left_text", "first_seen", "count", "at", "due"}
 for p in pages:
     assert set(p) == fields, sorted(p)
     assert p["case"] == "JPCERT#23456789", p
@@ -56,6 +56,7 @@ for p in pages:
     assert p["level"] == "WARNING", p
     assert p["deadline"].endswith("+09:00"), p
     assert isinstance(p["business_time_left"], int), p
+    assert p["due"] is None, p
 assert sorted(p["reason"] for p in pages) == ["ack-held", "signature-not-good"], pages
 PY
 grep -q "$SECRET" "$PAGES" && fail "subject text reached PageCommand"

@@ -14,6 +14,9 @@
  *	paths resolve against a directory that does not exist, so nothing
  *	on disk is read or written (HolidayFile and KindRules are only
  *	stored by the parser, read later by the runtime).
+ *
+ *	The same bytes are also an envelope recipient (RCPT argument and
+ *	{rcpt_addr}, from the MTA) for poc_config_watched_recipient().
  */
 #include "config.h"
 
@@ -37,6 +40,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!devnull)
 		devnull = fopen("/dev/null", "w");
+	{
+		static poc_config *watching;
+		char *rcpt = g_strndup((const char *)data, size);
+
+		if (!watching) {
+			static const char w[] = "Watch security@vendor.example\n";
+
+			if (poc_config_parse(w, strlen(w), "/nonexistent/w.conf", &watching, NULL) != POC_OK)
+				abort();
+		}
+		g_free(poc_config_watched_recipient(watching, rcpt, rcpt));
+		g_free(rcpt);
+	}
 	status = poc_config_parse((const char *)data, size, "/nonexistent/fuzz.conf", &cfg, &err);
 	if (status == POC_OK) {
 		if (!cfg || err)

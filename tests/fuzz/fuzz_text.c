@@ -13,8 +13,10 @@
  *	whole text path the notice parser runs on outside input: charset
  *	conversion (also ISO-2022-JP directly), full-width folding,
  *	identifier scan, quoted-text stripping, the publication date and
- *	the kind. Checks that every conversion gives valid UTF-8 and that
- *	every identifier found is normalised (upper case, no blanks).
+ *	the kind, and what pocctl prints of the raw bytes
+ *	(poc_text_for_terminal). Checks that every conversion gives valid
+ *	UTF-8, that every identifier found is normalised (upper case, no
+ *	blanks) and that the printed form has no control character.
  */
 #include "config.h"
 
@@ -79,13 +81,42 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (g_str_has_prefix(g_ptr_array_index(vns, i), "JPCERT#"))
 			abort();
 	(void)poc_text_find_publication_date(stripped);
+	{
+		/* era dates and dates without a year, against a received time */
+		GPtrArray *problems = g_ptr_array_new_with_free_func(g_free);
+		gint64 when = poc_text_read_publication_date(stripped, 1795640998, problems);
+
+		if (when < 0 || problems->len > 1)
+			abort();
+		g_ptr_array_unref(problems);
+	}
 
 	/* the first line as the subject */
 	subject = g_strndup(norm, strcspn(norm, "\n"));
 	if ((unsigned)poc_kind_classify(rules, TRUE, subject, stripped) >= POC_KIND_COUNT)
 		abort();
+	{
+		char *rule = NULL;
+
+		(void)poc_kind_classify_rule(rules, TRUE, subject, stripped, &rule);
+		if (!rule)
+			abort();
+		g_free(rule);
+	}
 	if (poc_kind_classify(rules, FALSE, subject, stripped) != POC_KIND_DIRECT_REPORT)
 		abort();
+
+	/* What pocctl prints of the raw bytes: valid UTF-8, no control character. */
+	{
+		char *raw = g_strndup(body, body_len), *shown = poc_text_for_terminal(raw);
+
+		check_utf8(shown);
+		for (const unsigned char *p = (const unsigned char *)shown; *p; p++)
+			if (*p < 0x20 || *p == 0x7f)
+				abort();
+		g_free(shown);
+		g_free(raw);
+	}
 
 	g_free(subject);
 	g_free(stripped);

@@ -144,6 +144,7 @@ good_notice(void)
 	m->encrypted = TRUE;
 	m->decryption = POC_DECRYPTION_OK;
 	m->signature = POC_SIGNATURE_GOOD;
+	m->signature_covers = POC_COVERS_ALL;
 	m->signer = g_strdup(fpr_coord);
 	m->from_coordinator = TRUE;
 	g_ptr_array_add(m->vuln_ids, g_strdup("JVNVU#99999999"));
@@ -187,7 +188,19 @@ START_TEST(test_decide_held)
 		ck_assert_int_eq(m->ack_state, POC_ACK_HELD);
 		ck_assert(m->ack_required);
 		ck_assert_str_eq(m->ack_note, "signature is not good");
-		ck_assert(!poc_ack_auto_worthy(cfg, m));
+		ck_assert(!poc_ack_may_auto(cfg, NULL, m));
+		poc_message_free(m);
+	}
+	/* A good signature that does not cover all (issue 22), or of an older record. */
+	for (poc_sig_covers cv = POC_COVERS_NONE; cv <= POC_COVERS_PART; cv++) {
+		if (cv == POC_COVERS_ALL)
+			continue;
+		m = good_notice();
+		m->signature_covers = cv;
+		poc_ack_decide(cfg, m);
+		ck_assert_int_eq(m->ack_state, POC_ACK_HELD);
+		ck_assert(g_str_has_prefix(m->ack_note, "signature does not cover the whole message"));
+		ck_assert(!poc_ack_may_auto(cfg, NULL, m));
 		poc_message_free(m);
 	}
 	m = good_notice();
@@ -203,6 +216,8 @@ START_TEST(test_decide_held)
 	poc_ack_decide(cfg, m);
 	ck_assert_int_eq(m->ack_state, POC_ACK_HELD);
 	ck_assert_int_eq(m->kind, POC_KIND_DIRECT_REPORT);
+	/* pocctl show says what decided the kind: the policy, not a rule */
+	ck_assert_str_eq(m->kind_rule, "acknowledgement policy: not from a coordinator");
 	poc_message_free(m);
 
 	/* Auto-replies, bounces, list mail: held, never queued. */
@@ -227,7 +242,9 @@ START_TEST(test_decide_held)
 	m->kind = POC_KIND_OTHER;
 	poc_ack_decide(cfg, m);
 	ck_assert_int_eq(m->ack_state, POC_ACK_HELD);
-	ck_assert_str_eq(m->ack_note, "kind not in AckKinds");
+	ck_assert(m->ack_required);	/* held with a deadline: paged, never silent */
+	ck_assert_str_eq(m->ack_note,
+			 "kind not in AckKinds (other: no rule knew its words; a person reads it)");
 	poc_message_free(m);
 
 	/* AckKinds is configurable. */
@@ -247,7 +264,7 @@ START_TEST(test_decide_held)
 	m->kind = POC_KIND_DETAIL;
 	poc_ack_decide(cfg, m);
 	ck_assert_int_eq(m->ack_state, POC_ACK_HELD);
-	ck_assert(poc_ack_auto_worthy(cfg, m));
+	ck_assert(poc_ack_may_auto(cfg, NULL, m));
 	cfg->ack_mode = POC_ACK_MODE_OFF;
 	poc_ack_decide(cfg, m);
 	ck_assert_int_eq(m->ack_state, POC_ACK_HELD);
@@ -576,6 +593,14 @@ START_TEST(test_compose_headers)
 	ck_assert_str_eq(g_mime_message_get_subject(c.msg),
 			 "Re: [JPCERT#12345678] Vulnerability information");
 	composed_free(&c);
+
+	/* An outer Subject naming another tracking number is not echoed (issue 22). */
+	g_free(m->subject);
+	m->subject = g_strdup("[JPCERT#66666666] Summary information");
+	ck_assert_int_eq(compose_and_open(cfg, en, m, NULL, &c, NULL), POC_OK);
+	ck_assert_str_eq(g_mime_message_get_subject(c.msg),
+			 "Re: [JPCERT#12345678] summary information");
+	composed_free(&c);
 	poc_message_free(m);
 	poc_config_free(cfg);
 }
@@ -715,7 +740,41 @@ START_TEST(test_compose_injection)
 }
 END_TEST
 
-/* Never in clear when encryption is required; the configured key otherwise. */
+/* The key ids (primary and subkeys) of fpr, upper-case hex, one per line. */
+static char *
+key_ids(const char *fpr)
+{
+	char *cmd = g_strdup_printf("sh -c 'gpg --homedir \"%s/vendor\" --with-colons --list-keys %s "
+				    "| awk -F: \"/^(pub|sub):/{print \\$5}\"'", keydir, fpr);
+	char *out = NULL;
+
+	ck_assert(g_spawn_command_line_sync(cmd, &out, NULL, NULL, NULL));
+	g_free(cmd);
+	return out;
+}
+
+/* How many of ids (lines) the encrypted payload is addressed to (gpg --list-packets). */
+static int
+addressed_to(const poc_outbox_entry *e, const char *ids)
+{
+	char *file = g_build_filename(keydir, "payload.eml", NULL), *cmd, *out = NULL, *err = NULL;
+	char **lines = g_strsplit(ids, "\n", -1);
+	int n = 0;
+
+	ck_assert(g_file_set_contents(file, g_bytes_get_data(e->payload, NULL),
+				      g_bytes_get_size(e->payload), NULL));
+	cmd = g_strdup_printf("sh -c 'sed -n \"/BEGIN PGP MESSAGE/,/END PGP MESSAGE/p\" \"%s\" | "
+			      "gpg --homedir \"%s/vendor\" --batch --list-packets'", file, keydir);
+	ck_assert(g_spawn_command_line_sync(cmd, &out, &err, NULL, NULL));
+	for (char **l = lines; *l; l++)
+		if (**l && (strstr(out, *l) || strstr(err, *l)))
+			n++;
+	g_strfreev(lines);
+	g_free(cmd), g_free(out), g_free(err), g_free(file);
+	return n;
+}
+
+/* Never in clear when encryption is required; only pinned keys: AckEncryptTo, else CoordinatorKey. */
 START_TEST(test_compose_keys)
 {
 	poc_config *cfg = test_config();
@@ -724,8 +783,28 @@ START_TEST(test_compose_keys)
 	GError *err = NULL;
 	composed c;
 
+	/* Signed by another key of the keyring: still to the pinned CoordinatorKey (issue 22). */
+	set_str(&m->signer, fpr_third);
+	m->signature = POC_SIGNATURE_UNTRUSTED;
+	ck_assert_int_eq(compose_and_open(cfg, ja, m, NULL, &c, NULL), POC_OK);
+	{
+		char *third = key_ids(fpr_third), *coordinator = key_ids(fpr_coord);
+
+		ck_assert_int_eq(addressed_to(c.entry, third), 0);
+		ck_assert_int_ge(addressed_to(c.entry, coordinator), 1);
+		g_free(third);
+		g_free(coordinator);
+	}
+	composed_free(&c);
+	/* A bad signature leaves a 16-hex key id as signer: not a key lookup (issue 24, 3). */
+	set_str(&m->signer, fpr_coord + strlen(fpr_coord) - 16);
+	m->signature = POC_SIGNATURE_BAD;
+	ck_assert_int_eq(compose_and_open(cfg, ja, m, NULL, &c, NULL), POC_OK);
+	composed_free(&c);
+
 	g_clear_pointer(&m->signer, g_free);
 	m->signature = POC_SIGNATURE_NONE;
+	g_ptr_array_set_size(cfg->coordinator_key, 0);
 	ck_assert_int_eq(poc_ack_compose(cfg, ja, vendor, m, NULL, 1795568460, &e, &err),
 			 POC_ERR_NOTFOUND);
 	ck_assert_ptr_null(e);

@@ -140,6 +140,7 @@ file_with_ack(int i)
 	m->received_at = T0;
 	m->kind = POC_KIND_SUMMARY;
 	m->signature = POC_SIGNATURE_GOOD;
+	m->signature_covers = POC_COVERS_ALL;
 	m->ack_required = TRUE;
 	m->ack_deadline = T0 + 86400;
 	m->ack_state = POC_ACK_QUEUED;

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
@@ -57,14 +58,23 @@ write_script(fixture *fx, const char *name, const char *body)
 	g_free(path);
 }
 
+/* base: where the temporary directory goes (NULL: TMPDIR). */
 static fixture *
-fx_new(void)
+fx_new_in(const char *base)
 {
 	fixture *fx = g_new0(fixture, 1);
 	char *db, *body;
 	GError *err = NULL;
 
-	fx->dir = g_dir_make_tmp("pocpage-XXXXXX", NULL);
+	if (base) {
+		char *tmpl = g_build_filename(base, "pocpage-XXXXXX", NULL);
+
+		fx->dir = g_mkdtemp(tmpl);
+		if (!fx->dir)
+			g_free(tmpl);
+	}
+	if (!fx->dir)
+		fx->dir = g_dir_make_tmp("pocpage-XXXXXX", NULL);
 	ck_assert_ptr_nonnull(fx->dir);
 	fx->log = g_build_filename(fx->dir, "pages.log", NULL);
 	body = g_strdup_printf("[ -f '%s/fail' ] && { echo 'pager down' >&2; exit 1; }\n"
@@ -83,6 +93,12 @@ fx_new(void)
 	g_free(db);
 	fx->live_daemon = TRUE;
 	return fx;
+}
+
+static fixture *
+fx_new(void)
+{
+	return fx_new_in(NULL);
 }
 
 static void
@@ -201,6 +217,7 @@ mkmsg(const char *id, const char *tracking, gint64 received, poc_ack_state state
 	m->encrypted = TRUE;
 	m->decryption = POC_DECRYPTION_OK;
 	m->signature = POC_SIGNATURE_GOOD;
+	m->signature_covers = POC_COVERS_ALL;
 	m->from_coordinator = TRUE;
 	m->ack_required = TRUE;
 	m->ack_state = state;
@@ -416,6 +433,60 @@ START_TEST(test_held_decrypt_signature)
 }
 END_TEST
 
+/* Issue 22: a good signature covering part, and an unsigned message's claimed date. */
+START_TEST(test_covers_part_and_claimed_change)
+{
+	fixture *fx = fx_new();
+	gint64 t = at("2026-10-19T10:00:00+09:00");
+	poc_message *a = mkmsg("<wrapped@jpcert.example>", "JPCERT#10000007", t, POC_ACK_HELD,
+			       fx->rt->cal);
+	poc_message *b = mkmsg("<claim@elsewhere.example>", "JPCERT#10000008", t, POC_ACK_HELD,
+			       fx->rt->cal);
+	GPtrArray *pages;
+	GHashTable *got = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+
+	a->signature_covers = POC_COVERS_PART;
+	a->ack_note = g_strdup("signature does not cover the whole message");
+	b->signature = POC_SIGNATURE_NONE;
+	b->signature_covers = POC_COVERS_NONE;
+	b->from_coordinator = FALSE;
+	b->publication_date = at("2026-12-02T09:00:00+09:00");
+	b->ack_note = g_strdup("direct report");
+	file_msg(fx, a);
+	file_msg(fx, b);	/* the store records the date as a claim */
+	ck_assert_int_gt(b->claimed_publication_date, 0);
+	poc_message_free(a);
+	poc_message_free(b);
+
+	ck_assert_int_eq(check_at(fx, t + 60, NULL), POC_WATCH_WARNING);
+	pages = new_pages(fx);
+	for (guint i = 0; i < pages->len; i++) {
+		JsonObject *o = g_ptr_array_index(pages, i);
+
+		g_hash_table_add(got, g_strdup_printf("%s %s", str_member(o, "reason"),
+						      str_member(o, "case")));
+	}
+	ck_assert(g_hash_table_contains(got, "signature-not-good JPCERT#10000007"));
+	ck_assert(g_hash_table_contains(got, "ack-held JPCERT#10000007"));
+	ck_assert(g_hash_table_contains(got, "claimed-change JPCERT#10000008"));
+	ck_assert(g_hash_table_contains(got, "ack-held JPCERT#10000008"));
+	ck_assert_int_eq(pages->len, 4);
+	g_ptr_array_unref(pages);
+
+	/* Accepted: its claimed-change page resolves. */
+	ck_assert_int_eq(poc_store_accept_claim(fx->rt->store, "<claim@elsewhere.example>", "p",
+						NULL, NULL), POC_OK);
+	check_at(fx, t + 120, NULL);
+	pages = new_pages(fx);
+	ck_assert_int_eq(pages->len, 1);
+	ck_assert_str_eq(str_member(g_ptr_array_index(pages, 0), "reason"), "claimed-change");
+	ck_assert_str_eq(str_member(g_ptr_array_index(pages, 0), "status"), "resolved");
+	g_ptr_array_unref(pages);
+	g_hash_table_unref(got);
+	fx_free(fx);
+}
+END_TEST
+
 START_TEST(test_send_failed)
 {
 	fixture *fx = fx_new();
@@ -534,7 +605,7 @@ START_TEST(test_page_json_fields)
 {
 	static const char *const fields[] = {
 		"reason", "status", "level", "case", "tracking", "message_id", "deadline",
-		"business_time_left", "business_time_left_text", "first_seen", "count", "at",
+		"business_time_left", "business_time_left_text", "first_seen", "count", "at", "due",
 	};
 	fixture *fx = fx_new();
 	poc_message *m = mkmsg("<json@jpcert.example>", "JPCERT#10000008",
@@ -564,6 +635,7 @@ START_TEST(test_page_json_fields)
 	ck_assert_str_eq(str_member(o, "business_time_left_text"), "3h 45m");
 	ck_assert_str_eq(str_member(o, "first_seen"), "2026-10-19T13:45:00+09:00");
 	ck_assert_int_eq(json_object_get_int_member(o, "count"), 1);
+	ck_assert(json_object_get_null_member(o, "due"));
 	g_ptr_array_unref(pages);
 	/* No subject text (nor anything of the notice) reached PageCommand. */
 	ck_assert(g_file_get_contents(fx->log, &text, NULL, NULL));
@@ -803,6 +875,277 @@ START_TEST(test_publication_reminders)
 }
 END_TEST
 
+/* --- the timelines of doc/PAGING.md ---------------------------------------------- */
+
+typedef struct tl_action {
+	const char *at;		/* before the check of this minute */
+	const char *message_id;
+	poc_ack_state state;
+} tl_action;
+
+/*
+ * The daemon's schedule: one check a minute from..to (Japan time). Each
+ * page becomes a line "MM-DDTHH:MM reason status level" (+ " (N)" for a
+ * morning summary of N conditions).
+ */
+static char *
+walk(fixture *fx, const char *from, const char *to, const tl_action *acts, guint n)
+{
+	GString *got = g_string_new(NULL);
+
+	for (gint64 t = at(from); t <= at(to); t += 60) {
+		GPtrArray *pages;
+
+		for (guint i = 0; i < n; i++)
+			if (at(acts[i].at) == t)
+				set_ack_state(fx, acts[i].message_id, acts[i].state, t);
+		check_at(fx, t, NULL);
+		pages = new_pages(fx);
+		for (guint i = 0; i < pages->len; i++) {
+			JsonObject *o = g_ptr_array_index(pages, i);
+			const char *reason = str_member(o, "reason");
+
+			g_string_append_printf(got, "%.11s %s %s %s", str_member(o, "at") + 5, reason,
+					       str_member(o, "status"), str_member(o, "level"));
+			if (strcmp(reason, "morning-summary") == 0)
+				g_string_append_printf(got, " (%u)",
+						       json_array_get_length(json_object_get_array_member(
+							       o, "waiting")));
+			g_string_append_c(got, '\n');
+		}
+		g_ptr_array_unref(pages);
+	}
+	return g_string_free(got, FALSE);
+}
+
+static char *
+joined(const char *const *lines, guint n)
+{
+	GString *s = g_string_new(NULL);
+
+	for (guint i = 0; i < n; i++)
+		g_string_append_printf(s, "%s\n", lines[i]);
+	return g_string_free(s, FALSE);
+}
+
+/* A check a minute for days: a database in memory spares the disk thousands of syncs. */
+#define TIMELINE_DIR "/dev/shm"
+
+/* Timelines are the same whatever the host's zone: all is Japan time. */
+static const char *const zones[] = { "UTC", "America/Los_Angeles" };
+
+/*
+ * doc/PAGING.md "A weekend": AckMode hold, a good notice filed Friday
+ * 2026-10-16 18:30, deadline Monday 17:30; AckGuard (2h) sends the default
+ * template at Monday 15:31. One page on Friday night, one summary on
+ * Monday morning, then hourly within business hours.
+ */
+START_TEST(test_timeline_weekend)
+{
+	static const char *const want[] = {
+		"10-16T18:31 ack-held firing WARNING",
+		"10-19T09:00 morning-summary firing WARNING (1)",
+		"10-19T10:00 ack-held firing WARNING",
+		"10-19T11:00 ack-held firing WARNING",
+		"10-19T12:00 ack-held firing WARNING",
+		"10-19T13:00 ack-held firing WARNING",
+		"10-19T13:30 ack-due-soon firing WARNING",
+		"10-19T14:00 ack-held firing WARNING",
+		"10-19T14:30 ack-due-soon firing WARNING",
+		"10-19T15:00 ack-held firing WARNING",
+		"10-19T15:30 ack-due-soon firing WARNING",
+		"10-19T15:31 ack-due-soon resolved OK",
+		"10-19T15:31 ack-held resolved OK",
+	};
+	const char *mid = "<held-fri-1830@jpcert.example>";
+	const tl_action acts[] = { { "2026-10-19T15:31:00+09:00", mid, POC_ACK_SENT } };
+	char *expect = joined(want, G_N_ELEMENTS(want));
+
+	for (guint z = 0; z < G_N_ELEMENTS(zones); z++) {
+		fixture *fx = fx_new_in(TIMELINE_DIR);
+		poc_message *m;
+		char *got;
+
+		g_setenv("TZ", zones[z], TRUE);
+		tzset();
+		m = mkmsg(mid, "JPCERT#20000001", at("2026-10-16T18:30:00+09:00"), POC_ACK_HELD,
+			  fx->rt->cal);
+		m->ack_note = g_strdup("AckMode hold");
+		ck_assert_int_eq(m->ack_deadline, at("2026-10-19T17:30:00+09:00"));
+		file_msg(fx, m);
+		poc_message_free(m);
+		got = walk(fx, "2026-10-16T18:31:00+09:00", "2026-10-19T18:00:00+09:00", acts,
+			   G_N_ELEMENTS(acts));
+		ck_assert_msg(strcmp(got, expect) == 0, "TZ=%s: weekend timeline:\n%s\nwanted:\n%s",
+			      zones[z], got, expect);
+		g_free(got);
+		fx_free(fx);
+	}
+	g_free(expect);
+	g_unsetenv("TZ");
+	tzset();
+}
+END_TEST
+
+/*
+ * doc/PAGING.md "A holiday": Golden Week 2026 (05-03..05-06, 05-06 a
+ * 振替休日). An unsigned notice from the coordinator, Saturday 05-02
+ * 11:00, stays held for a person (AckGuard does not answer it); deadline
+ * Thursday 05-07 17:30. Escalation at 16:30, overdue at 17:30 and hourly
+ * through the night; a person sends the acknowledgement Friday 09:10.
+ */
+START_TEST(test_timeline_holiday)
+{
+	static const char *const want[] = {
+		"05-02T11:01 ack-held firing WARNING",
+		"05-02T11:01 signature-not-good firing WARNING",
+		"05-07T09:00 morning-summary firing WARNING (2)",
+		"05-07T10:00 ack-held firing WARNING",
+		"05-07T10:00 signature-not-good firing WARNING",
+		"05-07T11:00 ack-held firing WARNING",
+		"05-07T11:00 signature-not-good firing WARNING",
+		"05-07T12:00 ack-held firing WARNING",
+		"05-07T12:00 signature-not-good firing WARNING",
+		"05-07T13:00 ack-held firing WARNING",
+		"05-07T13:00 signature-not-good firing WARNING",
+		"05-07T13:30 ack-due-soon firing WARNING",
+		"05-07T14:00 ack-held firing WARNING",
+		"05-07T14:00 signature-not-good firing WARNING",
+		"05-07T14:30 ack-due-soon firing WARNING",
+		"05-07T15:00 ack-held firing WARNING",
+		"05-07T15:00 signature-not-good firing WARNING",
+		"05-07T15:30 ack-due-soon firing WARNING",
+		"05-07T16:00 ack-held firing WARNING",
+		"05-07T16:00 signature-not-good firing WARNING",
+		"05-07T16:30 ack-due-soon firing CRITICAL",
+		"05-07T17:00 ack-held firing WARNING",
+		"05-07T17:00 signature-not-good firing WARNING",
+		"05-07T17:30 ack-overdue firing CRITICAL",
+		"05-07T18:30 ack-overdue firing CRITICAL",
+		"05-07T19:30 ack-overdue firing CRITICAL",
+		"05-07T20:30 ack-overdue firing CRITICAL",
+		"05-07T21:30 ack-overdue firing CRITICAL",
+		"05-07T22:30 ack-overdue firing CRITICAL",
+		"05-07T23:30 ack-overdue firing CRITICAL",
+		"05-08T00:30 ack-overdue firing CRITICAL",
+		"05-08T01:30 ack-overdue firing CRITICAL",
+		"05-08T02:30 ack-overdue firing CRITICAL",
+		"05-08T03:30 ack-overdue firing CRITICAL",
+		"05-08T04:30 ack-overdue firing CRITICAL",
+		"05-08T05:30 ack-overdue firing CRITICAL",
+		"05-08T06:30 ack-overdue firing CRITICAL",
+		"05-08T07:30 ack-overdue firing CRITICAL",
+		"05-08T08:30 ack-overdue firing CRITICAL",
+		"05-08T09:00 morning-summary firing WARNING (2)",
+		"05-08T09:10 ack-held resolved OK",
+		"05-08T09:10 ack-overdue resolved OK",
+		"05-08T09:10 signature-not-good resolved OK",
+	};
+	const char *mid = "<unsigned-gw@jpcert.example>";
+	const tl_action acts[] = { { "2026-05-08T09:10:00+09:00", mid, POC_ACK_SENT } };
+	char *expect = joined(want, G_N_ELEMENTS(want));
+
+	for (guint z = 0; z < G_N_ELEMENTS(zones); z++) {
+		fixture *fx = fx_new_in(TIMELINE_DIR);
+		poc_message *m;
+		char *got;
+
+		g_setenv("TZ", zones[z], TRUE);
+		tzset();
+		m = mkmsg(mid, "JPCERT#20000002", at("2026-05-02T11:00:00+09:00"), POC_ACK_HELD,
+			  fx->rt->cal);
+		m->signature = POC_SIGNATURE_NONE;
+		m->ack_note = g_strdup("signature is not good");
+		ck_assert_int_eq(m->ack_deadline, at("2026-05-07T17:30:00+09:00"));
+		file_msg(fx, m);
+		poc_message_free(m);
+		got = walk(fx, "2026-05-02T11:01:00+09:00", "2026-05-08T10:30:00+09:00", acts,
+			   G_N_ELEMENTS(acts));
+		ck_assert_msg(strcmp(got, expect) == 0, "TZ=%s: holiday timeline:\n%s\nwanted:\n%s",
+			      zones[z], got, expect);
+		g_free(got);
+		fx_free(fx);
+	}
+	g_free(expect);
+	g_unsetenv("TZ");
+	tzset();
+}
+END_TEST
+
+/*
+ * A clock that ran ten days ahead and was corrected: the pages sent "in the
+ * future" do not silence the repeats, and a heartbeat in the future is not
+ * fresh.
+ */
+START_TEST(test_clock_stepped_back)
+{
+	fixture *fx = fx_new();
+	const char *mid = "<overdue-step@jpcert.example>";
+	gint64 t = at("2026-10-20T10:00:00+09:00");
+	poc_message *m = mkmsg(mid, "JPCERT#20000003", at("2026-10-16T10:00:00+09:00"),
+			       POC_ACK_QUEUED, fx->rt->cal);
+	poc_watch_status st;
+
+	file_msg(fx, m);
+	poc_message_free(m);
+	check_at(fx, t + 10 * 86400, NULL);
+	ck_assert_int_eq(expect_one(fx, "ack-overdue", "firing"), 1);
+	/* Back to the right time: the daemon writes a heartbeat now, and pages at once. */
+	check_at(fx, t, NULL);
+	ck_assert_int_eq(expect_one(fx, "ack-overdue", "firing"), 2);
+	check_at(fx, t + 1800, NULL);
+	expect_none(fx, "half an hour after the step");
+	check_at(fx, t + 3600, NULL);
+	ck_assert_int_eq(expect_one(fx, "ack-overdue", "firing"), 3);
+
+	/* No daemon since the step: its heartbeat is ten days ahead. */
+	fx->live_daemon = FALSE;
+	ck_assert_int_eq(poc_store_heartbeat(fx->rt->store, t + 10 * 86400, NULL), POC_OK);
+	ck_assert_int_eq(check_at(fx, t + 3660, &st), POC_WATCH_CRITICAL);
+	{
+		gboolean said = FALSE;
+
+		for (guint i = 0; i < st.conditions->len; i++)
+			said |= strstr(g_ptr_array_index(st.conditions, i),
+				       "filter-silent (heartbeat 860340s in the future: clock stepped back?)") != NULL;
+		ck_assert_msg(said, "a future heartbeat was counted fresh: %s", st.line);
+	}
+	poc_watch_status_clear(&st);
+	ck_assert_int_eq(expect_one(fx, "filter-silent", "firing"), 1);
+	fx_free(fx);
+}
+END_TEST
+
+/* A reminder's date is "due"; "deadline" is only ever the acknowledgement's. */
+START_TEST(test_reminder_payload)
+{
+	fixture *fx = fx_new();
+	poc_message *m = mkmsg("<pub-2@jpcert.or.jp>", "JPCERT#77700002",
+			       at("2026-12-01T10:00:00+09:00"), POC_ACK_QUEUED, fx->rt->cal);
+	GPtrArray *pages;
+	JsonObject *o;
+
+	m->kind = POC_KIND_PUBLICATION;
+	m->publication_date = at("2026-12-15T00:00:00+09:00");
+	file_msg(fx, m);
+	poc_message_free(m);
+	set_ack_state(fx, "<pub-2@jpcert.or.jp>", POC_ACK_SENT, at("2026-12-01T10:00:05+09:00"));
+	check_at(fx, at("2026-12-15T09:00:00+09:00"), NULL);
+	pages = new_pages(fx);
+	ck_assert_uint_ge(pages->len, 1);
+	o = g_ptr_array_index(pages, pages->len - 1);
+	ck_assert_str_eq(str_member(o, "reason"), "publication-today");
+	ck_assert_str_eq(str_member(o, "level"), "WARNING");
+	ck_assert(json_object_get_null_member(o, "deadline"));
+	ck_assert(json_object_get_null_member(o, "message_id"));
+	ck_assert(json_object_get_null_member(o, "business_time_left"));
+	ck_assert_str_eq(str_member(o, "due"), "2026-12-15T00:00:00+09:00");
+	ck_assert_str_eq(str_member(o, "case"), "JPCERT#77700002");
+	g_ptr_array_unref(pages);
+	fx_free(fx);
+}
+END_TEST
+
 static Suite *
 page_suite(void)
 {
@@ -813,6 +1156,7 @@ page_suite(void)
 	tcase_add_test(tc, test_due_soon_counts_business_time);
 	tcase_add_test(tc, test_acked_in_time_never_pages);
 	tcase_add_test(tc, test_held_decrypt_signature);
+	tcase_add_test(tc, test_covers_part_and_claimed_change);
 	tcase_add_test(tc, test_send_failed);
 	tcase_add_test(tc, test_filter_silent_and_spool_stuck);
 	tcase_add_test(tc, test_page_json_fields);
@@ -821,6 +1165,10 @@ page_suite(void)
 	tcase_add_test(tc, test_no_double_page);
 	tcase_add_test(tc, test_status_read_only);
 	tcase_add_test(tc, test_publication_reminders);
+	tcase_add_test(tc, test_timeline_weekend);
+	tcase_add_test(tc, test_timeline_holiday);
+	tcase_add_test(tc, test_clock_stepped_back);
+	tcase_add_test(tc, test_reminder_payload);
 	suite_add_tcase(s, tc);
 	return s;
 }

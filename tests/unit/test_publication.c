@@ -60,6 +60,7 @@ mkmsg(const char *id, poc_kind kind, gint64 received, gint64 publication)
 	m->kind = kind;
 	m->from_coordinator = TRUE;
 	m->signature = POC_SIGNATURE_GOOD;
+	m->signature_covers = POC_COVERS_ALL;
 	m->signer = g_strdup("0123456789ABCDEF0123456789ABCDEF01234567");
 	m->publication_date = publication;
 	g_ptr_array_add(m->vuln_ids, g_strdup("JVNVU#99999999"));
@@ -296,6 +297,100 @@ START_TEST(test_filing_timeline)
 }
 END_TEST
 
+/*
+ * Issue 22, finding 4: only a message whose good signature covers all may
+ * change its case; an unsigned one, a partly signed one and a replay claim
+ * their change, and poc_store_accept_claim() applies it once.
+ */
+START_TEST(test_claims)
+{
+	char *dir = tmpdir();
+	poc_store *s = NULL;
+	poc_case *c = NULL;
+	poc_message *m, *got = NULL;
+	events ev = { g_ptr_array_new_with_free_func(g_free) };
+	gint64 d1 = at("2026-12-15T11:00:00+09:00"), d2 = at("2026-12-02T09:00:00+09:00");
+	GError *err = NULL;
+
+	ck_assert_int_eq(poc_store_open(dir, 0, &s, NULL), 0);
+	m = mkmsg("<good@jpcert>", POC_KIND_SCHEDULE, T0, d1);
+	ck_assert_int_eq(poc_store_file(s, 0, m, NULL, NULL), 0);
+	ck_assert_int_eq(m->claimed_publication_date, 0);
+	poc_message_free(m);
+
+	/* unsigned, from anyone, a new date and a publication kind */
+	m = mkmsg("<unsigned@elsewhere>", POC_KIND_PUBLICATION, T0 + 3600, d2);
+	m->signature = POC_SIGNATURE_NONE;
+	m->signature_covers = POC_COVERS_NONE;
+	m->from_coordinator = FALSE;
+	ck_assert_int_eq(poc_store_file(s, 0, m, NULL, NULL), 0);
+	ck_assert_int_eq(m->claimed_publication_date, d2);
+	ck_assert(m->claimed_statement_request);
+	poc_message_free(m);
+	/* good, but covering part; and a replay of a good one */
+	m = mkmsg("<part@jpcert>", POC_KIND_SCHEDULE, T0 + 7200, d2);
+	m->signature_covers = POC_COVERS_PART;
+	ck_assert_int_eq(poc_store_file(s, 0, m, NULL, NULL), 0);
+	ck_assert_int_eq(m->claimed_publication_date, d2);
+	poc_message_free(m);
+	m = mkmsg("<replay@jpcert>", POC_KIND_SCHEDULE, T0 + 7300, d2);
+	g_ptr_array_add(m->problems, g_strdup("replay: the same signature as <x>, filed before"));
+	ck_assert_int_eq(poc_store_file(s, 0, m, NULL, NULL), 0);
+	ck_assert_int_eq(m->claimed_publication_date, d2);
+	poc_message_free(m);
+
+	ck_assert_int_eq(poc_store_get_case(s, "JPCERT#12345678", &c, NULL), 0);
+	ck_assert_int_eq(c->publication_date, d1);
+	ck_assert_int_eq(c->publication_history->len, 1);
+	ck_assert_int_eq(c->statement_state, POC_STATEMENT_NONE);
+	ck_assert_int_eq(poc_store_foreach_event(s, c->id, collect, &ev, NULL), 0);
+	ck_assert_int_eq(count_type(ev.lines, "claimed-change|pocmilter|publication date "
+					      "2026-12-02T09:00:00+09:00, statement request"), 1);
+	ck_assert_int_eq(count_type(ev.lines, "claimed-change|"), 3);
+	poc_case_free(c);
+	/* the claim is on the stored message */
+	ck_assert_int_eq(poc_store_get_message(s, "<unsigned@elsewhere>", &got, NULL), 0);
+	ck_assert_int_eq(got->claimed_publication_date, d2);
+	ck_assert(got->claimed_statement_request);
+	ck_assert_int_eq(got->claim_accepted_at, 0);
+	poc_message_free(got);
+
+	/* a person accepts it: the case changes, once */
+	ck_assert_int_eq(poc_store_accept_claim(s, "<good@jpcert>", "p", NULL, &err), POC_ERR_INVAL);
+	g_clear_error(&err);
+	ck_assert_int_eq(poc_store_accept_claim(s, "<nope@x>", "p", NULL, &err), POC_ERR_NOTFOUND);
+	g_clear_error(&err);
+	ck_assert_int_eq(poc_store_accept_claim(s, "<unsigned@elsewhere>", "pocctl:0(root)", &got,
+						NULL), 0);
+	ck_assert_int_gt(got->claim_accepted_at, 0);
+	poc_message_free(got);
+	ck_assert_int_eq(poc_store_accept_claim(s, "<unsigned@elsewhere>", "p", NULL, &err),
+			 POC_ERR_EXISTS);
+	g_clear_error(&err);
+	ck_assert_int_eq(poc_store_get_case(s, "JPCERT#12345678", &c, NULL), 0);
+	ck_assert_int_eq(c->publication_date, d2);
+	ck_assert_int_eq(c->publication_history->len, 2);
+	ck_assert_str_eq(((poc_pub_change *)g_ptr_array_index(c->publication_history, 1))->message_id,
+			 "<unsigned@elsewhere>");
+	ck_assert_int_eq(c->statement_state, POC_STATEMENT_REQUESTED);
+	g_ptr_array_set_size(ev.lines, 0);
+	ck_assert_int_eq(poc_store_foreach_event(s, c->id, collect, &ev, NULL), 0);
+	ck_assert_int_eq(count_type(ev.lines, "publication-date|pocctl:0(root)|2026-12-15T11:00:00+09:00 -> "
+					      "2026-12-02T09:00:00+09:00"), 1);
+	ck_assert_int_eq(count_type(ev.lines, "statement-requested|pocctl:0(root)|"), 1);
+	ck_assert_int_eq(count_type(ev.lines, "claim-accepted|pocctl:0(root)|"), 1);
+	ck_assert_int_eq(poc_store_get_message(s, "<unsigned@elsewhere>", &got, NULL), 0);
+	ck_assert_int_gt(got->claim_accepted_at, 0);
+	poc_message_free(got);
+
+	poc_case_free(c);
+	g_ptr_array_unref(ev.lines);
+	poc_store_close(s);
+	rmtree(dir);
+	g_free(dir);
+}
+END_TEST
+
 /* --- reminders ----------------------------------------------------------------- */
 
 static poc_case *
@@ -403,19 +498,22 @@ START_TEST(test_reminders_target)
 	poc_calendar *cal = poc_calendar_new();
 	poc_case *c = mkcase("investigating", 0, POC_STATEMENT_NONE);
 
-	/* opened 2026-11-26 11:30: target 2027-01-10 11:30, near from 2027-01-03 11:30 */
-	DUE(cal, c, "2027-01-03T11:29:59+09:00", "");
-	DUE(cal, c, "2027-01-03T11:30:00+09:00", "target-near@2027-01-03T11:30:00+09:00");
-	DUE(cal, c, "2027-01-10T11:29:59+09:00", "target-near@2027-01-03T11:30:00+09:00");
+	/*
+	 * opened 2026-11-26 11:30: target 2027-01-10 11:30, near from 2027-01-03
+	 * at the start of business hours (09:00), not at 11:30
+	 */
+	DUE(cal, c, "2027-01-03T08:59:59+09:00", "");
+	DUE(cal, c, "2027-01-03T09:00:00+09:00", "target-near@2027-01-03T09:00:00+09:00");
+	DUE(cal, c, "2027-01-10T11:29:59+09:00", "target-near@2027-01-03T09:00:00+09:00");
 	DUE(cal, c, "2027-01-10T11:30:00+09:00", "");
 	g_free(c->state), c->state = g_strdup("open");
-	DUE(cal, c, "2027-01-05T00:00:00+09:00", "target-near@2027-01-03T11:30:00+09:00");
+	DUE(cal, c, "2027-01-05T00:00:00+09:00", "target-near@2027-01-03T09:00:00+09:00");
 	g_free(c->state), c->state = g_strdup("fixing");
 	DUE(cal, c, "2027-01-05T00:00:00+09:00", "");
 	/* a target derived from opened_at when the record has none */
 	g_free(c->state), c->state = g_strdup("investigating");
 	c->target_date = 0;
-	DUE(cal, c, "2027-01-05T00:00:00+09:00", "target-near@2027-01-03T11:30:00+09:00");
+	DUE(cal, c, "2027-01-05T00:00:00+09:00", "target-near@2027-01-03T09:00:00+09:00");
 	/* max bounds what is written, not what is counted */
 	{
 		poc_reminder one[1];
@@ -535,6 +633,7 @@ publication_suite(void)
 	tcase_add_test(tc, test_case_fields_round_trip);
 	tcase_add_test(tc, test_old_case_record);
 	tcase_add_test(tc, test_filing_timeline);
+	tcase_add_test(tc, test_claims);
 	tcase_add_test(tc, test_reminders_statement_and_publication);
 	tcase_add_test(tc, test_reminders_target);
 	tcase_add_test(tc, test_statement_render);

@@ -69,6 +69,7 @@ mkmsg(const char *id, const char *tracking, const char *vulns, gint64 at)
 	m->encrypted = TRUE;
 	m->decryption = POC_DECRYPTION_OK;
 	m->signature = POC_SIGNATURE_GOOD;
+	m->signature_covers = POC_COVERS_ALL;
 	if (vulns) {
 		char **v = g_strsplit(vulns, " ", -1);
 
@@ -93,9 +94,21 @@ START_TEST(test_open_layout)
 {
 	char *base = tmpdir(), *dir = g_build_filename(base, "sub", "db", NULL);
 	char *data = g_build_filename(dir, "data.mdb", NULL);
-	poc_store *s = open_rw(dir);
+	char *sub = g_path_get_dirname(dir);
+	poc_store *s = NULL;
 	GStatBuf st;
+	GError *err = NULL;
 	char *v;
+
+	/* A missing parent is an error, never made: a typo must not start an empty database. */
+	ck_assert_int_ne(poc_store_open(dir, 0, &s, &err), POC_OK);
+	ck_assert_ptr_null(s);
+	ck_assert_ptr_nonnull(strstr(err->message, "parent directory is not created"));
+	g_clear_error(&err);
+	ck_assert_int_ne(g_stat(sub, &st), 0);
+	ck_assert_int_eq(g_mkdir(sub, 0700), 0);
+	g_free(sub);
+	s = open_rw(dir);
 
 	ck_assert_int_eq(g_stat(dir, &st), 0);
 	ck_assert_int_eq(st.st_mode & 0777, 0700);
@@ -534,6 +547,59 @@ START_TEST(test_events_and_case_update)
 }
 END_TEST
 
+/* A message read again (pocctl reprocess) with another date moves the case's,
+ * unless a later message of the case has one; now a publication notice, it
+ * marks the statement requested. */
+START_TEST(test_update_message_moves_case)
+{
+	char *dir = tmpdir();
+	poc_store *s = open_rw(dir);
+	poc_message *a = mkmsg("<r1@x>", "JPCERT#7", NULL, T0);
+	poc_message *b = mkmsg("<r2@x>", "JPCERT#7", NULL, T0 + 3600);
+	poc_message *again = NULL;
+	poc_case *c = NULL;
+
+	a->publication_date = T0 + 10 * 86400;
+	file_ok(s, 0, a, NULL);
+	file_ok(s, 0, b, NULL);
+	ck_assert_int_eq(poc_store_get_case(s, "JPCERT#7", &c, NULL), 0);
+	ck_assert_int_eq(c->publication_history->len, 1);
+	ck_assert_int_eq(c->statement_state, POC_STATEMENT_NONE);
+	poc_case_free(c);
+
+	/* the later message now reads a date and a publication notice */
+	ck_assert_int_eq(poc_store_get_message(s, "<r2@x>", &again, NULL), 0);
+	again->publication_date = T0 + 20 * 86400;
+	again->kind = POC_KIND_PUBLICATION;
+	ck_assert_int_eq(poc_store_update_message(s, again, NULL, NULL), 0);
+	ck_assert_int_eq(poc_store_get_case(s, "JPCERT#7", &c, NULL), 0);
+	ck_assert_int_eq(c->publication_date, T0 + 20 * 86400);
+	ck_assert_int_eq(c->publication_history->len, 2);
+	ck_assert_int_eq(((poc_pub_change *)g_ptr_array_index(c->publication_history, 1))->from,
+			 T0 + 10 * 86400);
+	ck_assert_str_eq(((poc_pub_change *)g_ptr_array_index(c->publication_history, 1))->message_id,
+			 "<r2@x>");
+	ck_assert_int_eq(c->statement_state, POC_STATEMENT_REQUESTED);
+	poc_case_free(c);
+	poc_message_free(again);
+
+	/* the earlier one reads another date: a later message has one, the case keeps it */
+	ck_assert_int_eq(poc_store_get_message(s, "<r1@x>", &again, NULL), 0);
+	again->publication_date = T0 + 30 * 86400;
+	ck_assert_int_eq(poc_store_update_message(s, again, NULL, NULL), 0);
+	ck_assert_int_eq(poc_store_get_case(s, "JPCERT#7", &c, NULL), 0);
+	ck_assert_int_eq(c->publication_date, T0 + 20 * 86400);
+	ck_assert_int_eq(c->publication_history->len, 2);
+	poc_case_free(c);
+	poc_message_free(again);
+
+	poc_message_free(a), poc_message_free(b);
+	poc_store_close(s);
+	rmtree(dir);
+	g_free(dir);
+}
+END_TEST
+
 START_TEST(test_schema_version)
 {
 	char *dir = tmpdir();
@@ -944,6 +1010,171 @@ START_TEST(test_crash)
 }
 END_TEST
 
+/* --- replays: decided inside the filing transaction (issue 22, finding 3) --- */
+
+static poc_outbox_entry *
+mkack(const char *ack_id)
+{
+	poc_outbox_entry *ack = poc_outbox_entry_new();
+
+	ack->ack_message_id = g_strdup(ack_id);
+	ack->recipient = g_strdup("vuls@jpcert.or.jp");
+	ack->next_attempt_at = T0;
+	ack->payload = g_bytes_new("-----BEGIN PGP MESSAGE-----\n", 28);
+	return ack;
+}
+
+static poc_message *
+mksigned(const char *id, const char *sig)
+{
+	poc_message *m = mkmsg(id, "JPCERT#77", NULL, T0);
+
+	m->signature_id = g_strdup(sig);
+	m->ack_required = TRUE;
+	m->ack_state = POC_ACK_QUEUED;
+	m->ack_deadline = T0 + 86400;
+	return m;
+}
+
+START_TEST(test_replay_sequential)
+{
+	char *dir = tmpdir();
+	poc_store *s = open_rw(dir);
+	poc_message *a = mksigned("<genuine@jpcert>", "FPR@1@aa"), *b = mksigned("<copy@x>", "FPR@1@aa");
+	poc_outbox_entry *ack_a = mkack("<ack-a@vendor>"), *ack_b = mkack("<ack-b@vendor>");
+	GPtrArray *list = g_ptr_array_new_with_free_func((GDestroyNotify)poc_outbox_entry_free);
+	poc_message *got = NULL;
+	char *first;
+
+	file_ok(s, 0, a, ack_a);
+	file_ok(s, 0, b, ack_b);
+	ck_assert_int_eq(a->ack_state, POC_ACK_QUEUED);
+	ck_assert_int_eq(b->ack_state, POC_ACK_HELD);
+	ck_assert_ptr_nonnull(strstr(b->ack_note, "replay of <genuine@jpcert>"));
+	ck_assert_int_eq(poc_store_outbox_list(s, POC_OUTBOX_QUEUED, list, NULL), 0);
+	ck_assert_int_eq(list->len, 1);
+	ck_assert_str_eq(((poc_outbox_entry *)g_ptr_array_index(list, 0))->message_id,
+			 "<genuine@jpcert>");
+	ck_assert_int_eq(poc_store_get_message(s, "<copy@x>", &got, NULL), 0);
+	ck_assert_int_eq(got->ack_state, POC_ACK_HELD);
+	ck_assert_uint_eq(got->problems->len, 1);
+	ck_assert(g_str_has_prefix(g_ptr_array_index(got->problems, 0), "replay: "));
+	/* The same rule for reprocess and the guard. */
+	first = poc_store_replay_of(s, got);
+	ck_assert_str_eq(first, "<genuine@jpcert>");
+	g_free(first);
+	ck_assert_ptr_null(poc_store_replay_of(s, a));
+	got->ack_state = POC_ACK_QUEUED;
+	ck_assert_int_eq(poc_store_signature_claim(s, got, NULL), 0);
+	ck_assert_int_eq(got->ack_state, POC_ACK_HELD);
+	ck_assert_uint_eq(got->problems->len, 1);
+	poc_message_free(got);
+	g_ptr_array_free(list, TRUE);
+	poc_outbox_entry_free(ack_a);
+	poc_outbox_entry_free(ack_b);
+	poc_message_free(a);
+	poc_message_free(b);
+	poc_store_close(s);
+	rmtree(dir);
+	g_free(dir);
+}
+END_TEST
+
+#define REPLAY_ROUNDS 40
+
+typedef struct replay_filer {
+	poc_store *store;
+	const char *side;
+	GMutex *lock;
+	GCond *cond;
+	int *round;		/* the round both threads may file */
+	int *ready;		/* threads waiting at the round */
+} replay_filer;
+
+static gpointer
+replay_filer_main(gpointer data)
+{
+	replay_filer *f = data;
+
+	for (int r = 0; r < REPLAY_ROUNDS; r++) {
+		char *id = g_strdup_printf("<%s-%d@x>", f->side, r);
+		char *sig = g_strdup_printf("FPR@%d@bb", r);
+		char *ackid = g_strdup_printf("<ack-%s-%d@vendor>", f->side, r);
+		poc_message *m = mksigned(id, sig);
+		poc_outbox_entry *ack = mkack(ackid);
+		GError *err = NULL;
+
+		/* Both threads start each round together. */
+		g_mutex_lock(f->lock);
+		if (++*f->ready == 2) {
+			*f->ready = 0;
+			(*f->round)++;
+			g_cond_broadcast(f->cond);
+		} else {
+			int my = *f->round;
+
+			while (*f->round == my)
+				g_cond_wait(f->cond, f->lock);
+		}
+		g_mutex_unlock(f->lock);
+		if (poc_store_file(f->store, 0, m, ack, &err) != POC_OK)
+			g_error("file %s: %s", id, err ? err->message : "?");
+		poc_outbox_entry_free(ack);
+		poc_message_free(m);
+		g_free(id);
+		g_free(sig);
+		g_free(ackid);
+	}
+	return NULL;
+}
+
+/* Two filers (Workers 2) file a notice and its copy at the same moment: one ack per pair. */
+START_TEST(test_replay_concurrent)
+{
+	char *dir = tmpdir();
+	poc_store *s = open_rw(dir);
+	GMutex lock;
+	GCond cond;
+	int round = 0, ready = 0;
+	replay_filer fa = { s, "a", &lock, &cond, &round, &ready };
+	replay_filer fb = { s, "b", &lock, &cond, &round, &ready };
+	GThread *ta, *tb;
+	GPtrArray *list = g_ptr_array_new_with_free_func((GDestroyNotify)poc_outbox_entry_free);
+	int held = 0;
+
+	g_mutex_init(&lock);
+	g_cond_init(&cond);
+	ta = g_thread_new("a", replay_filer_main, &fa);
+	tb = g_thread_new("b", replay_filer_main, &fb);
+	g_thread_join(ta);
+	g_thread_join(tb);
+	ck_assert_int_eq(poc_store_outbox_list(s, POC_OUTBOX_QUEUED, list, NULL), 0);
+	ck_assert_uint_eq(list->len, REPLAY_ROUNDS);
+	for (int r = 0; r < REPLAY_ROUNDS; r++) {
+		int queued = 0;
+
+		for (int side = 0; side < 2; side++) {
+			char *id = g_strdup_printf("<%s-%d@x>", side ? "b" : "a", r);
+			poc_message *m = NULL;
+
+			ck_assert_int_eq(poc_store_get_message(s, id, &m, NULL), 0);
+			queued += m->ack_state == POC_ACK_QUEUED;
+			held += m->ack_state == POC_ACK_HELD;
+			poc_message_free(m);
+			g_free(id);
+		}
+		ck_assert_int_eq(queued, 1);
+	}
+	ck_assert_int_eq(held, REPLAY_ROUNDS);
+	g_ptr_array_free(list, TRUE);
+	g_mutex_clear(&lock);
+	g_cond_clear(&cond);
+	poc_store_close(s);
+	rmtree(dir);
+	g_free(dir);
+}
+END_TEST
+
 /*
  * A case gathering many ids (each message at the per-message bound): the
  * write transaction stays linear in the case, so the kth filing costs
@@ -1003,6 +1234,7 @@ store_suite(void)
 	tcase_add_test(tc, test_file_and_lookup);
 	tcase_add_test(tc, test_duplicate);
 	tcase_add_test(tc, test_local_ids);
+	tcase_add_test(tc, test_update_message_moves_case);
 	tcase_add_test(tc, test_open_acks);
 	tcase_add_test(tc, test_outbox);
 	tcase_add_test(tc, test_events_and_case_update);
@@ -1013,6 +1245,8 @@ store_suite(void)
 	tcase_add_test(tc, test_pocdb);
 	tcase_add_test(tc, test_concurrent_readers);
 	tcase_add_test(tc, test_crash);
+	tcase_add_test(tc, test_replay_sequential);
+	tcase_add_test(tc, test_replay_concurrent);
 	tcase_add_test(tc, test_case_ids_linear);
 	suite_add_tcase(s, tc);
 	return s;

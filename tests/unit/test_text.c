@@ -33,6 +33,34 @@ static const struct {
 	{ "", "" },
 };
 
+/* Mail text for a terminal (pocctl): one visible line, nothing the terminal acts on. */
+START_TEST(test_text_for_terminal)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "[JPCERT#12345678] 脆弱性情報", "[JPCERT#12345678] 脆弱性情報" },
+		{ "a\nb\r\tc", "a\\nb\\r\\tc" },
+		{ "x\033[8mhidden", "x\\x1b[8mhidden" },
+		{ "del\177 nul-less \001", "del\\x7f nul-less \\x01" },
+		{ "back\\slash", "back\\\\slash" },
+		{ "bad \xff\xfe utf8 \xe3\x81", "bad \\xff\\xfe utf8 \\xe3\\x81" },
+		{ "c1 \xc2\x9b" "31m", "c1 \\u{009b}31m" },
+		{ "bidi \xe2\x80\xae" "txt.exe", "bidi \\u{202e}txt.exe" },
+		{ "", "" },
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		char *r = poc_text_for_terminal(cases[i].in);
+
+		ck_assert_str_eq(r, cases[i].out);
+		ck_assert(g_utf8_validate(r, -1, NULL));
+		g_free(r);
+	}
+	ck_assert_ptr_null(poc_text_for_terminal(NULL));
+}
+END_TEST
+
 START_TEST(test_normalise)
 {
 	char *got = poc_text_normalise(normalise_cases[_i].in);
@@ -120,7 +148,8 @@ static const struct {
 	{ "ABCVE-2026-1234", "", "" },
 	{ "脆弱性JVN#12345678について", "", "JVN#12345678" },
 	{ "(JVNVU#99999999)", "", "JVNVU#99999999" },
-	{ "https://jvn.jp/jp/JVN12345678/", "", "" },
+	/* issue 18: the number of a JVN address is read */
+	{ "https://jvn.jp/jp/JVN12345678/", "", "JVN#12345678" },
 	/* several, de-duplicated, in order */
 	{ "CVE-2026-0002 JVN#12345678 CVE-2026-0001 CVE-2026-0002 jvn#12345678", "",
 	  "CVE-2026-0002 JVN#12345678 CVE-2026-0001" },
@@ -650,6 +679,7 @@ text_suite(void)
 	tcase_add_loop_test(tc, test_dates, 0, G_N_ELEMENTS(date_cases));
 	tcase_add_test(tc, test_dates_host_tz);
 	tcase_add_test(tc, test_dates_long_blanks);
+	tcase_add_test(tc, test_text_for_terminal);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("threads");

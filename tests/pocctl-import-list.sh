@@ -1,0 +1,69 @@
+#!/bin/bash
+# pocctl(1): `import` of an mbox takes each message's received time from its
+# "From " line (local time, TZ), and `list`'s LEFT column is business time
+# to the deadline (or business time since, "overdue"), not wall time. Run
+# under two zones: the From lines are read in the zone given.
+set -u
+: "${BUILD:?}"
+POCCTL="$BUILD/src/pocctl"
+d=$(mktemp -d /tmp/pocctl-import.XXXXXX)
+trap 'rm -rf "$d"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+n=0
+mbox() { # two notices; the From lines in local time (one with a zone name, ignored)
+	cat <<'EOT'
+From vuls@jpcert.example Fri Oct 16 11:00:00 2026
+From: vuls@jpcert.example
+To: security@vendor.example
+Subject: [JPCERT#12345678] Summary information on a vulnerability
+Message-ID: <mbox-1@jpcert.example>
+
+JPCERT#12345678
+
+From vuls@jpcert.example  Mon Oct 19 01:00:00 JST 2026
+From: vuls@jpcert.example
+To: security@vendor.example
+Subject: [JPCERT#12345679] Summary information on a vulnerability
+Message-ID: <mbox-2@jpcert.example>
+
+JPCERT#12345679
+EOT
+}
+received() { "$POCCTL" -c "$1" export | python3 -c '
+import json, sys
+for l in sys.stdin:
+    for m in json.loads(l)["messages"]:
+        print(m["message_id"], m["received_at"])' | sort; }
+
+for zone in Asia/Tokyo UTC; do
+	rm -rf "$d/db"
+	printf 'Watch security@vendor.example\nCoordinator vuls@jpcert.example\nDatabase %s/db\nAckMode off\n' "$d" >"$d/c.conf"
+	mbox >"$d/box.mbox"
+	TZ=$zone "$POCCTL" -c "$d/c.conf" import "$d/box.mbox" >/dev/null 2>&1 || fail "import"
+	got=$(received "$d/c.conf")
+	case $zone in
+	Asia/Tokyo) want="<mbox-1@jpcert.example> 2026-10-16T11:00:00+09:00
+<mbox-2@jpcert.example> 2026-10-19T01:00:00+09:00" ;;
+	UTC) want="<mbox-1@jpcert.example> 2026-10-16T20:00:00+09:00
+<mbox-2@jpcert.example> 2026-10-19T10:00:00+09:00" ;;
+	esac
+	[ "$got" = "$want" ] || fail "TZ=$zone: received times from the From lines: $got (want $want)"
+	echo "ok: TZ=$zone: mbox received times from the From lines"
+	n=$((n + 1))
+done
+
+# (TZ=UTC import.) mbox-1: Friday 20:00 JST, deadline Monday 17:30. On
+# Saturday noon 8h30m of business time is left (53h30m of wall time).
+out=$(POC_FAKE_NOW=2026-10-17T12:00:00+09:00 "$POCCTL" -c "$d/c.conf" list)
+echo "$out" | grep -q '^JPCERT#12345678 .* held  *8h30m$' || fail "LEFT on Saturday: $out"
+# mbox-2: deadline Tuesday 17:30: all of Monday and Tuesday, 2 x 8h30m.
+echo "$out" | grep -q '^JPCERT#12345679 .* held  *17h00m$' || fail "LEFT of the Monday notice: $out"
+echo "ok: LEFT is business time: $(echo "$out" | sed -n 2p | awk '{print $NF}') on Saturday noon"
+n=$((n + 1))
+out=$(POC_FAKE_NOW=2026-10-19T20:00:00+09:00 "$POCCTL" -c "$d/c.conf" list)
+echo "$out" | grep -q '^JPCERT#12345678 .* held  *overdue 0h00m$' || fail "LEFT after the deadline, at night: $out"
+out=$(POC_FAKE_NOW=2026-10-20T10:15:00+09:00 "$POCCTL" -c "$d/c.conf" list)
+echo "$out" | grep -q '^JPCERT#12345678 .* held  *overdue 1h15m$' || fail "LEFT the next morning: $out"
+echo "ok: overdue counts business time since the deadline"
+n=$((n + 1))
+echo "pocctl import/list: $n checks"
