@@ -6,7 +6,7 @@
  *	#include "text.h"
  *
  *	char *poc_text_normalise(const char *utf8);
- *	void poc_text_scan_ids(const char *text, GPtrArray *tracking,
+ *	gboolean poc_text_scan_ids(const char *text, GPtrArray *tracking,
  *			       GPtrArray *vulns);
  *	gboolean poc_text_is_cve(const char *vn);
  *	char *poc_text_strip_quoted(const char *body);
@@ -43,6 +43,10 @@
  *	(jvn.jp/vu/, /jp/, /ta/, /en/vu/, /en/jp/, /en/ta/ followed by
  *	JVNVU95000000: read as JVNVU#95000000); nowhere else is "JVNVU" and
  *	digits without '#' a number.
+ *
+ *	Duplicates are found in hash sets, so a scan is linear in the text.
+ *	An array stops growing at POC_MAX_TRACKING_IDS or POC_MAX_VULN_IDS
+ *	(text.h); the call then returns TRUE and the caller says so.
  *
  *	poc_text_strip_quoted() drops lines quoted with '>' (or '＞'), and
  *	everything from the first reply separator on: "-----Original
@@ -138,13 +142,15 @@ poc_text_normalise(const char *utf8)
 	return g_string_free(out, FALSE);
 }
 
-static gboolean
-array_has(GPtrArray *array, const char *s)
+/* A set of the strings already in array (borrowed), for linear de-duplication. */
+static GHashTable *
+array_set(GPtrArray *array)
 {
-	for (guint i = 0; i < array->len; i++)
-		if (strcmp(g_ptr_array_index(array, i), s) == 0)
-			return TRUE;
-	return FALSE;
+	GHashTable *set = g_hash_table_new(g_str_hash, g_str_equal);
+
+	for (guint i = 0; array && i < array->len; i++)
+		g_hash_table_add(set, g_ptr_array_index(array, i));
+	return set;
 }
 
 /* Upper case without the blanks tolerated around '#'; the '#' that a JVN
@@ -164,31 +170,46 @@ id_normalise(const char *match)
 	return g_string_free(id, FALSE);
 }
 
-void
+gboolean
 poc_text_scan_ids(const char *text, GPtrArray *tracking, GPtrArray *vulns)
 {
 	GMatchInfo *mi = NULL;
 	char *valid = NULL;
+	GHashTable *tracking_set, *vulns_set;
+	gboolean over = FALSE;
 
 	if (!text)
-		return;
+		return FALSE;
 	if (!g_utf8_validate(text, -1, NULL))
 		text = valid = g_utf8_make_valid(text, -1);
+	tracking_set = array_set(tracking);
+	vulns_set = array_set(vulns);
 	g_regex_match(ids_regex(), text, 0, &mi);
 	while (g_match_info_matches(mi)) {
 		char *match = g_match_info_fetch(mi, 0);
 		char *id = id_normalise(match);
-		GPtrArray *into = g_str_has_prefix(id, "JPCERT#") ? tracking : vulns;
+		gboolean is_tracking = g_str_has_prefix(id, "JPCERT#");
+		GPtrArray *into = is_tracking ? tracking : vulns;
+		GHashTable *seen = is_tracking ? tracking_set : vulns_set;
 
-		if (into && !array_has(into, id))
-			g_ptr_array_add(into, id);
-		else
-			g_free(id);
+		if (into && !g_hash_table_contains(seen, id)) {
+			if (into->len < (is_tracking ? POC_MAX_TRACKING_IDS : POC_MAX_VULN_IDS)) {
+				g_ptr_array_add(into, id);
+				g_hash_table_add(seen, id);
+				id = NULL;
+			} else {
+				over = TRUE;
+			}
+		}
+		g_free(id);
 		g_free(match);
 		g_match_info_next(mi, NULL);
 	}
 	g_match_info_free(mi);
+	g_hash_table_unref(tracking_set);
+	g_hash_table_unref(vulns_set);
 	g_free(valid);
+	return over;
 }
 
 gboolean

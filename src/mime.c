@@ -164,6 +164,22 @@ account(poc_mime_walk *w, gsize n)
 	return TRUE;
 }
 
+/*
+ * May one more OpenPGP block or part go to gpg (a process each)? At most
+ * POC_MAX_OPENPGP_BLOCKS per message; the first one over says so.
+ */
+static gboolean
+openpgp_budget(poc_mime_walk *w)
+{
+	if (w->openpgp_blocks++ < POC_MAX_OPENPGP_BLOCKS)
+		return TRUE;
+	if (w->openpgp_blocks == POC_MAX_OPENPGP_BLOCKS + 1)
+		problem(w, "over the OpenPGP block limit (%d): the rest is not decrypted or verified",
+			POC_MAX_OPENPGP_BLOCKS);
+	w->openpgp_blocks = POC_MAX_OPENPGP_BLOCKS + 1;
+	return FALSE;
+}
+
 /* --- bytes ------------------------------------------------------------- */
 
 static void
@@ -331,6 +347,21 @@ bytes_to_utf8_guess(const char *charset, const char *data, size_t len)
 	return poc_mime_text_to_utf8(charset, data, len);
 }
 
+/*
+ * The next '?' from from in the encoded word starting at word, or NULL
+ * past POC_MAX_ENCODED_WORD. No part of a word holds a '?' (RFC 2047 2):
+ * a scan stops at the next one, which starts the next candidate word at
+ * the latest, so that a header is read in time linear in its length.
+ */
+static const char *
+word_next_question(const char *word, const char *from)
+{
+	for (const char *c = from; *c && c - word < POC_MAX_ENCODED_WORD; c++)
+		if (*c == '?')
+			return c;
+	return NULL;
+}
+
 /* Decode the payload of one encoded word into out; FALSE if it is not one. */
 static gboolean
 decode_word(const char *p, const char **end, char **charset, GByteArray *out)
@@ -340,12 +371,12 @@ decode_word(const char *p, const char **end, char **charset, GByteArray *out)
 	if (p[0] != '=' || p[1] != '?')
 		return FALSE;
 	cs = p + 2;
-	if ((q1 = strchr(cs, '?')) == NULL || q1 == cs)
+	if ((q1 = word_next_question(p, cs)) == NULL || q1 == cs)
 		return FALSE;
 	if (!(q1[1] && q1[2] == '?'))
 		return FALSE;
 	q2 = q1 + 2;
-	if ((q3 = strstr(q2 + 1, "?=")) == NULL)
+	if ((q3 = word_next_question(p, q2 + 1)) == NULL || q3[1] != '=')
 		return FALSE;
 	for (const char *c = cs; c < q1; c++)
 		if (*c == ' ' || *c == '\t' || *c == '\n')
@@ -395,6 +426,7 @@ poc_mime_decode_header(const char *raw)
 	GByteArray *pending = g_byte_array_new();
 	char *pending_cs = NULL, *result;
 	const char *p, *gap = NULL;
+	int words = 0;		/* decoded; the rest is text (POC_MAX_ENCODED_WORDS) */
 
 	if (raw == NULL)
 		return NULL;
@@ -421,7 +453,8 @@ poc_mime_decode_header(const char *raw)
 		char *cs = NULL;
 		GByteArray *word = g_byte_array_new();
 
-		if (decode_word(p, &end, &cs, word)) {
+		if (words < POC_MAX_ENCODED_WORDS && decode_word(p, &end, &cs, word)) {
+			words++;
 			/* Adjacent words of one charset are joined before conversion:
 			 * a JIS escape or a UTF-8 sequence may be split between them. */
 			if (pending_cs && g_ascii_strcasecmp(pending_cs, cs) != 0)
@@ -442,7 +475,7 @@ poc_mime_decode_header(const char *raw)
 
 			while (*q == ' ' || *q == '\t')
 				q++;
-			if (q[0] == '=' && q[1] == '?') {
+			if (q[0] == '=' && q[1] == '?' && words < POC_MAX_ENCODED_WORDS) {
 				const char *e2;
 				char *cs2 = NULL;
 				GByteArray *probe = g_byte_array_new();
@@ -555,6 +588,9 @@ static const struct {
 	{ "ndash", "\xe2\x80\x93" }, { "mdash", "\xe2\x80\x94" }, { "hellip", "\xe2\x80\xa6" },
 };
 
+/* Bytes from '&' to ';' of the longest entity read. */
+#define HTML_ENTITY_MAX 10
+
 static gboolean
 tag_is(const char *tag, size_t n, const char *name)
 {
@@ -611,10 +647,16 @@ poc_mime_html_to_text(const char *html)
 				g_string_append_c(out, ' ');
 			p = end + 1;
 		} else if (*p == '&') {
-			const char *semi = strchr(p, ';');
+			const char *semi = NULL;
 			gboolean done = FALSE;
 
-			if (semi && semi - p <= 10) {
+			/* Look no further than the longest entity, "&#x10FFFF;": linear. */
+			for (int i = 1; i <= HTML_ENTITY_MAX && p[i]; i++)
+				if (p[i] == ';') {
+					semi = p + i;
+					break;
+				}
+			if (semi) {
 				if (p[1] == '#') {
 					gunichar c = (p[2] == 'x' || p[2] == 'X')
 						? (gunichar) g_ascii_strtoull(p + 3, NULL, 16)
@@ -736,6 +778,11 @@ decrypt_and_walk(poc_mime_walk *w, const void *data, size_t len, const char *cha
 		problem(w, "encrypted part not decrypted: no crypto context");
 		return;
 	}
+	if (!openpgp_budget(w)) {
+		w->decrypt_failed = TRUE;
+		w->decryption = POC_DECRYPTION_FAILED;
+		return;
+	}
 	if (poc_crypto_decrypt_verify(w->crypto, data, len, w->trusted, &plain, &o, &error)
 	    != POC_OK) {
 		note_outcome(w, &o, TRUE, level);
@@ -782,6 +829,8 @@ verify_inline_and_append(poc_mime_walk *w, const char *data, size_t len, const c
 		problem(w, "signed text not verified: no crypto context");
 		return FALSE;
 	}
+	if (!openpgp_budget(w))
+		return FALSE;
 	if (poc_crypto_verify_inline(w->crypto, data, len, w->trusted, &plain, &o, &error)
 	    != POC_OK) {
 		taken = note_outcome(w, &o, FALSE, level);
@@ -797,25 +846,64 @@ verify_inline_and_append(poc_mime_walk *w, const char *data, size_t len, const c
 }
 
 /*
+ * Does the armour from its BEGIN line (the signature's, for a clear-signed
+ * block) to after hold a data line, neither blank nor "Header: value"?
+ * An empty block is not worth a gpg process.
+ */
+static gboolean
+armour_has_data(const char *start, const char *after, gboolean is_sig)
+{
+	const char *p = is_sig ? memstr(start, after - start, "-----BEGIN PGP SIGNATURE-----")
+			       : start;
+	const char *nl;
+
+	if (p == NULL || (nl = memchr(p, '\n', after - p)) == NULL)
+		return FALSE;
+	for (p = nl + 1; p < after && !(after - p >= 5 && memcmp(p, "-----", 5) == 0); p = nl + 1) {
+		const char *eol = (nl = memchr(p, '\n', after - p)) ? nl : after;
+		gboolean blank = TRUE, header = FALSE;
+
+		for (const char *c = p; c < eol; c++) {
+			if (*c == ':')
+				header = TRUE;
+			if (!g_ascii_isspace(*c))
+				blank = FALSE;
+		}
+		if (!blank && !header)
+			return TRUE;
+		if (nl == NULL)
+			break;
+	}
+	return FALSE;
+}
+
+/*
  * A text part that may carry inline OpenPGP: text outside the armour is
  * kept as it is; an armoured message is decrypted, a clear-signed block
- * verified (its text is the part's, minus the armour lines).
+ * verified (its text is the part's, minus the armour lines). Linear in
+ * the part: each armour line is searched for once from where the last
+ * one was found; an empty block is not given to gpg, and no more than
+ * POC_MAX_OPENPGP_BLOCKS per message are (openpgp_budget()).
  */
 static void
 walk_inline_text(poc_mime_walk *w, const char *data, size_t len, const char *charset,
 		 gboolean flowed, gboolean delsp, int depth, int level)
 {
 	const char *p = data, *end = data + len;
+	/* The next BEGIN line of each kind at or after p, or NULL: none left. */
+	const char *msg = memstr(data, len, ARMOR_MESSAGE), *sig = memstr(data, len, ARMOR_SIGNED);
 	char part_where[sizeof w->where];
 	gboolean after_signed = FALSE;
 
 	memcpy(part_where, w->where, sizeof part_where);
 	while (p < end) {
-		const char *msg = memstr(p, end - p, ARMOR_MESSAGE);
-		const char *sig = memstr(p, end - p, ARMOR_SIGNED);
 		const char *start, *stop, *after;
-		gboolean is_sig;
+		gboolean is_sig, run_gpg;
 
+		if (msg && msg < p)
+			msg = memstr(p, end - p, ARMOR_MESSAGE);
+		if (sig && sig < p)
+			sig = memstr(p, end - p, ARMOR_SIGNED);
 		if (msg == NULL && sig == NULL)
 			break;
 		is_sig = sig && (msg == NULL || sig < msg);
@@ -841,11 +929,14 @@ walk_inline_text(poc_mime_walk *w, const char *data, size_t len, const char *cha
 		} else {
 			after = stop + strlen(is_sig ? ARMOR_SIG_END : ARMOR_MESSAGE_END);
 		}
+		run_gpg = stop && armour_has_data(start, after, is_sig);
+		if (stop && !run_gpg)
+			problem(w, "empty inline OpenPGP block: not read");
 		if (is_sig) {
 			const char *body, *sigstart;
 			gboolean saved_in_sig = w->in_sig;
 
-			if (stop && verify_inline_and_append(w, start, after - start, charset, level))
+			if (run_gpg && verify_inline_and_append(w, start, after - start, charset, level))
 				w->in_sig = TRUE;
 			after_signed = TRUE;
 			/* The signed text: after the armour headers, up to the signature. */
@@ -872,7 +963,7 @@ walk_inline_text(poc_mime_walk *w, const char *data, size_t len, const char *cha
 				g_free(t);
 			}
 			w->in_sig = saved_in_sig;
-		} else if (stop) {
+		} else if (run_gpg) {
 			decrypt_and_walk(w, start, after - start, charset, FALSE, depth, level);
 		} else {
 			w->encrypted = TRUE;
@@ -998,6 +1089,8 @@ walk_signed(poc_mime_walk *w, GMimeMultipart *mp, int depth, int level)
 			w->in_sig = TRUE;
 	} else if (w->crypto == NULL) {
 		problem(w, "signature not verified: no crypto context");
+	} else if (!openpgp_budget(w)) {
+		/* Not verified: over POC_MAX_OPENPGP_BLOCKS (a problem says so). */
 	} else {
 		GByteArray *text = signed_bytes(content), *sig = part_bytes(GMIME_PART(sigpart));
 		poc_crypto_outcome o;

@@ -10,8 +10,9 @@
  *	through jis.h, format=flowed joined, HTML reduced to text).
  *
  *	The walk stops at the limits (decoded bytes, depth, parts) and says
- *	so in problems; what was read so far is kept. Malformed MIME is read
- *	as far as it goes, never fatal.
+ *	so in problems; what was read so far is kept. At most
+ *	POC_MAX_OPENPGP_BLOCKS blocks and parts go to gpg, never an empty
+ *	armour block. Malformed MIME is read as far as it goes, never fatal.
  *
  *	Crypto outcome of the walk (doc/NOTICES.md):
  *	- encrypted: some part was OpenPGP-encrypted;
@@ -68,6 +69,7 @@ typedef struct poc_mime_walk {
 	/* bookkeeping */
 	gsize bytes;
 	int parts;
+	int openpgp_blocks;			/* given to gpg (POC_MAX_OPENPGP_BLOCKS) */
 	gboolean stopped;			/* a limit was reached */
 	gboolean decrypt_ok, decrypt_failed, have_signature;
 	gboolean in_sig;			/* walking what the message's signature signed */
@@ -91,14 +93,29 @@ void poc_mime_walk_clear(poc_mime_walk *walk);
 void poc_mime_walk_message(poc_mime_walk *walk, GMimeMessage *message);
 
 /*
+ * Bounds of the parsers (doc/NOTICES.md, Limits): bytes of one encoded
+ * word (RFC 2047 says 75; mailers write longer ones), encoded words
+ * decoded per header, OpenPGP blocks and parts decrypted or verified per
+ * message (gpg runs once for each).
+ */
+#define POC_MAX_ENCODED_WORD	512
+#define POC_MAX_ENCODED_WORDS	256
+#define POC_MAX_OPENPGP_BLOCKS	16
+
+/*
  * A header value (raw, possibly folded, RFC 2047 encoded words in any
  * charset, or raw 8-bit) to UTF-8, unfolded and trimmed. Encoded words
  * are decoded here, not by GMime, so that ISO-2022-JP with the Windows
  * extensions (①, ㈱) goes through poc_charset_to_utf8(). A new string.
+ * Linear in raw: a word longer than POC_MAX_ENCODED_WORD, and every word
+ * after the first POC_MAX_ENCODED_WORDS, is kept as it is, undecoded.
  */
 char *poc_mime_decode_header(const char *raw);
 
-/* HTML to plain text: tags dropped, block ends as newlines, entities decoded. */
+/*
+ * HTML to plain text: tags dropped, block ends as newlines, entities
+ * decoded (an entity is at most 10 bytes, "&" to ";"). Linear in html.
+ */
 char *poc_mime_html_to_text(const char *html);
 
 /* RFC 3676 format=flowed to plain lines. */

@@ -5,7 +5,8 @@
  *	#include "notice.h"
  * DESCRIPTION
  *	poc_notice_read() parses the mail with GMime (at most max_size bytes,
- *	at most max_parts nested headers), reads the envelope-ish headers
+ *	at most max_parts nested headers and 2 * max_parts boundary lines:
+ *	the rest is cut before GMime sees it), reads the envelope-ish headers
  *	itself, lets mime.c walk the body (decryption, verification, text),
  *	then reads the identifiers, the kind and the publication date from
  *	the text (text.h).
@@ -14,7 +15,9 @@
  *	Subject, then the first POC_TRACKING_LINES lines of the body with
  *	quoted text stripped; failing those, the first in the rest of the
  *	body (quoted text included: it never overrides, only fills in).
- *	Every other tracking number met goes to related_tracking.
+ *	Every other tracking number met goes to related_tracking. At most
+ *	POC_MAX_TRACKING_IDS tracking and POC_MAX_VULN_IDS vulnerability
+ *	numbers are kept (text.h); more make the problem "over the id limit".
  *
  *	When the signature is good, all of these facts (tracking number,
  *	ids, kind, publication date) come only from what it signed (the
@@ -52,6 +55,14 @@ static gpointer
 gmime_init_once(gpointer unused)
 {
 	g_mime_init();
+	/*
+	 * GMime decodes some headers itself while it parses (we read the raw
+	 * values); its lenient RFC 2047 tokenizer takes time quadratic in a
+	 * header of unterminated encoded words ("=?a?q?x " repeated: 128 KiB,
+	 * 2 s). The strict one is linear. Every parser here uses the default.
+	 */
+	g_mime_parser_options_set_rfc2047_compliance_mode(g_mime_parser_options_get_default(),
+							  GMIME_RFC_COMPLIANCE_STRICT);
 	poc_charsets_init();
 	return NULL;
 }
@@ -250,18 +261,32 @@ automatic_reason(const poc_reader *reader, GMimeMessage *message, const poc_mess
 }
 
 /*
- * The offset just past the (limit)th "Content-Type:" at a line start:
- * each nesting level needs one, and GMime's parser recurses per level.
+ * Where GMime must stop so that it builds a bounded number of parts: the
+ * start of the line with the (limit + 1)th "Content-Type:" at a line
+ * start (each nesting level needs one, and GMime's parser recurses per
+ * level), or of the (2 * limit + 1)th line starting with "--" (a part
+ * without Content-Type still follows a boundary delimiter line, and
+ * GMime builds every part before the walk's part limit applies; twice
+ * the limit leaves room for closing delimiters and "-- " signature
+ * lines). One pass over the lines.
  */
 static size_t
 bound_nesting(const char *raw, size_t len, int limit)
 {
-	int seen = 0;
+	int types = 0, delimiters = 0;
 
-	for (size_t i = 0; i + 13 < len; i++)
-		if ((i == 0 || raw[i - 1] == '\n') && (raw[i] == 'C' || raw[i] == 'c')
-		    && g_ascii_strncasecmp(raw + i, "content-type:", 13) == 0 && ++seen > limit)
+	for (size_t i = 0; i < len;) {
+		const char *nl;
+
+		if (i + 13 < len && (raw[i] == 'C' || raw[i] == 'c')
+		    && g_ascii_strncasecmp(raw + i, "content-type:", 13) == 0 && ++types > limit)
 			return i;
+		if (i + 2 <= len && raw[i] == '-' && raw[i + 1] == '-' && ++delimiters > 2 * limit)
+			return i;
+		if ((nl = memchr(raw + i, '\n', len - i)) == NULL)
+			break;
+		i = (size_t) (nl - raw) + 1;
+	}
 	return len;
 }
 
@@ -278,6 +303,7 @@ read_identifiers(poc_message *msg, const char *protected_subject, const char *ou
 	GPtrArray *related = ensure_array(&msg->related_tracking);
 	const char *subjects[] = { protected_subject, outer_subject };
 	char *stripped, *head;
+	gboolean over = FALSE;	/* an id left out: POC_MAX_VULN_IDS, POC_MAX_TRACKING_IDS */
 
 	/* Subjects first: a tracking number there wins. */
 	for (size_t i = 0; i < G_N_ELEMENTS(subjects); i++) {
@@ -286,7 +312,7 @@ read_identifiers(poc_message *msg, const char *protected_subject, const char *ou
 		if (subjects[i] == NULL)
 			continue;
 		norm = poc_text_normalise(subjects[i]);
-		poc_text_scan_ids(norm, tn, vulns);
+		over |= poc_text_scan_ids(norm, tn, vulns);
 		g_free(norm);
 	}
 	/* Then the start of the body without quoted text. */
@@ -301,9 +327,12 @@ read_identifiers(poc_message *msg, const char *protected_subject, const char *ou
 		}
 		head = g_strndup(stripped, p ? (gsize) (p - stripped) : strlen(stripped));
 	}
-	poc_text_scan_ids(head, tn, NULL);
+	over |= poc_text_scan_ids(head, tn, NULL);
 	/* Everything else: vulnerability numbers anywhere, other TNs as related. */
-	poc_text_scan_ids(body, tn, vulns);
+	over |= poc_text_scan_ids(body, tn, vulns);
+	if (over)
+		add_problem(msg, "over the id limit (%d vulnerability, %d tracking numbers): "
+			    "the rest are not kept", POC_MAX_VULN_IDS, POC_MAX_TRACKING_IDS);
 	if (tn->len > 0 && msg->tracking == NULL)
 		msg->tracking = g_strdup(g_ptr_array_index(tn, 0));
 	for (guint i = 0; i < tn->len; i++) {

@@ -513,6 +513,7 @@ state_index(poc_store *s, MDB_txn *txn, const char *state, const char *case_id, 
 	return status == POC_ERR_EXISTS ? POC_OK : status;
 }
 
+/* For short lists only (a message's problems): ids go through strv_set(). */
 static gboolean
 strv_has(const GPtrArray *v, const char *s)
 {
@@ -520,6 +521,20 @@ strv_has(const GPtrArray *v, const char *s)
 		if (strcmp(g_ptr_array_index(v, i), s) == 0)
 			return TRUE;
 	return FALSE;
+}
+
+/*
+ * The strings of v as a set (borrowed): membership tests in the write
+ * transaction stay linear in the case, however many ids it gathered.
+ */
+static GHashTable *
+strv_set(const GPtrArray *v)
+{
+	GHashTable *set = g_hash_table_new(g_str_hash, g_str_equal);
+
+	for (guint i = 0; v && i < v->len; i++)
+		g_hash_table_add(set, g_ptr_array_index(v, i));
+	return set;
 }
 
 /* Index entries for every VN and CVE id of new that old (or NULL) lacks, and the reverse. */
@@ -533,15 +548,18 @@ case_vuln_index(poc_store *s, MDB_txn *txn, const poc_case *old, const poc_case 
 
 	for (int l = 0; l < 2 && status == POC_OK; l++) {
 		const GPtrArray *now = lists[0][l], *before = lists[1][l];
+		GHashTable *now_set = strv_set(now), *before_set = strv_set(before);
 
 		for (guint i = 0; now && i < now->len && status == POC_OK; i++)
-			if (!strv_has(before, g_ptr_array_index(now, i)))
+			if (!g_hash_table_contains(before_set, g_ptr_array_index(now, i)))
 				status = vuln_index(s, txn, g_ptr_array_index(now, i), c->id, TRUE,
 						    error);
 		for (guint i = 0; before && i < before->len && status == POC_OK; i++)
-			if (!strv_has(now, g_ptr_array_index(before, i)))
+			if (!g_hash_table_contains(now_set, g_ptr_array_index(before, i)))
 				status = vuln_index(s, txn, g_ptr_array_index(before, i), c->id,
 						    FALSE, error);
+		g_hash_table_unref(now_set);
+		g_hash_table_unref(before_set);
 	}
 	return status;
 }
@@ -1096,11 +1114,16 @@ new_local_id(poc_store *s, MDB_txn *txn, gint64 t, char **out, GError **error)
 	}
 }
 
+/* Add a copy of s to v unless set (the strings of v) has it; set follows. */
 static void
-strv_add_new(GPtrArray *v, const char *s)
+strv_add_new(GPtrArray *v, GHashTable *set, const char *s)
 {
-	if (!strv_has(v, s))
-		g_ptr_array_add(v, g_strdup(s));
+	if (!g_hash_table_contains(set, s)) {
+		char *copy = g_strdup(s);
+
+		g_ptr_array_add(v, copy);
+		g_hash_table_add(set, copy);
+	}
 }
 
 /* The case a message belongs to: by tracking number, by its parent, or a new one. */
@@ -1342,17 +1365,28 @@ file_fn(poc_store *s, MDB_txn *txn, poc_store_item *it, GError **error)
 		return status;
 	set_str(&m->case_id, c->id);
 	g_ptr_array_add(c->message_ids, g_strdup(m->message_id));
-	for (guint i = 0; i < m->vuln_ids->len; i++) {
-		const char *vn = g_ptr_array_index(m->vuln_ids, i);
+	{
+		GHashTable *cves = strv_set(c->cve_ids), *vulns = strv_set(c->vuln_ids);
+		GHashTable *related = strv_set(c->related_tracking);
 
-		/* poc_text_is_cve() is the same test */
-		strv_add_new(g_ascii_strncasecmp(vn, "CVE-", 4) == 0 ? c->cve_ids : c->vuln_ids, vn);
-	}
-	for (guint i = 0; m->related_tracking && i < m->related_tracking->len; i++) {
-		const char *tn = g_ptr_array_index(m->related_tracking, i);
+		for (guint i = 0; i < m->vuln_ids->len; i++) {
+			const char *vn = g_ptr_array_index(m->vuln_ids, i);
 
-		if (g_strcmp0(tn, c->id) != 0)
-			strv_add_new(c->related_tracking, tn);
+			/* poc_text_is_cve() is the same test */
+			if (g_ascii_strncasecmp(vn, "CVE-", 4) == 0)
+				strv_add_new(c->cve_ids, cves, vn);
+			else
+				strv_add_new(c->vuln_ids, vulns, vn);
+		}
+		for (guint i = 0; m->related_tracking && i < m->related_tracking->len; i++) {
+			const char *tn = g_ptr_array_index(m->related_tracking, i);
+
+			if (g_strcmp0(tn, c->id) != 0)
+				strv_add_new(c->related_tracking, related, tn);
+		}
+		g_hash_table_unref(cves);
+		g_hash_table_unref(vulns);
+		g_hash_table_unref(related);
 	}
 	/*
 	 * The case's state changes only from a message whose good signature

@@ -29,10 +29,20 @@ G_BEGIN_DECLS
 char *poc_text_normalise(const char *utf8);
 
 /*
+ * Identifiers kept per message (doc/NOTICES.md, Limits): vulnerability
+ * numbers, and tracking numbers (the message's own and related ones).
+ */
+#define POC_MAX_VULN_IDS	1000
+#define POC_MAX_TRACKING_IDS	100
+
+/*
  * Scan normalised text. Appends (g_strdup'd, de-duplicated against what
  * is already in the arrays) to tracking and vulns; either may be NULL.
+ * An array holding POC_MAX_TRACKING_IDS or POC_MAX_VULN_IDS takes no
+ * more: TRUE when an identifier was left out for that. Linear in the
+ * text and the arrays.
  */
-void poc_text_scan_ids(const char *text, GPtrArray *tracking, GPtrArray *vulns);
+gboolean poc_text_scan_ids(const char *text, GPtrArray *tracking, GPtrArray *vulns);
 
 /* Is this VN a CVE id? */
 gboolean poc_text_is_cve(const char *vn);
