@@ -1224,8 +1224,9 @@ main(int argc, char **argv)
 
 	/* 3. The socket, with the owner and mode the MTA needs from its first moment. */
 	bind_conn = prepare_socket_dir(cfg);
-	if (smfi_setconn(bind_conn) != MI_SUCCESS)
+	if (smfi_setconn(bind_conn) != MI_SUCCESS)	/* libmilter keeps a copy */
 		msg_fatal("Socket %s: not a valid socket", cfg->socket);
+	g_free(bind_conn);
 	if (smfi_register(filter) != MI_SUCCESS)
 		msg_fatal("smfi_register failed");
 	/* The MTA waits in the listen queue rather than failing under a burst. */
