@@ -11,7 +11,8 @@
  *	and spool: mail to no Watch address leaves at DATA (no headers, no
  *	body are sent to us); POC mail is collected, spooled durably at end
  *	of message, then released. A worker thread decrypts, files and
- *	acknowledges what is spooled (worker.c), sends the outbox
+ *	acknowledges what is spooled (worker.c; no other process files the
+ *	spool, so the filers' claims are in-process), sends the outbox
  *	(outbox.c) and keeps the heartbeat. The main thread only waits for
  *	signals: SIGHUP reloads the configuration (a bad one keeps the old),
  *	SIGTERM and SIGINT stop.

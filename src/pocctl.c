@@ -9,7 +9,9 @@
  *	read-only and never block the daemon. Writing verbs (import, ack,
  *	note, close, state, statement) are
  *	serialised with the daemon by LMDB's writer lock. Acknowledgements
- *	queued here are sent by the daemon's outbox.
+ *	queued here are sent by the daemon's outbox. import never uses the
+ *	spool (the daemon's alone): each message is filed in one write
+ *	transaction from the file's bytes (poc_process_message).
  * DIAGNOSTICS
  *	Exit 0 on success; 1 usage or configuration error; 2 unknown id;
  *	3 database cannot be opened; 4 database of a newer schema; 5 other
@@ -881,15 +883,22 @@ import_bytes(import_ctx *ic, const char *data, gsize len, gint64 received_at, co
 {
 	poc_spool_info info = { 0 };
 	GError *err = NULL;
-	guint64 id;
 	poc_process_result result = POC_FILED;
 	char *sender = return_path(data, len);
+	GBytes *raw = g_bytes_new_static(data, len);
+	int status;
 
 	info.received_at = received_at > 0 ? received_at : poc_now();
 	info.source = (char *)source;
 	info.envelope_from = sender;
-	if (poc_store_spool_put(ic->rt->store, data, len, &info, &id, &err) != POC_OK ||
-	    poc_process_spooled(ic->rt, ic->crypto, id, &result, &err) != POC_OK) {
+	/*
+	 * Not through the spool: the daemon's filers take whatever is spooled.
+	 * One write transaction files it (or nothing, if we are killed); the
+	 * mailbox keeps it until then, and a re-run skips what is filed.
+	 */
+	status = poc_process_message(ic->rt, ic->crypto, raw, &info, &result, &err);
+	g_bytes_unref(raw);
+	if (status != POC_OK) {
 		fprintf(stderr, "pocctl: import %s: %s\n", source, err ? err->message : "?");
 		g_clear_error(&err);
 		ic->failed++;

@@ -78,6 +78,14 @@ int poc_store_spool_get(poc_store *store, guint64 spool_id, GBytes **raw,
  */
 int poc_store_file(poc_store *store, guint64 spool_id, poc_message *msg,
 		   poc_outbox_entry *ack, GError **error);
+/*
+ * The same without a spool entry: raw (the message as received) is kept
+ * as the raw message. pocctl import files this way, so that no other
+ * process ever sees (and files) a message it is importing: killed
+ * midway, the message is filed or not, and it is still in the mailbox.
+ */
+int poc_store_file_raw(poc_store *store, GBytes *raw, poc_message *msg,
+		       poc_outbox_entry *ack, GError **error);
 
 /*
  * Many messages in one transaction (one sync): pocctl import, the
@@ -90,13 +98,16 @@ typedef struct poc_store_item {
 	poc_message *msg;
 	poc_outbox_entry *ack;	/* or NULL */
 	int status;		/* out */
+	const char *raw;	/* spool_id 0: the raw message, or NULL */
+	size_t raw_len;
 } poc_store_item;
 int poc_store_file_batch(poc_store *store, poc_store_item *items, size_t n, GError **error);
 
 /*
  * The key of a message without a Message-ID: "<sha256-HEX@pocmilter.invalid>"
  * (lower-case hex of the raw bytes). poc_store_file() sets it itself when
- * msg->message_id is NULL and the spool entry holds the raw bytes.
+ * msg->message_id is NULL and the spool entry holds the raw bytes; callers
+ * set it first, so that no write transaction hashes a whole message.
  */
 char *poc_store_message_key(const char *raw, size_t len);
 

@@ -258,6 +258,55 @@ START_TEST(test_duplicate)
 }
 END_TEST
 
+/* Filing straight from the raw bytes (pocctl import): no spool entry, raw kept. */
+START_TEST(test_file_raw)
+{
+	char *dir = tmpdir();
+	poc_store *s = open_rw(dir);
+	const char text[] = "Message-ID: <raw@x>\n\nciphertext";
+	GBytes *raw = g_bytes_new_static(text, sizeof(text) - 1), *back = NULL, *empty;
+	poc_message *m = mkmsg("<raw@x>", "JPCERT#7", NULL, T0);
+	poc_message *again = mkmsg("<raw@x>", "JPCERT#7", NULL, T0);
+	poc_message *noid = mkmsg(NULL, NULL, NULL, T0);
+	GArray *ids = g_array_new(FALSE, FALSE, sizeof(guint64));
+	GError *err = NULL;
+	char *log = g_build_filename(dir, "txn.log", NULL), *lines = NULL;
+	char *key;
+
+	g_setenv("POCMILTER_TXN_LOG", log, TRUE);
+	poc_store_close(s);
+	s = open_rw(dir);	/* opened with the log */
+	ck_assert_int_eq(poc_store_file_raw(s, raw, m, NULL, &err), POC_OK);
+	ck_assert_str_eq(m->case_id, "JPCERT#7");
+	ck_assert_int_eq(poc_store_get_raw(s, "<raw@x>", &back, NULL), POC_OK);
+	ck_assert(g_bytes_equal(back, raw));
+	g_bytes_unref(back);
+	ck_assert_int_eq(poc_store_spool_pending(s, ids, NULL), 0);
+	ck_assert_int_eq(ids->len, 0);
+	ck_assert_int_eq(poc_store_file_raw(s, raw, again, NULL, &err), POC_ERR_EXISTS);
+	g_clear_error(&err);
+	/* An empty message is still raw bytes: it has a key. */
+	empty = g_bytes_new(NULL, 0);
+	ck_assert_int_eq(poc_store_file_raw(s, empty, noid, NULL, &err), POC_OK);
+	key = poc_store_message_key("", 0);
+	ck_assert_str_eq(noid->message_id, key);
+	g_free(key);
+	g_bytes_unref(empty);
+	/* One line per write transaction, with its wait and hold in microseconds. */
+	ck_assert(g_file_get_contents(log, &lines, NULL, NULL));
+	ck_assert_ptr_nonnull(strstr(lines, " w "));
+	ck_assert_ptr_nonnull(strstr(lines, " filing\n"));
+	g_free(lines);
+	g_unsetenv("POCMILTER_TXN_LOG");
+	g_array_unref(ids);
+	g_bytes_unref(raw);
+	poc_message_free(m), poc_message_free(again), poc_message_free(noid);
+	poc_store_close(s);
+	rmtree(dir);
+	g_free(dir), g_free(log);
+}
+END_TEST
+
 START_TEST(test_local_ids)
 {
 	char *dir = tmpdir();
@@ -954,6 +1003,7 @@ store_suite(void)
 	tcase_add_test(tc, test_file_and_lookup);
 	tcase_add_test(tc, test_duplicate);
 	tcase_add_test(tc, test_local_ids);
+	tcase_add_test(tc, test_file_raw);
 	tcase_add_test(tc, test_open_acks);
 	tcase_add_test(tc, test_outbox);
 	tcase_add_test(tc, test_events_and_case_update);
