@@ -1828,6 +1828,33 @@ poc_store_add_event(poc_store *s, const poc_event *ev, GError **error)
 	return store_write(s, "event", add_event_fn, (void *)ev, error);
 }
 
+typedef struct events_ctx {
+	const poc_event *evs;
+	size_t n;
+} events_ctx;
+
+static int
+add_events_fn(poc_store *s, MDB_txn *txn, void *ctx, GError **error)
+{
+	events_ctx *c = ctx;
+	int status = POC_OK;
+
+	for (size_t i = 0; status == POC_OK && i < c->n; i++)
+		status = put_event(s, txn, &c->evs[i], error);
+	return status;
+}
+
+int
+poc_store_add_events(poc_store *s, const poc_event *evs, size_t n, GError **error)
+{
+	events_ctx c = { evs, n };
+
+	for (size_t i = 0; i < n; i++)
+		if (!evs[i].type)
+			return fail(POC_ERR_INVAL, error, "database: an event needs a type");
+	return n ? store_write(s, "events", add_events_fn, &c, error) : POC_OK;
+}
+
 /* --- outbox ------------------------------------------------------------------ */
 
 typedef struct outbox_ctx {

@@ -154,6 +154,8 @@ int poc_store_update_message(poc_store *store, const poc_message *msg, const poc
 int poc_store_update_case(poc_store *store, const poc_case *c, const poc_event *ev,
 			  GError **error);
 int poc_store_add_event(poc_store *store, const poc_event *ev, GError **error);
+/* n events in one write transaction (one commit instead of n). */
+int poc_store_add_events(poc_store *store, const poc_event *evs, size_t n, GError **error);
 typedef int (*poc_event_fn)(const poc_event *ev, void *data);
 int poc_store_foreach_event(poc_store *store, const char *case_id, poc_event_fn fn, void *data,
 			    GError **error);

@@ -307,6 +307,42 @@ START_TEST(test_file_raw)
 }
 END_TEST
 
+/* Many events in one transaction (pocctl export's audit trail). */
+static int
+count_event(const poc_event *ev, void *data)
+{
+	(void)ev;
+	(*(int *)data)++;
+	return 0;
+}
+
+START_TEST(test_add_events)
+{
+	char *dir = tmpdir();
+	poc_store *s = open_rw(dir);
+	poc_event evs[3] = {
+		{ .at = T0, .case_id = "JPCERT#1", .type = "read", .actor = "t", .detail = "export" },
+		{ .at = T0, .case_id = "JPCERT#2", .type = "read", .actor = "t", .detail = "export" },
+		{ .at = T0, .case_id = "JPCERT#1", .type = "read", .actor = "t", .detail = "export" },
+	};
+	poc_event bad = { .at = T0, .case_id = "JPCERT#3" };
+	int n1 = 0, n2 = 0, n3 = 0;
+
+	ck_assert_int_eq(poc_store_add_events(s, evs, 3, NULL), POC_OK);
+	ck_assert_int_eq(poc_store_add_events(s, evs, 0, NULL), POC_OK);
+	ck_assert_int_eq(poc_store_add_events(s, &bad, 1, NULL), POC_ERR_INVAL);
+	ck_assert_int_eq(poc_store_foreach_event(s, "JPCERT#1", count_event, &n1, NULL), 0);
+	ck_assert_int_eq(poc_store_foreach_event(s, "JPCERT#2", count_event, &n2, NULL), 0);
+	ck_assert_int_eq(poc_store_foreach_event(s, "JPCERT#3", count_event, &n3, NULL), 0);
+	ck_assert_int_eq(n1, 2);
+	ck_assert_int_eq(n2, 1);
+	ck_assert_int_eq(n3, 0);
+	poc_store_close(s);
+	rmtree(dir);
+	g_free(dir);
+}
+END_TEST
+
 START_TEST(test_local_ids)
 {
 	char *dir = tmpdir();
@@ -1004,6 +1040,7 @@ store_suite(void)
 	tcase_add_test(tc, test_duplicate);
 	tcase_add_test(tc, test_local_ids);
 	tcase_add_test(tc, test_file_raw);
+	tcase_add_test(tc, test_add_events);
 	tcase_add_test(tc, test_open_acks);
 	tcase_add_test(tc, test_outbox);
 	tcase_add_test(tc, test_events_and_case_update);
