@@ -29,7 +29,8 @@
  *	never pin old pages for long and callbacks may write.
  *
  *	With POCMILTER_TXN_LOG=FILE in the environment, each transaction
- *	appends "PID r|w WAIT_US HOLD_US WHAT" to FILE (measurements only).
+ *	appends "PID r|w WAIT_US HOLD_US COMMIT_US WHAT" to FILE
+ *	(measurements only).
  * DIAGNOSTICS
  *	Every failure sets a GError in the POC_ERROR domain that names the
  *	operation, the table and LMDB's own message (mdb_strerror).
@@ -268,17 +269,19 @@ map_grow(poc_store *s, size_t seen, GError **error)
 }
 
 /*
- * POCMILTER_TXN_LOG: one line per transaction, "PID r|w WAIT_US HOLD_US WHAT",
- * appended with one write() (atomic with O_APPEND, so processes can share
- * the file). WAIT: beginning it (for a write, LMDB's writer lock); HOLD:
- * from then to the end of the commit (writes only).
+ * POCMILTER_TXN_LOG: one line per transaction,
+ * "PID r|w WAIT_US HOLD_US COMMIT_US WHAT", appended with one write()
+ * (atomic with O_APPEND, so processes can share the file). WAIT: beginning
+ * it (for a write, LMDB's writer lock); HOLD: from then to the end of the
+ * commit, of which COMMIT is the commit itself (writes only).
  */
 static void
-txn_log(poc_store *s, char rw, gint64 wait, gint64 hold, const char *what)
+txn_log(poc_store *s, char rw, gint64 wait, gint64 hold, gint64 commit, const char *what)
 {
 	char line[160];
 	int n = g_snprintf(line, sizeof(line), "%d %c %" G_GINT64_FORMAT " %" G_GINT64_FORMAT
-			   " %s\n", (int)getpid(), rw, wait, hold, what);
+			   " %" G_GINT64_FORMAT " %s\n", (int)getpid(), rw, wait, hold, commit,
+			   what);
 
 	if (write(s->txn_log, line, MIN(n, (int)sizeof(line) - 1)) < 0) {
 		/* Only a measurement: nothing to do. */
@@ -295,7 +298,7 @@ txn_begin(poc_store *s, gboolean write, MDB_txn **txn, GError **error)
 		g_rw_lock_reader_lock(&s->map_lock);
 		rc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, txn);
 		if (rc == 0 && !write && s->txn_log >= 0)
-			txn_log(s, 'r', g_get_monotonic_time() - t0, 0, "read");
+			txn_log(s, 'r', g_get_monotonic_time() - t0, 0, 0, "read");
 		if (rc == 0)
 			return POC_OK;
 		g_rw_lock_reader_unlock(&s->map_lock);
@@ -335,20 +338,25 @@ store_write(poc_store *s, const char *what, write_fn fn, void *ctx, GError **err
 		MDB_txn *txn;
 		size_t seen = map_size(s);
 		int status, rc;
-		gint64 t0 = s->txn_log >= 0 ? g_get_monotonic_time() : 0, t1 = 0;
+		gint64 t0 = s->txn_log >= 0 ? g_get_monotonic_time() : 0, t1 = 0, t2 = 0;
 
 		if ((status = txn_begin(s, TRUE, &txn, error)) != POC_OK)
 			return status;
 		if (s->txn_log >= 0)
 			t1 = g_get_monotonic_time();
 		status = fn(s, txn, ctx, error);
+		if (s->txn_log >= 0)
+			t2 = g_get_monotonic_time();
 		if (status != POC_OK) {
 			txn_abort(s, txn);
 		} else if ((rc = txn_commit(s, txn)) != 0) {
 			status = db_error(rc, error, "committing (%s) in %s", what, s->dir);
 		}
-		if (s->txn_log >= 0)
-			txn_log(s, 'w', t1 - t0, g_get_monotonic_time() - t1, what);
+		if (s->txn_log >= 0) {
+			gint64 t3 = g_get_monotonic_time();
+
+			txn_log(s, 'w', t1 - t0, t3 - t1, t3 - t2, what);
+		}
 		if (status != RETRY_MAP_FULL)
 			return status;
 		if ((status = map_grow(s, seen, error)) != POC_OK)
@@ -1768,6 +1776,17 @@ update_message_fn(poc_store *s, MDB_txn *txn, void *ctx, GError **error)
 		return status;
 	if (!copy.case_id)
 		copy.case_id = old->case_id;
+	/*
+	 * Sent is final: a caller that read the record before the send was
+	 * recorded (pocctl reprocess decrypting meanwhile) must not put the
+	 * acknowledgement back to queued.
+	 */
+	if (old->ack_state == POC_ACK_SENT && copy.ack_state != POC_ACK_SENT) {
+		copy.ack_state = old->ack_state;
+		copy.ack_sent_at = old->ack_sent_at;
+		copy.ack_message_id = old->ack_message_id;
+		copy.ack_note = old->ack_note;
+	}
 	status = put_message(s, txn, &copy, old, error);
 	if (status == POC_OK)
 		status = put_event_for(s, txn, u->ev, copy.case_id, copy.message_id, error);

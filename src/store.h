@@ -147,7 +147,9 @@ int poc_store_foreach_open_ack(poc_store *store, poc_message_fn fn, void *data, 
 /*
  * Replace a message's record (ack state changes); indexes follow. ev (or
  * NULL) is added in the same transaction; its case_id and message_id
- * default to the record's. POC_ERR_NOTFOUND when not filed.
+ * default to the record's. POC_ERR_NOTFOUND when not filed. A message
+ * whose ack_state is sent keeps it (and ack_sent_at, ack_message_id,
+ * ack_note): a record read before the send was recorded cannot undo it.
  */
 int poc_store_update_message(poc_store *store, const poc_message *msg, const poc_event *ev,
 			     GError **error);

@@ -21,8 +21,9 @@
 #   tests/e2e/writers.sh              3 rounds (make check)
 #   LONG=1 tests/e2e/writers.sh       100 rounds: the import scenario 100 times
 #   ROUNDS=.. M=.. B=.. tests/e2e/writers.sh
-#     M notices through postfix per round (every 4th unsigned: held, for
-#     pocctl ack), B back-fill notices per round (Maildir 1..2B/3, mbox B/3+1..B)
+#     M notices through postfix per round (the first BIG KB, default 256;
+#     every 4th unsigned: held, for pocctl ack), B back-fill notices per
+#     round (Maildir 1..2B/3, mbox B/3+1..B)
 set -u
 . "$(dirname "$0")/../lib/harness.sh"
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
@@ -113,6 +114,18 @@ make_round() { # R
 		tn=$(printf 'JPCERT#9%03d%04d' "$r" "$i")
 		if [ $((i % 4)) = 0 ]; then
 			h_notice --tn "$tn" --sign none --message-id "<w-$r-$i@jpcert.example>"
+		elif [ "$i" = 1 ]; then
+			# A big one: nothing proportional to size may happen in a write transaction.
+			h_notice --tn "$tn" --message-id "<w-$r-$i@jpcert.example>" --body "$tn
+
+Vendor Example PSIRT
+
+This is the summary information (概要情報) of a vulnerability.
+VN: JVNVU#99999999 / TN: $tn
+CVE-2026-12345
+Please tell us if you have affected products.
+
+$BIG_TEXT"
 		else
 			h_notice --tn "$tn" --message-id "<w-$r-$i@jpcert.example>"
 		fi >"$d/mta/$i.eml"
@@ -145,6 +158,9 @@ importer() { # NAME ROUND PATH...: run, and again after a SIGKILL
 	fi
 	echo "round $r: importer $name exit $rc: $(cat "$H/import-$name-$r.out")" >>"$H/events.txt"
 }
+
+# The body of the first notice of each round: BIG KB (default 256) of text.
+BIG_TEXT="$(head -c $((${BIG:-256} * 768)) /dev/urandom | base64 -w 76)"
 
 daemon_kills=0 importer_kills=0
 run_round() { # R
@@ -254,7 +270,7 @@ for mid, signed in want.items():
         problems.append("filed %d times: %s" % (filed[mid], mid))
     if acks[mid] > 1:
         problems.append("%d acknowledgements: %s" % (acks[mid], mid))
-    if signed and acks[mid] == 0 and state.get(mid) == "queued" and case_of.get(mid) in limbo:
+    if signed and acks[mid] == 0 and state.get(mid) in ("queued", "failed") and case_of.get(mid) in limbo:
         stranded += 1
     elif signed and (acks[mid] != 1 or state.get(mid) != "sent"):
         problems.append("signed notice: %d acknowledgements, ack_state %s: %s" % (acks[mid], state.get(mid), mid))
@@ -342,9 +358,11 @@ for f in sorted(glob.glob(H + "/txn/*.log")):
     r = [int(l.split()[2]) for l in open(f) if " r " in l]
     if w:
         wait = [int(x[2]) for x in w]; hold = [int(x[3]) for x in w]
+        work = [int(x[3]) - (int(x[4]) if x[4].isdigit() else 0) for x in w]
         print("lock %-9s writes %5d: wait for the writer lock p50 %s p99 %s max %s ms; "
-              "held p50 %s p99 %s max %s ms" % (kind, len(w), ms(pct(wait, .5)), ms(pct(wait, .99)),
-              ms(max(wait)), ms(pct(hold, .5)), ms(pct(hold, .99)), ms(max(hold))))
+              "held p50 %s p99 %s max %s ms (before the commit p99 %s max %s ms)" % (
+              kind, len(w), ms(pct(wait, .5)), ms(pct(wait, .99)), ms(max(wait)),
+              ms(pct(hold, .5)), ms(pct(hold, .99)), ms(max(hold)), ms(pct(work, .99)), ms(max(work))))
     if r and kind in ("list", "show", "export", "watch"):
         print("lock %-9s reads  %5d: wait to begin p50 %s p99 %s max %s ms" % (
             kind, len(r), ms(pct(r, .5)), ms(pct(r, .99)), ms(max(r))))

@@ -343,6 +343,37 @@ START_TEST(test_add_events)
 }
 END_TEST
 
+/* An update read before the send was recorded does not undo it (pocctl reprocess). */
+START_TEST(test_update_keeps_sent)
+{
+	char *dir = tmpdir();
+	poc_store *s = open_rw(dir);
+	poc_message *m = mkmsg("<sent@x>", "JPCERT#9", NULL, T0), *stale, *got = NULL;
+
+	m->ack_required = TRUE;
+	m->ack_state = POC_ACK_QUEUED;
+	m->ack_deadline = T0 + 86400;
+	file_ok(s, 0, m, NULL);
+	ck_assert_int_eq(poc_store_get_message(s, "<sent@x>", &stale, NULL), POC_OK);
+	m->ack_state = POC_ACK_SENT;
+	m->ack_sent_at = T0 + 60;
+	m->ack_message_id = g_strdup("<ack.1@vendor>");
+	ck_assert_int_eq(poc_store_update_message(s, m, NULL, NULL), POC_OK);
+	ck_assert_int_eq(stale->ack_state, POC_ACK_QUEUED);
+	stale->kind = POC_KIND_PUBLICATION;	/* what the update is for */
+	ck_assert_int_eq(poc_store_update_message(s, stale, NULL, NULL), POC_OK);
+	ck_assert_int_eq(poc_store_get_message(s, "<sent@x>", &got, NULL), POC_OK);
+	ck_assert_int_eq(got->ack_state, POC_ACK_SENT);
+	ck_assert_int_eq(got->ack_sent_at, T0 + 60);
+	ck_assert_str_eq(got->ack_message_id, "<ack.1@vendor>");
+	ck_assert_int_eq(got->kind, POC_KIND_PUBLICATION);
+	poc_message_free(m), poc_message_free(stale), poc_message_free(got);
+	poc_store_close(s);
+	rmtree(dir);
+	g_free(dir);
+}
+END_TEST
+
 START_TEST(test_local_ids)
 {
 	char *dir = tmpdir();
@@ -1041,6 +1072,7 @@ store_suite(void)
 	tcase_add_test(tc, test_local_ids);
 	tcase_add_test(tc, test_file_raw);
 	tcase_add_test(tc, test_add_events);
+	tcase_add_test(tc, test_update_keeps_sent);
 	tcase_add_test(tc, test_open_acks);
 	tcase_add_test(tc, test_outbox);
 	tcase_add_test(tc, test_events_and_case_update);
