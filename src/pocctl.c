@@ -5,8 +5,9 @@
  * SYNOPSIS
  *	pocctl [-c FILE] VERB [ARGS]   (see pocctl(1))
  * DESCRIPTION
- *	Reading verbs (list, show, export, calendar ics) open the database
- *	read-only and never block the daemon. Writing verbs (import, ack,
+ *	Reading verbs (list, show, export, calendar ics) read the database
+ *	without waiting for the daemon; show and export then record who read
+ *	which case (read events, 512 to a write transaction). Writing verbs (import, ack,
  *	note, close, state, statement) are
  *	serialised with the daemon by LMDB's writer lock. Acknowledgements
  *	queued here are sent by the daemon's outbox. import never uses the
