@@ -11,7 +11,8 @@
  *	and spool: mail to no Watch address leaves at DATA (no headers, no
  *	body are sent to us); POC mail is collected, spooled durably at end
  *	of message, then released. A worker thread decrypts, files and
- *	acknowledges what is spooled (worker.c), sends the outbox
+ *	acknowledges what is spooled (worker.c; no other process files the
+ *	spool, so the filers' claims are in-process), sends the outbox
  *	(outbox.c) and keeps the heartbeat; its schedule (heartbeat every
  *	30 s, AckGuard and the paging check every 60 s) runs on the
  *	monotonic clock, and a step of the wall clock (more than 120 s

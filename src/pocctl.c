@@ -5,11 +5,15 @@
  * SYNOPSIS
  *	pocctl [-c FILE] VERB [ARGS]   (see pocctl(1))
  * DESCRIPTION
- *	Reading verbs (list, show, export, calendar ics) open the database
- *	read-only and never block the daemon. Writing verbs (import, ack,
- *	note, close, state, statement, accept) are
- *	serialised with the daemon by LMDB's writer lock. Acknowledgements
- *	queued here are sent by the daemon's outbox.
+ *	Reading verbs (list, show, export, calendar ics) read the database
+ *	without waiting for the daemon; show and export then record who read
+ *	which case (read events, 512 to a write transaction; syslog authpriv
+ *	for a reader who cannot write). Writing verbs (import, ack, note,
+ *	close, state, statement, accept) are serialised with the daemon by
+ *	LMDB's writer lock. Acknowledgements queued here are sent by the
+ *	daemon's outbox. import never uses the spool (the daemon's alone):
+ *	each message is filed in one write transaction from the file's bytes
+ *	(poc_process_message).
  * SECURITY
  *	Text read from mail (subjects, addresses, Message-IDs, problems,
  *	notes, events) is printed through poc_text_for_terminal(): control
@@ -436,37 +440,63 @@ find_case(poc_runtime *rt, const char *id)
 
 /*
  * Reading a case is recorded: who read what, for the guideline's audit
- * trail. In the case's event log when this user may write the database;
- * otherwise (an operator with read access only) in syslog's authpriv
- * facility, with the uid, the verb and the cases, and a note on stderr.
- * Either way the read succeeds: never the data printed and then a failure.
+ * trail. In the case's event log when this user may write the database,
+ * a few hundred events per write transaction (an export of many cases
+ * must not take the writer lock, and sync, once per case, nor hold it for
+ * the whole export); otherwise (an operator with read access only) in
+ * syslog's authpriv facility, with the uid, the verb and the cases, and a
+ * note on stderr. Either way the read succeeds: never the data printed
+ * and then a failure.
  */
+#define AUDIT_BATCH 512
+
 static void
 audit_read(const char *verb, GPtrArray *case_ids)
 {
 	poc_runtime *rt = NULL;
 	GError *err = NULL;
+	poc_event *evs;
 	char *who;
+	gint64 now = poc_now();
 
 	if (case_ids->len == 0)
 		return;
-	if (poc_runtime_open(config_path, POC_RUNTIME_NO_TEMPLATES, &rt, &err) == POC_OK) {
+	if (poc_runtime_open(config_path, POC_RUNTIME_NO_TEMPLATES, &rt, &err) != POC_OK) {
+		who = actor();
+		openlog("pocctl", LOG_PID, LOG_AUTHPRIV);
 		for (guint i = 0; i < case_ids->len; i++)
-			record_event(rt, g_ptr_array_index(case_ids, i), "read", NULL, verb);
+			syslog(LOG_AUTHPRIV | LOG_NOTICE, "read verb=%s case=%s actor=%s uid=%ld", verb,
+			       (char *)g_ptr_array_index(case_ids, i), who, (long)getuid());
+		closelog();
+		fprintf(stderr, "pocctl: this read is recorded in syslog (authpriv), not in the "
+				"database, which uid %ld cannot write (%s)\n",
+			(long)getuid(), err ? err->message : "?");
+		g_clear_error(&err);
+		g_free(who);
+		return;
+	}
+	if (case_ids->len == 1) {
+		record_event(rt, g_ptr_array_index(case_ids, 0), "read", NULL, verb);
 		poc_runtime_close(rt);
 		return;
 	}
 	who = actor();
-	openlog("pocctl", LOG_PID, LOG_AUTHPRIV);
-	for (guint i = 0; i < case_ids->len; i++)
-		syslog(LOG_AUTHPRIV | LOG_NOTICE, "read verb=%s case=%s actor=%s uid=%ld", verb,
-		       (char *)g_ptr_array_index(case_ids, i), who, (long)getuid());
-	closelog();
-	fprintf(stderr, "pocctl: this read is recorded in syslog (authpriv), not in the database, "
-			"which uid %ld cannot write (%s)\n",
-		(long)getuid(), err ? err->message : "?");
-	g_clear_error(&err);
+	evs = g_new0(poc_event, AUDIT_BATCH);
+	for (guint i = 0; i < case_ids->len; i += AUDIT_BATCH) {
+		guint n = MIN(AUDIT_BATCH, case_ids->len - i);
+
+		for (guint j = 0; j < n; j++)
+			evs[j] = (poc_event){ .at = now, .case_id = g_ptr_array_index(case_ids, i + j),
+					      .type = "read", .actor = who, .detail = (char *)verb };
+		if (poc_store_add_events(rt->store, evs, n, &err) != POC_OK) {
+			fprintf(stderr, "pocctl: cannot record the read events: %s\n",
+				err ? err->message : "?");
+			g_clear_error(&err);
+		}
+	}
+	g_free(evs);
 	g_free(who);
+	poc_runtime_close(rt);
 }
 
 static int
@@ -1103,15 +1133,22 @@ import_bytes(import_ctx *ic, const char *data, gsize len, gint64 received_at, co
 {
 	poc_spool_info info = { 0 };
 	GError *err = NULL;
-	guint64 id;
 	poc_process_result result = POC_FILED;
 	char *sender = return_path(data, len);
+	GBytes *raw = g_bytes_new_static(data, len);
+	int status;
 
 	info.received_at = received_at > 0 ? received_at : poc_now();
 	info.source = (char *)source;
 	info.envelope_from = sender;
-	if (poc_store_spool_put(ic->rt->store, data, len, &info, &id, &err) != POC_OK ||
-	    poc_process_spooled(ic->rt, ic->crypto, id, &result, &err) != POC_OK) {
+	/*
+	 * Not through the spool: the daemon's filers take whatever is spooled.
+	 * One write transaction files it (or nothing, if we are killed); the
+	 * mailbox keeps it until then, and a re-run skips what is filed.
+	 */
+	status = poc_process_message(ic->rt, ic->crypto, raw, &info, &result, &err);
+	g_bytes_unref(raw);
+	if (status != POC_OK) {
 		fprintf(stderr, "pocctl: import %s: %s\n", tty(source), err ? tty(err->message) : "?");
 		g_clear_error(&err);
 		ic->failed++;

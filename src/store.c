@@ -27,6 +27,10 @@
  *	reading and a resize takes it for writing. Iterations read a batch
  *	in a short read transaction, release it, then call back: readers
  *	never pin old pages for long and callbacks may write.
+ *
+ *	With POCMILTER_TXN_LOG=FILE in the environment, each transaction
+ *	appends "PID r|w WAIT_US HOLD_US COMMIT_US WHAT" to FILE
+ *	(measurements only).
  * DIAGNOSTICS
  *	Every failure sets a GError in the POC_ERROR domain that names the
  *	operation, the table and LMDB's own message (mdb_strerror).
@@ -41,6 +45,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -92,6 +97,7 @@ struct poc_store {
 	unsigned flags;
 	size_t max_map_size;
 	GRWLock map_lock;
+	int txn_log;			/* POCMILTER_TXN_LOG: a line per transaction; -1: none */
 };
 
 /* --- errors --------------------------------------------------------------- */
@@ -266,14 +272,37 @@ map_grow(poc_store *s, size_t seen, GError **error)
 	return status;
 }
 
+/*
+ * POCMILTER_TXN_LOG: one line per transaction,
+ * "PID r|w WAIT_US HOLD_US COMMIT_US WHAT", appended with one write()
+ * (atomic with O_APPEND, so processes can share the file). WAIT: beginning
+ * it (for a write, LMDB's writer lock); HOLD: from then to the end of the
+ * commit, of which COMMIT is the commit itself (writes only).
+ */
+static void
+txn_log(poc_store *s, char rw, gint64 wait, gint64 hold, gint64 commit, const char *what)
+{
+	char line[160];
+	int n = g_snprintf(line, sizeof(line), "%d %c %" G_GINT64_FORMAT " %" G_GINT64_FORMAT
+			   " %" G_GINT64_FORMAT " %s\n", (int)getpid(), rw, wait, hold, commit,
+			   what);
+
+	if (write(s->txn_log, line, MIN(n, (int)sizeof(line) - 1)) < 0) {
+		/* Only a measurement: nothing to do. */
+	}
+}
+
 static int
 txn_begin(poc_store *s, gboolean write, MDB_txn **txn, GError **error)
 {
 	for (;;) {
 		int rc, status;
+		gint64 t0 = s->txn_log >= 0 ? g_get_monotonic_time() : 0;
 
 		g_rw_lock_reader_lock(&s->map_lock);
 		rc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, txn);
+		if (rc == 0 && !write && s->txn_log >= 0)
+			txn_log(s, 'r', g_get_monotonic_time() - t0, 0, 0, "read");
 		if (rc == 0)
 			return POC_OK;
 		g_rw_lock_reader_unlock(&s->map_lock);
@@ -313,14 +342,24 @@ store_write(poc_store *s, const char *what, write_fn fn, void *ctx, GError **err
 		MDB_txn *txn;
 		size_t seen = map_size(s);
 		int status, rc;
+		gint64 t0 = s->txn_log >= 0 ? g_get_monotonic_time() : 0, t1 = 0, t2 = 0;
 
 		if ((status = txn_begin(s, TRUE, &txn, error)) != POC_OK)
 			return status;
+		if (s->txn_log >= 0)
+			t1 = g_get_monotonic_time();
 		status = fn(s, txn, ctx, error);
+		if (s->txn_log >= 0)
+			t2 = g_get_monotonic_time();
 		if (status != POC_OK) {
 			txn_abort(s, txn);
 		} else if ((rc = txn_commit(s, txn)) != 0) {
 			status = db_error(rc, error, "committing (%s) in %s", what, s->dir);
+		}
+		if (s->txn_log >= 0) {
+			gint64 t3 = g_get_monotonic_time();
+
+			txn_log(s, 'w', t1 - t0, t3 - t1, t3 - t2, what);
 		}
 		if (status != RETRY_MAP_FULL)
 			return status;
@@ -887,6 +926,10 @@ poc_store_open_ex(const char *dir, const poc_store_options *opts, poc_store **ou
 
 	s = g_new0(poc_store, 1);
 	s->dir = g_strdup(dir);
+	s->txn_log = -1;
+	if (g_getenv("POCMILTER_TXN_LOG") && *g_getenv("POCMILTER_TXN_LOG"))
+		s->txn_log = open(g_getenv("POCMILTER_TXN_LOG"),
+				  O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 	s->flags = o.flags;
 	s->max_map_size = o.max_map_size;
 	g_rw_lock_init(&s->map_lock);
@@ -941,6 +984,8 @@ poc_store_close(poc_store *s)
 		return;
 	if (s->env)
 		mdb_env_close(s->env);
+	if (s->txn_log >= 0)
+		close(s->txn_log);
 	g_rw_lock_clear(&s->map_lock);
 	g_free(s->dir);
 	g_free(s);
@@ -1308,6 +1353,8 @@ file_fn(poc_store *s, MDB_txn *txn, poc_store_item *it, GError **error)
 	poc_outbox_entry *ack = it->ack;
 	unsigned char skey[8];
 	MDB_val sk = { 8, skey }, sv, k, v;
+	const char *raw = it->raw;
+	size_t raw_len = it->raw_len;
 	poc_case *c = NULL, *old = NULL;
 	poc_message *dup = NULL;
 	char *key = NULL, detail[96];
@@ -1325,17 +1372,20 @@ file_fn(poc_store *s, MDB_txn *txn, poc_store_item *it, GError **error)
 				    it->spool_id);
 		if (status != POC_OK)
 			return status;
-		have_raw = TRUE;
+		/* The header ends at the first newline; the bytes after it are the message. */
+		if ((raw = memchr(sv.mv_data, '\n', sv.mv_size))) {
+			raw++;
+			raw_len = sv.mv_size - (raw - (char *)sv.mv_data);
+		}
 	}
+	have_raw = raw != NULL;
 	if (!m->message_id || !*m->message_id) {
-		const char *nl = have_raw ? memchr(sv.mv_data, '\n', sv.mv_size) : NULL;
-
-		if (!nl)
+		if (!have_raw)
 			return fail(POC_ERR_INVAL, error,
 				    "database: filing a message with neither Message-ID nor raw bytes");
+		/* Hashes the whole message: callers set the key before the transaction. */
 		g_free(m->message_id);
-		m->message_id = poc_store_message_key(nl + 1, sv.mv_size -
-								   (nl + 1 - (char *)sv.mv_data));
+		m->message_id = poc_store_message_key(raw, raw_len);
 	}
 
 	/* A duplicate: drop the spool entry, change nothing else. */
@@ -1434,12 +1484,10 @@ file_fn(poc_store *s, MDB_txn *txn, poc_store_item *it, GError **error)
 	if ((status = put_message(s, txn, m, NULL, error)) != POC_OK)
 		goto out;
 	if (have_raw) {
-		const char *nl = memchr(sv.mv_data, '\n', sv.mv_size);
-
 		key = msg_key(m->message_id);
 		k = str_val(key);
-		v.mv_data = (char *)nl + 1;
-		v.mv_size = sv.mv_size - (nl + 1 - (char *)sv.mv_data);
+		v.mv_data = (char *)raw;
+		v.mv_size = raw_len;
 		if ((status = put(s, txn, DB_RAW, &k, &v, 0, error)) != POC_OK)
 			goto out;
 	}
@@ -1510,17 +1558,36 @@ poc_store_file_batch(poc_store *s, poc_store_item *items, size_t n, GError **err
 	return store_write(s, "filing", file_batch_fn, &c, error);
 }
 
+static int
+file_item(poc_store *s, poc_store_item *it, GError **error)
+{
+	poc_message *msg = it->msg;
+	int status = poc_store_file_batch(s, it, 1, error);
+
+	if (status == POC_OK && it->status == POC_ERR_EXISTS)
+		return fail(POC_ERR_EXISTS, error, "database: message %s is filed already (case %s)",
+			    msg->message_id, msg->case_id ? msg->case_id : "?");
+	return status;
+}
+
 int
 poc_store_file(poc_store *s, guint64 spool_id, poc_message *msg, poc_outbox_entry *ack,
 	       GError **error)
 {
-	poc_store_item it = { spool_id, msg, ack, POC_OK };
-	int status = poc_store_file_batch(s, &it, 1, error);
+	poc_store_item it = { spool_id, msg, ack, POC_OK, NULL, 0 };
 
-	if (status == POC_OK && it.status == POC_ERR_EXISTS)
-		return fail(POC_ERR_EXISTS, error, "database: message %s is filed already (case %s)",
-			    msg->message_id, msg->case_id ? msg->case_id : "?");
-	return status;
+	return file_item(s, &it, error);
+}
+
+int
+poc_store_file_raw(poc_store *s, GBytes *raw, poc_message *msg, poc_outbox_entry *ack,
+		   GError **error)
+{
+	poc_store_item it = { 0, msg, ack, POC_OK, NULL, 0 };
+
+	if (raw && !(it.raw = g_bytes_get_data(raw, &it.raw_len)))
+		it.raw = "";	/* empty, not absent */
+	return file_item(s, &it, error);
 }
 
 gboolean
@@ -1993,6 +2060,17 @@ update_message_fn(poc_store *s, MDB_txn *txn, void *ctx, GError **error)
 		return status;
 	if (!copy.case_id)
 		copy.case_id = old->case_id;
+	/*
+	 * Sent is final: a caller that read the record before the send was
+	 * recorded (pocctl reprocess decrypting meanwhile) must not put the
+	 * acknowledgement back to queued.
+	 */
+	if (old->ack_state == POC_ACK_SENT && copy.ack_state != POC_ACK_SENT) {
+		copy.ack_state = old->ack_state;
+		copy.ack_sent_at = old->ack_sent_at;
+		copy.ack_message_id = old->ack_message_id;
+		copy.ack_note = old->ack_note;
+	}
 	status = put_message(s, txn, &copy, old, error);
 	if (status == POC_OK)
 		status = put_event_for(s, txn, u->ev, copy.case_id, copy.message_id, error);
@@ -2155,6 +2233,33 @@ poc_store_add_event(poc_store *s, const poc_event *ev, GError **error)
 	if (!ev || !ev->type)
 		return fail(POC_ERR_INVAL, error, "database: an event needs a type");
 	return store_write(s, "event", add_event_fn, (void *)ev, error);
+}
+
+typedef struct events_ctx {
+	const poc_event *evs;
+	size_t n;
+} events_ctx;
+
+static int
+add_events_fn(poc_store *s, MDB_txn *txn, void *ctx, GError **error)
+{
+	events_ctx *c = ctx;
+	int status = POC_OK;
+
+	for (size_t i = 0; status == POC_OK && i < c->n; i++)
+		status = put_event(s, txn, &c->evs[i], error);
+	return status;
+}
+
+int
+poc_store_add_events(poc_store *s, const poc_event *evs, size_t n, GError **error)
+{
+	events_ctx c = { evs, n };
+
+	for (size_t i = 0; i < n; i++)
+		if (!evs[i].type)
+			return fail(POC_ERR_INVAL, error, "database: an event needs a type");
+	return n ? store_write(s, "events", add_events_fn, &c, error) : POC_OK;
 }
 
 /* --- outbox ------------------------------------------------------------------ */

@@ -83,6 +83,14 @@ int poc_store_spool_get(poc_store *store, guint64 spool_id, GBytes **raw,
 int poc_store_file(poc_store *store, guint64 spool_id, poc_message *msg,
 		   poc_outbox_entry *ack, GError **error);
 /*
+ * The same without a spool entry: raw (the message as received) is kept
+ * as the raw message. pocctl import files this way, so that no other
+ * process ever sees (and files) a message it is importing: killed
+ * midway, the message is filed or not, and it is still in the mailbox.
+ */
+int poc_store_file_raw(poc_store *store, GBytes *raw, poc_message *msg,
+		       poc_outbox_entry *ack, GError **error);
+/*
  * Replays (doc/DATABASE.md, meta sig:SIGNATURE_ID): the first message
  * filed with a signature owns it. poc_store_file() decides inside its
  * transaction: a message whose signature another Message-ID owns gets a
@@ -105,13 +113,16 @@ typedef struct poc_store_item {
 	poc_message *msg;
 	poc_outbox_entry *ack;	/* or NULL */
 	int status;		/* out */
+	const char *raw;	/* spool_id 0: the raw message, or NULL */
+	size_t raw_len;
 } poc_store_item;
 int poc_store_file_batch(poc_store *store, poc_store_item *items, size_t n, GError **error);
 
 /*
  * The key of a message without a Message-ID: "<sha256-HEX@pocmilter.invalid>"
  * (lower-case hex of the raw bytes). poc_store_file() sets it itself when
- * msg->message_id is NULL and the spool entry holds the raw bytes.
+ * msg->message_id is NULL and the spool entry holds the raw bytes; callers
+ * set it first, so that no write transaction hashes a whole message.
  */
 char *poc_store_message_key(const char *raw, size_t len);
 
@@ -151,7 +162,10 @@ int poc_store_foreach_open_ack(poc_store *store, poc_message_fn fn, void *data, 
 /*
  * Replace a message's record (ack state changes); indexes follow. ev (or
  * NULL) is added in the same transaction; its case_id and message_id
- * default to the record's. POC_ERR_NOTFOUND when not filed. A record read
+ * default to the record's. POC_ERR_NOTFOUND when not filed. A message
+ * whose ack_state is sent keeps it (and ack_sent_at, ack_message_id,
+ * ack_note): a record read before the send was recorded cannot undo it.
+ * A record read
  * again with another publication date moves the case's (history and a
  * "publication-date" event), unless a later message of the case has one;
  * one that became a publication notice marks the statement requested.
@@ -161,6 +175,8 @@ int poc_store_update_message(poc_store *store, const poc_message *msg, const poc
 int poc_store_update_case(poc_store *store, const poc_case *c, const poc_event *ev,
 			  GError **error);
 int poc_store_add_event(poc_store *store, const poc_event *ev, GError **error);
+/* n events in one write transaction (one commit instead of n). */
+int poc_store_add_events(poc_store *store, const poc_event *evs, size_t n, GError **error);
 typedef int (*poc_event_fn)(const poc_event *ev, void *data);
 int poc_store_foreach_event(poc_store *store, const char *case_id, poc_event_fn fn, void *data,
 			    GError **error);

@@ -254,30 +254,44 @@ out:
 	return status;
 }
 
-int
-poc_process_spooled(poc_runtime *rt, poc_crypto *crypto, guint64 spool_id,
-		    poc_process_result *result, GError **error)
+/* File msg: with spool entry spool_id, or (0) straight from raw. */
+static int
+file_message(poc_runtime *rt, guint64 spool_id, GBytes *raw, poc_message *msg,
+	     poc_outbox_entry *ack, GError **error)
+{
+	if (!msg->message_id || !*msg->message_id) {
+		/* The key hashes the whole message: here, not in the write transaction. */
+		gsize len;
+		const char *data = g_bytes_get_data(raw, &len);
+
+		g_free(msg->message_id);
+		msg->message_id = poc_store_message_key(data ? data : "", len);
+	}
+	return spool_id ? poc_store_file(rt->store, spool_id, msg, ack, error)
+			: poc_store_file_raw(rt->store, raw, msg, ack, error);
+}
+
+/* Everything after the spool, for an entry (spool_id) or an import (0). */
+static int
+process_one(poc_runtime *rt, poc_crypto *crypto, guint64 spool_id, GBytes *raw,
+	    const poc_spool_info *info, poc_process_result *result, GError **error)
 {
 	const poc_config *cfg = rt->cfg;
-	GBytes *raw = NULL;
-	poc_spool_info info = { 0 };
 	poc_message *msg = NULL;
 	poc_outbox_entry *ack = NULL;
 	int status;
 
-	if ((status = poc_store_spool_get(rt->store, spool_id, &raw, &info, error)) != POC_OK)
-		return status;
 	msg = poc_message_new();
-	msg->envelope_from = g_strdup(info.envelope_from);
-	msg->received_at = info.received_at;	/* dates without a year read against it */
+	msg->envelope_from = g_strdup(info->envelope_from);
+	msg->received_at = info->received_at;	/* dates without a year read against it */
 	if ((status = read_notice(rt, crypto, raw, msg, error)) != POC_OK)
 		goto out;
-	msg->queue_id = g_strdup(info.queue_id);
+	msg->queue_id = g_strdup(info->queue_id);
 	msg->size = g_bytes_get_size(raw);
 
 	/* A duplicate (a retry, two MX hosts, an import): filed once, acknowledged once. */
 	if (msg->message_id && poc_store_has_message(rt->store, msg->message_id)) {
-		status = poc_store_file(rt->store, spool_id, msg, NULL, error);
+		status = file_message(rt, spool_id, raw, msg, NULL, error);
 		if (status == POC_ERR_EXISTS) {
 			g_clear_error(error);
 			status = POC_OK;
@@ -308,7 +322,7 @@ poc_process_spooled(poc_runtime *rt, poc_crypto *crypto, guint64 spool_id,
 			g_clear_error(&cerr);
 		}
 	}
-	status = poc_store_file(rt->store, spool_id, msg, ack, error);
+	status = file_message(rt, spool_id, raw, msg, ack, error);
 	if (status == POC_ERR_EXISTS) {
 		g_clear_error(error);
 		status = POC_OK;
@@ -324,9 +338,30 @@ poc_process_spooled(poc_runtime *rt, poc_crypto *crypto, guint64 spool_id,
 out:
 	poc_outbox_entry_free(ack);
 	poc_message_free(msg);
+	return status;
+}
+
+int
+poc_process_spooled(poc_runtime *rt, poc_crypto *crypto, guint64 spool_id,
+		    poc_process_result *result, GError **error)
+{
+	GBytes *raw = NULL;
+	poc_spool_info info = { 0 };
+	int status;
+
+	if ((status = poc_store_spool_get(rt->store, spool_id, &raw, &info, error)) != POC_OK)
+		return status;
+	status = process_one(rt, crypto, spool_id, raw, &info, result, error);
 	poc_spool_info_clear(&info);
 	g_bytes_unref(raw);
 	return status;
+}
+
+int
+poc_process_message(poc_runtime *rt, poc_crypto *crypto, GBytes *raw,
+		    const poc_spool_info *info, poc_process_result *result, GError **error)
+{
+	return process_one(rt, crypto, 0, raw, info, result, error);
 }
 
 /* --- claims on spool entries (filer threads) ------------------------------- */

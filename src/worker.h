@@ -11,7 +11,9 @@
  *	(decrypt, verify, read ids), decide the acknowledgement, compute the
  *	deadline, compose the acknowledgement when it goes out by itself,
  *	and file everything in one transaction that also removes the spool
- *	entry. pocctl import feeds the same function.
+ *	entry. poc_process_message() is the same path for pocctl import,
+ *	without the spool: the spool belongs to the daemon's filers alone
+ *	(doc/DATABASE.md), so no other process can take an import's message.
  */
 #ifndef POC_WORKER_H
 #define POC_WORKER_H
@@ -49,6 +51,14 @@ typedef enum { POC_FILED, POC_DUPLICATE } poc_process_result;
 int poc_process_spooled(poc_runtime *rt, poc_crypto *crypto, guint64 spool_id,
 			poc_process_result *result, GError **error);
 /*
+ * The same for a message that is not in the spool (pocctl import): raw is
+ * the message as received, info its reception (received_at, envelope_from,
+ * source). Filed in one write transaction, or not at all.
+ */
+int poc_process_message(poc_runtime *rt, poc_crypto *crypto, GBytes *raw,
+			const poc_spool_info *info, poc_process_result *result,
+			GError **error);
+/*
  * Read a filed message again from the message as received (after a key,
  * a rule or a config was fixed) and update its record. A message whose
  * acknowledgement was already queued or sent keeps it: never a second.
@@ -79,7 +89,7 @@ void poc_spool_claims_free(poc_spool_claims *claims);
 gboolean poc_spool_claim(poc_spool_claims *claims, poc_store *store, guint64 *id);
 void poc_spool_release(poc_spool_claims *claims, guint64 id, gboolean failed);
 
-/* Every pending spool entry, oldest first. */
+/* Every pending spool entry, oldest first (only the daemon files the spool). */
 int poc_process_pending(poc_runtime *rt, poc_crypto *crypto, int *done, GError **error);
 
 G_END_DECLS

@@ -273,6 +273,122 @@ START_TEST(test_duplicate)
 }
 END_TEST
 
+/* Filing straight from the raw bytes (pocctl import): no spool entry, raw kept. */
+START_TEST(test_file_raw)
+{
+	char *dir = tmpdir();
+	poc_store *s = open_rw(dir);
+	const char text[] = "Message-ID: <raw@x>\n\nciphertext";
+	GBytes *raw = g_bytes_new_static(text, sizeof(text) - 1), *back = NULL, *empty;
+	poc_message *m = mkmsg("<raw@x>", "JPCERT#7", NULL, T0);
+	poc_message *again = mkmsg("<raw@x>", "JPCERT#7", NULL, T0);
+	poc_message *noid = mkmsg(NULL, NULL, NULL, T0);
+	GArray *ids = g_array_new(FALSE, FALSE, sizeof(guint64));
+	GError *err = NULL;
+	char *log = g_build_filename(dir, "txn.log", NULL), *lines = NULL;
+	char *key;
+
+	g_setenv("POCMILTER_TXN_LOG", log, TRUE);
+	poc_store_close(s);
+	s = open_rw(dir);	/* opened with the log */
+	ck_assert_int_eq(poc_store_file_raw(s, raw, m, NULL, &err), POC_OK);
+	ck_assert_str_eq(m->case_id, "JPCERT#7");
+	ck_assert_int_eq(poc_store_get_raw(s, "<raw@x>", &back, NULL), POC_OK);
+	ck_assert(g_bytes_equal(back, raw));
+	g_bytes_unref(back);
+	ck_assert_int_eq(poc_store_spool_pending(s, ids, NULL), 0);
+	ck_assert_int_eq(ids->len, 0);
+	ck_assert_int_eq(poc_store_file_raw(s, raw, again, NULL, &err), POC_ERR_EXISTS);
+	g_clear_error(&err);
+	/* An empty message is still raw bytes: it has a key. */
+	empty = g_bytes_new(NULL, 0);
+	ck_assert_int_eq(poc_store_file_raw(s, empty, noid, NULL, &err), POC_OK);
+	key = poc_store_message_key("", 0);
+	ck_assert_str_eq(noid->message_id, key);
+	g_free(key);
+	g_bytes_unref(empty);
+	/* One line per write transaction, with its wait and hold in microseconds. */
+	ck_assert(g_file_get_contents(log, &lines, NULL, NULL));
+	ck_assert_ptr_nonnull(strstr(lines, " w "));
+	ck_assert_ptr_nonnull(strstr(lines, " filing\n"));
+	g_free(lines);
+	g_unsetenv("POCMILTER_TXN_LOG");
+	g_array_unref(ids);
+	g_bytes_unref(raw);
+	poc_message_free(m), poc_message_free(again), poc_message_free(noid);
+	poc_store_close(s);
+	rmtree(dir);
+	g_free(dir), g_free(log);
+}
+END_TEST
+
+/* Many events in one transaction (pocctl export's audit trail). */
+static int
+count_event(const poc_event *ev, void *data)
+{
+	(void)ev;
+	(*(int *)data)++;
+	return 0;
+}
+
+START_TEST(test_add_events)
+{
+	char *dir = tmpdir();
+	poc_store *s = open_rw(dir);
+	poc_event evs[3] = {
+		{ .at = T0, .case_id = "JPCERT#1", .type = "read", .actor = "t", .detail = "export" },
+		{ .at = T0, .case_id = "JPCERT#2", .type = "read", .actor = "t", .detail = "export" },
+		{ .at = T0, .case_id = "JPCERT#1", .type = "read", .actor = "t", .detail = "export" },
+	};
+	poc_event bad = { .at = T0, .case_id = "JPCERT#3" };
+	int n1 = 0, n2 = 0, n3 = 0;
+
+	ck_assert_int_eq(poc_store_add_events(s, evs, 3, NULL), POC_OK);
+	ck_assert_int_eq(poc_store_add_events(s, evs, 0, NULL), POC_OK);
+	ck_assert_int_eq(poc_store_add_events(s, &bad, 1, NULL), POC_ERR_INVAL);
+	ck_assert_int_eq(poc_store_foreach_event(s, "JPCERT#1", count_event, &n1, NULL), 0);
+	ck_assert_int_eq(poc_store_foreach_event(s, "JPCERT#2", count_event, &n2, NULL), 0);
+	ck_assert_int_eq(poc_store_foreach_event(s, "JPCERT#3", count_event, &n3, NULL), 0);
+	ck_assert_int_eq(n1, 2);
+	ck_assert_int_eq(n2, 1);
+	ck_assert_int_eq(n3, 0);
+	poc_store_close(s);
+	rmtree(dir);
+	g_free(dir);
+}
+END_TEST
+
+/* An update read before the send was recorded does not undo it (pocctl reprocess). */
+START_TEST(test_update_keeps_sent)
+{
+	char *dir = tmpdir();
+	poc_store *s = open_rw(dir);
+	poc_message *m = mkmsg("<sent@x>", "JPCERT#9", NULL, T0), *stale, *got = NULL;
+
+	m->ack_required = TRUE;
+	m->ack_state = POC_ACK_QUEUED;
+	m->ack_deadline = T0 + 86400;
+	file_ok(s, 0, m, NULL);
+	ck_assert_int_eq(poc_store_get_message(s, "<sent@x>", &stale, NULL), POC_OK);
+	m->ack_state = POC_ACK_SENT;
+	m->ack_sent_at = T0 + 60;
+	m->ack_message_id = g_strdup("<ack.1@vendor>");
+	ck_assert_int_eq(poc_store_update_message(s, m, NULL, NULL), POC_OK);
+	ck_assert_int_eq(stale->ack_state, POC_ACK_QUEUED);
+	stale->kind = POC_KIND_PUBLICATION;	/* what the update is for */
+	ck_assert_int_eq(poc_store_update_message(s, stale, NULL, NULL), POC_OK);
+	ck_assert_int_eq(poc_store_get_message(s, "<sent@x>", &got, NULL), POC_OK);
+	ck_assert_int_eq(got->ack_state, POC_ACK_SENT);
+	ck_assert_int_eq(got->ack_sent_at, T0 + 60);
+	ck_assert_str_eq(got->ack_message_id, "<ack.1@vendor>");
+	ck_assert_int_eq(got->kind, POC_KIND_PUBLICATION);
+	poc_message_free(m), poc_message_free(stale), poc_message_free(got);
+	poc_store_close(s);
+	rmtree(dir);
+	g_free(dir);
+}
+END_TEST
+
 START_TEST(test_local_ids)
 {
 	char *dir = tmpdir();
@@ -1235,6 +1351,9 @@ store_suite(void)
 	tcase_add_test(tc, test_duplicate);
 	tcase_add_test(tc, test_local_ids);
 	tcase_add_test(tc, test_update_message_moves_case);
+	tcase_add_test(tc, test_file_raw);
+	tcase_add_test(tc, test_add_events);
+	tcase_add_test(tc, test_update_keeps_sent);
 	tcase_add_test(tc, test_open_acks);
 	tcase_add_test(tc, test_outbox);
 	tcase_add_test(tc, test_events_and_case_update);
