@@ -53,7 +53,8 @@ cat >"$H/tool.c" <<'EOT'
 int main(int argc, char **argv) {
 	pocdb *db; char *err = NULL;
 	int rc = pocdb_open(argv[1], &db, &err);
-	printf("%d\n", rc);
+	printf("%d %s\n", rc, err ? err : "");
+	pocdb_free(err);
 	return argc == 2 && rc == POCDB_NOTFOUND ? 0 : 1;
 }
 EOT
