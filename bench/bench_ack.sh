@@ -11,7 +11,7 @@
 # end-to-end tests (tests/lib/harness.sh). One SMTP session sends the
 # notices; for each, t0 is taken just before the DATA command (so the
 # milter's end-of-message spool write is inside the figure) and t1 is the
-# handed_at=SECONDS.MICROS the daemon logs when AckSendmail (postfix's
+# handed_at=RFC 3339 TIME WITH MICROSECONDS the daemon logs when AckSendmail (postfix's
 # sendmail) exits 0 for its acknowledgement; both clocks are this host's
 # wall clock. The database keeps whole seconds only, so the log line is the
 # source. Prints the median, p90, p99 and max of t1 - t0, and checks that
@@ -61,14 +61,14 @@ sleep 2
 got=$(h_maildir_count "$COORD")
 
 python3 - "$H/t0" "$H/pocmilter.log" "$N" "$got" "$INTERVAL" <<'PY'
-import re, statistics, sys
+import datetime, re, statistics, sys
 t0 = dict(l.split() for l in open(sys.argv[1]))
 t1 = {}
 for l in open(sys.argv[2]):
-    m = re.search(r'case=(\S+) ack=\S+ sent to \S+ attempt=\d+ handed_at=([\d.]+)', l)
+    m = re.search(r'event=ack-sent case=(\S+) ack=\S+ to=\S+ attempt=\d+ handed_at=(\S+)', l)
     if m:
         assert m.group(1) not in t1, 'two sends for ' + m.group(1)
-        t1[m.group(1)] = float(m.group(2))
+        t1[m.group(1)] = datetime.datetime.fromisoformat(m.group(2)).timestamp()
 n, got, interval = int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 lat = sorted((t1[k] - float(v)) * 1000 for k, v in t0.items() if k in t1)
 def pct(p):

@@ -37,8 +37,8 @@ def latency(sent_path, log_path):
         tn, mid, t_start, t_eod, t_250 = line.split('\t')
         sent[tn] = (float(t_start), float(t_eod), float(t_250))
     filed, acked = {}, {}
-    filed_re = re.compile(r'^(\S+) \S+ filed .* case=JPCERT#(\d+) ')
-    ack_re = re.compile(r'^(\S+) \S+ case=JPCERT#(\d+) ack=\S+ sent to ')
+    filed_re = re.compile(r'^(\S+) .* event=filed .* case=JPCERT#(\d+) ')
+    ack_re = re.compile(r'^(\S+) .* event=ack-sent case=JPCERT#(\d+) ack=\S+ to=')
     for line in open(log_path, errors='replace'):
         m = filed_re.match(line)
         if m and m.group(2) in sent:

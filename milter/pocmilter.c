@@ -301,8 +301,8 @@ cb_data(SMFICTX *ctx)
 	if (active > limit) {
 		/* Back-pressure: the MTA keeps the mail and retries; our memory stays bounded. */
 		qid = smfi_getsymval(ctx, "i");
-		msg_warn("queue_id=%s POC mail while %d connections are open (MaxConnections %d): "
-			 "temporary failure, the sender retries", qid ? qid : "-", active, limit);
+		msg_warn("event=busy queue_id=%s connections=%d max_connections=%d action=tempfail",
+			 poc_log_q(qid ? qid : "-"), active, limit);
 		smfi_setreply(ctx, "451", "4.3.2", "POC filter busy, try again later");
 		return SMFIS_TEMPFAIL;
 	}
@@ -393,13 +393,14 @@ cb_eom(SMFICTX *ctx)
 		return SMFIS_CONTINUE;
 	/* Whatever happens next, no X-POC-Case from outside reaches the mailbox. */
 	if (c->xpoc_headers && !c->can_chgheader)
-		msg_warn("queue_id=%s the MTA does not let us remove X-POC-Case", qid ? qid : "-");
+		msg_warn("event=header-kept queue_id=%s header=X-POC-Case detail=\"the MTA does not "
+			 "let us remove it\"", poc_log_q(qid ? qid : "-"));
 	for (int i = c->xpoc_headers; i >= 1 && c->can_chgheader; i--)
 		smfi_chgheader(ctx, "X-POC-Case", i, NULL);
 	if (c->too_big)
-		msg_error("queue_id=%s POC mail over MaxMessageSize (%" G_GSIZE_FORMAT " bytes): "
-			  "delivered; its start is spooled, filed and paged (too-large)",
-			  qid ? qid : "-", c->max_size);
+		msg_error("event=too-large queue_id=%s max_message_size=%" G_GSIZE_FORMAT
+			  " action=delivered detail=\"its start is spooled, filed and paged\"",
+			  poc_log_q(qid ? qid : "-"), c->max_size);
 	info.received_at = poc_now();
 	info.queue_id = (char *)qid;
 	info.envelope_from = c->sender;
@@ -413,9 +414,9 @@ cb_eom(SMFICTX *ctx)
 		g_rw_lock_reader_lock(&runtime_lock);
 		tempfail = runtime->cfg->on_store_failure == POC_STOREFAIL_TEMPFAIL;
 		g_rw_lock_reader_unlock(&runtime_lock);
-		msg_error("queue_id=%s cannot spool POC mail (%s): %s", qid ? qid : "-",
-			  err ? err->message : poc_strerror(status),
-			  tempfail ? "temporary failure, the sender retries" : "accepted unspooled");
+		msg_error("event=spool-failed queue_id=%s error=%s action=%s", poc_log_q(qid ? qid : "-"),
+			  poc_log_q(err ? err->message : poc_strerror(status)),
+			  tempfail ? "tempfail" : "accepted-unspooled");
 		g_clear_error(&err);
 		g_atomic_int_set(&store_failing, 1);
 		wake_sender();
@@ -434,9 +435,10 @@ cb_eom(SMFICTX *ctx)
 		g_snprintf(value, sizeof(value), "spooled %" G_GUINT64_FORMAT, id);
 		smfi_addheader(ctx, "X-POC-Case", value);
 	}
-	msg_verbose("queue_id=%s spooled as %" G_GUINT64_FORMAT, qid ? qid : "-", id);
+	msg_verbose("event=spooled queue_id=%s spool_id=%" G_GUINT64_FORMAT, poc_log_q(qid ? qid : "-"),
+		    id);
 	if (g_atomic_int_get(&store_failing) && g_atomic_int_compare_and_exchange(&store_failing, 1, 0))
-		msg_info("POC mail is spooled again");
+		msg_info("event=spool-recovered");
 	wake_worker();
 	return verdict;
 }
@@ -509,8 +511,8 @@ filer_main(gpointer unused)
 	int live = poc_notify_register();
 
 	if (poc_crypto_new(runtime->cfg->gnupg_home, &crypto, &err) != POC_OK) {
-		msg_error("GnuPG home %s: %s: notices are filed as not decrypted",
-			  runtime->cfg->gnupg_home, err ? err->message : "?");
+		msg_error("event=gnupg-failed gnupg_home=%s error=%s detail=\"notices are filed as not "
+			  "decrypted\"", poc_log_q(runtime->cfg->gnupg_home), poc_log_q(err ? err->message : "?"));
 		g_clear_error(&err);
 	}
 	do {
@@ -525,8 +527,8 @@ filer_main(gpointer unused)
 			status = poc_process_spooled(runtime, crypto, id, NULL, &err);
 			g_rw_lock_reader_unlock(&runtime_lock);
 			if (status != POC_OK) {
-				msg_error("processing spooled message %" G_GUINT64_FORMAT ": %s", id,
-					  err ? err->message : poc_strerror(status));
+				msg_error("event=filing-failed spool_id=%" G_GUINT64_FORMAT " error=%s", id,
+					  poc_log_q(err ? err->message : poc_strerror(status)));
 				g_clear_error(&err);
 			}
 			poc_spool_release(spool_claims, id, status != POC_OK);
@@ -579,8 +581,8 @@ worker_main(gpointer unused)
 	int live = poc_notify_register();
 
 	if (poc_crypto_new(runtime->cfg->gnupg_home, &crypto, &err) != POC_OK) {
-		msg_error("GnuPG home %s: %s: notices are filed as not decrypted",
-			  runtime->cfg->gnupg_home, err ? err->message : "?");
+		msg_error("event=gnupg-failed gnupg_home=%s error=%s detail=\"notices are filed as not "
+			  "decrypted\"", poc_log_q(runtime->cfg->gnupg_home), poc_log_q(err ? err->message : "?"));
 		g_clear_error(&err);
 	}
 	while (!stopping) {
@@ -592,9 +594,9 @@ worker_main(gpointer unused)
 		now = poc_now();
 		mono = g_get_monotonic_time() / G_USEC_PER_SEC + 1;	/* never 0 */
 		if ((step = clock_step(&wall_seen, &mono_seen, now, mono)) != 0) {
-			msg_warn("the wall clock was stepped %s%" G_GINT64_FORMAT "s (against the "
-				 "monotonic clock): heartbeat, ack guard and paging check now",
-				 step > 0 ? "+" : "", step);
+			msg_warn("event=clock-step step=%s%" G_GINT64_FORMAT "s detail=\"the wall clock "
+				 "moved against the monotonic clock: heartbeat, ack guard and paging "
+				 "check now\"", step > 0 ? "+" : "", step);
 			last_beat = last_watch = last_recover = 0;
 		}
 		if (first || !last_recover || mono - last_recover >= 10) {
@@ -603,7 +605,7 @@ worker_main(gpointer unused)
 			/* Entries a previous run left SENDING: evidence, or FAILED after the grace. */
 			if (poc_outbox_recover(runtime->store, now, POC_OUTBOX_GRACE, first, &unknown,
 					       &err) != POC_OK) {
-				msg_error("outbox recovery: %s", err ? err->message : "?");
+				msg_error("event=outbox-recovery-failed error=%s", poc_log_q(err ? err->message : "?"));
 				g_clear_error(&err);
 			}
 			last_recover = mono;
@@ -611,14 +613,14 @@ worker_main(gpointer unused)
 		}
 		if (runtime->cfg->ack_mode != POC_ACK_MODE_OFF &&
 		    poc_outbox_run(runtime->store, runtime->cfg, &sent, &err) != POC_OK) {
-			msg_error("outbox: %s", err ? err->message : "?");
+			msg_error("event=outbox-failed error=%s", poc_log_q(err ? err->message : "?"));
 			g_clear_error(&err);
 		}
 		now = poc_now();
 		mono = g_get_monotonic_time() / G_USEC_PER_SEC + 1;
 		if (!last_beat || mono - last_beat >= 30) {
 			if (poc_store_heartbeat(runtime->store, now, &err) != POC_OK) {
-				msg_error("heartbeat: %s", err ? err->message : "?");
+				msg_error("event=heartbeat-failed error=%s", poc_log_q(err ? err->message : "?"));
 				g_clear_error(&err);
 			}
 			last_beat = mono;
@@ -631,11 +633,11 @@ worker_main(gpointer unused)
 
 			/* Hold mode's guard, then the paging check, once a minute. */
 			if (poc_ack_guard_run(runtime, crypto, now, &queued, &err) != POC_OK) {
-				msg_error("ack guard: %s", err ? err->message : "?");
+				msg_error("event=ack-guard-failed error=%s", poc_log_q(err ? err->message : "?"));
 				g_clear_error(&err);
 			}
 			if (poc_watch_run(runtime, now, TRUE, TRUE, &st, &err) != POC_OK) {
-				msg_error("paging check: %s", err ? err->message : "?");
+				msg_error("event=paging-check-failed error=%s", poc_log_q(err ? err->message : "?"));
 				g_clear_error(&err);
 			}
 			poc_watch_status_clear(&st);
@@ -665,7 +667,7 @@ reload(void)
 
 	if (poc_runtime_open(config_path, POC_RUNTIME_NO_STORE, &fresh, &err) != POC_OK ||
 	    poc_config_validate(fresh->cfg, &err) != POC_OK) {
-		msg_error("reload: %s: keeping the configuration in force", err ? err->message : "?");
+		msg_error("event=reload-failed error=%s action=kept", poc_log_q(err ? err->message : "?"));
 		g_clear_error(&err);
 		poc_runtime_close(fresh);
 		return;
@@ -680,9 +682,9 @@ reload(void)
 	    g_strcmp0(fresh->cfg->socket_group, runtime->cfg->socket_group) ||
 	    fresh->cfg->database_mode != runtime->cfg->database_mode ||
 	    fresh->cfg->core_dumps != runtime->cfg->core_dumps)
-		msg_warn("reload: changes of Socket, SocketMode, SocketGroup, User, PidFile, "
-			 "SyslogFacility, GnuPGHome, Database, DatabaseMode and CoreDumps take effect "
-			 "at restart");
+		msg_warn("event=reload-needs-restart keys=Socket,SocketMode,SocketGroup,User,PidFile,"
+			 "SyslogFacility,GnuPGHome,Database,DatabaseMode,CoreDumps detail=\"changes "
+			 "of these take effect at restart\"");
 	g_rw_lock_writer_lock(&runtime_lock);
 	/* Swap everything but the store, which stays open. */
 	{
@@ -700,7 +702,7 @@ reload(void)
 	g_rw_lock_writer_unlock(&runtime_lock);
 	poc_store_set_max_map_size(runtime->store, runtime->cfg->database_max_size);
 	poc_runtime_close(fresh);
-	msg_info("reloaded %s", config_path);
+	msg_info("event=reloaded config=%s", poc_log_q(config_path));
 	wake_worker();
 }
 
@@ -755,7 +757,8 @@ write_pid_file(const char *path, const struct passwd *pw)
 	g_snprintf(line, sizeof(line), "%ld\n", (long)getpid());
 	/* On the descriptor: the name may be replaced meanwhile. */
 	if (pw && fchown(fd, pw->pw_uid, pw->pw_gid) != 0)
-		msg_warn("pid file %s: chown: %s", path, g_strerror(errno));
+		msg_warn("event=pidfile-chown-failed path=%s error=%s", poc_log_q(path),
+			 poc_log_q(g_strerror(errno)));
 	if (write(fd, line, strlen(line)) != (ssize_t)strlen(line) || close(fd) != 0)
 		msg_fatal("pid file %s: %s", path, g_strerror(errno));
 }
@@ -774,10 +777,11 @@ remove_pid_file(const char *path)
 		return;
 	if ((fd = open(path, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
 		close(fd);
-		msg_info("pid file %s emptied: its directory is not writable by this user",
-			 path);
+		msg_info("event=pidfile-emptied path=%s detail=\"its directory is not writable by "
+			 "this user\"", poc_log_q(path));
 	} else {
-		msg_warn("pid file %s: cannot remove it: %s", path, g_strerror(errno));
+		msg_warn("event=pidfile-remove-failed path=%s error=%s", poc_log_q(path),
+			 poc_log_q(g_strerror(errno)));
 	}
 }
 
@@ -911,7 +915,8 @@ open_database(const poc_config *cfg, const struct passwd *pw, poc_store **out)
 				 : openat(dfd, "lock.mdb", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 
 		if (fd >= 0 && fchmod(fd, file_mode(cfg, "lock.mdb")) != 0)
-			msg_warn("chmod %s/lock.mdb: %s", cfg->database, g_strerror(errno));
+			msg_warn("event=chmod-failed path=%s/lock.mdb error=%s", poc_log_q(cfg->database),
+				 poc_log_q(g_strerror(errno)));
 		if (fd >= 0)
 			close(fd);
 		if (dfd >= 0)
@@ -1095,7 +1100,7 @@ milter_main(gpointer unused)
 	milter_done = TRUE;
 
 	if (rc != MI_SUCCESS && !stopping) {
-		msg_error("libmilter stopped with an error");
+		msg_error("event=libmilter-failed detail=\"libmilter stopped with an error\"");
 		milter_status = rc;
 	}
 	stopping = TRUE;
@@ -1255,9 +1260,9 @@ main(int argc, char **argv)
 		sigaction(SIGUSR1, &sa, NULL);
 	}
 
-	msg_info("pocmilter %s starting: socket %s, database %s, ack mode %s, user %s",
-		 PACKAGE_VERSION, cfg->socket, cfg->database, poc_ack_mode_name(cfg->ack_mode),
-		 pw ? pw->pw_name : g_get_user_name());
+	msg_info("event=starting version=%s socket=%s database=%s ack_mode=%s user=%s",
+		 PACKAGE_VERSION, poc_log_q(cfg->socket), poc_log_q(cfg->database),
+		 poc_ack_mode_name(cfg->ack_mode), poc_log_q(pw ? pw->pw_name : g_get_user_name()));
 	/* 6. Serve. */
 	spool_claims = poc_spool_claims_new();
 	poc_notify_expect(MAX(1, runtime->cfg->workers) + 1);
@@ -1287,7 +1292,8 @@ main(int argc, char **argv)
 			break;
 		}
 	}
-	msg_info("stopping: spooled messages not yet filed are filed at the next start");
+	msg_info("event=stopping detail=\"spooled messages not yet filed are filed at the next "
+		 "start\"");
 	poc_notify_stopping();
 	stopping = TRUE;
 	wake_worker();
@@ -1313,6 +1319,6 @@ main(int argc, char **argv)
 	remove_socket();
 	poc_runtime_close(runtime);
 	g_free(config_path);
-	msg_info("stopped");
+	msg_info("event=stopped");
 	return milter_status == MI_SUCCESS ? 0 : 1;
 }

@@ -123,11 +123,11 @@ poc_notify_sigwait(const sigset_t *set)
 					 (gint64)usec, &stale)) {
 			sd_notify(0, "WATCHDOG=1");
 			if (warned)
-				msg_info("watchdog: every thread makes progress again");
+				msg_info("event=watchdog-ok detail=\"every thread makes progress again\"");
 			warned = FALSE;
 		} else if (!warned) {
-			msg_warn("watchdog: %d of %d threads made no progress for %g s: "
-				 "not telling systemd we are alive", stale, MAX(n, expected),
+			msg_warn("event=watchdog-stale stale=%d threads=%d seconds=%g detail=\"not "
+				 "telling systemd we are alive\"", stale, MAX(n, expected),
 				 (double)usec / 1e6);
 			warned = TRUE;
 		}

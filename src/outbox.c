@@ -92,11 +92,17 @@ poc_outbox_backoff(gint64 retry, int attempts)
 	return MIN(delay, MAX_BACKOFF);
 }
 
-/* Wall time with microseconds, for the latency figures (bench/bench_ack.sh). */
-static double
-handed_at(void)
+/* Wall time with microseconds, RFC 3339 in Japan time, for the latency figures (bench/bench_ack.sh). */
+static const char *
+handed_at(char buf[48])
 {
-	return (double)g_get_real_time() / G_USEC_PER_SEC;
+	gint64 us = g_get_real_time();
+	char t[POC_TIME_BUFSIZE];
+
+	poc_time_format(us / G_USEC_PER_SEC, t);
+	/* "2026-11-30T19:00:00+09:00" -> "2026-11-30T19:00:00.123456+09:00" */
+	g_snprintf(buf, 48, "%.19s.%06d%s", t, (int)(us % G_USEC_PER_SEC), t + 19);
+	return buf;
 }
 
 int
@@ -118,9 +124,11 @@ poc_outbox_run(poc_store *store, const poc_config *cfg, int *sent, GError **erro
 			e->sent_at = poc_now();
 			g_clear_pointer(&e->last_error, g_free);
 			(*sent)++;
-			msg_info("case=%s ack=%s sent to %s attempt=%d handed_at=%.6f",
-				 e->case_id ? e->case_id : "-", e->ack_message_id, e->recipient,
-				 e->attempts, handed_at());
+			char hbuf[48];
+
+			msg_info("event=ack-sent case=%s ack=%s to=%s attempt=%d handed_at=%s",
+				 poc_log_q(e->case_id ? e->case_id : "-"), poc_log_q(e->ack_message_id),
+				 poc_log_q(e->recipient), e->attempts, handed_at(hbuf));
 			status = poc_store_outbox_update(store, e, error);
 			if (status == POC_ERR_EXISTS) {
 				/* The milter saw it pass the MTA before the command returned. */
@@ -140,10 +148,10 @@ poc_outbox_run(poc_store *store, const poc_config *cfg, int *sent, GError **erro
 			g_snprintf(detail, sizeof(detail),
 				   "outbox %" G_GUINT64_FORMAT " attempt %d: %s; retry in %" G_GINT64_FORMAT "s",
 				   e->id, e->attempts, e->last_error, delay);
-			msg_warn("case=%s ack=%s send failed (attempt %d, retry in %" G_GINT64_FORMAT
-				 "s): %s",
-				 e->case_id ? e->case_id : "-", e->ack_message_id, e->attempts, delay,
-				 e->last_error);
+			msg_warn("event=ack-send-failed case=%s ack=%s attempt=%d retry_in=%" G_GINT64_FORMAT
+				 "s error=%s",
+				 poc_log_q(e->case_id ? e->case_id : "-"), poc_log_q(e->ack_message_id),
+				 e->attempts, delay, poc_log_q(e->last_error));
 			status = poc_store_outbox_update_event(store, e, &ev, error);
 		}
 		g_free(diag);
@@ -178,9 +186,11 @@ poc_outbox_recover(poc_store *store, gint64 now, gint64 grace, gboolean at_start
 		poc_time_format(e->next_attempt_at, since);
 		if (now - e->next_attempt_at < grace) {
 			if (at_start)
-				msg_warn("case=%s ack=%s was being handed to the MTA (%s) when the "
-					 "daemon stopped: waiting for the MTA to show it",
-					 e->case_id ? e->case_id : "-", e->ack_message_id, since);
+				msg_warn("event=ack-outcome-unknown case=%s ack=%s since=%s detail=\"it was "
+					 "being handed to the MTA when the daemon stopped: waiting for the "
+					 "MTA to show it\"",
+					 poc_log_q(e->case_id ? e->case_id : "-"), poc_log_q(e->ack_message_id),
+					 poc_log_q(since));
 			continue;
 		}
 		e->state = POC_OUTBOX_FAILED;
@@ -192,8 +202,9 @@ poc_outbox_recover(poc_store *store, gint64 now, gint64 grace, gboolean at_start
 			since, e->ack_message_id);
 		g_snprintf(detail, sizeof(detail), "outbox %" G_GUINT64_FORMAT ": %s", e->id,
 			   e->last_error);
-		msg_error("case=%s ack=%s %s", e->case_id ? e->case_id : "-", e->ack_message_id,
-			  e->last_error);
+		msg_error("event=ack-failed case=%s ack=%s error=%s",
+			  poc_log_q(e->case_id ? e->case_id : "-"), poc_log_q(e->ack_message_id),
+			  poc_log_q(e->last_error));
 		status = poc_store_outbox_update_event(store, e, &ev, error);
 		if (status == POC_ERR_EXISTS) {
 			/* Seen (and so sent) meanwhile. */
@@ -231,8 +242,9 @@ seen_in(poc_store *store, poc_outbox_state state, const char *message_id)
 			status = poc_store_outbox_update_event(store, e, &ev, NULL);
 			if (status == POC_ERR_EXISTS)
 				status = POC_OK;
-			msg_info("case=%s ack=%s seen passing the MTA: recorded as sent",
-				 e->case_id ? e->case_id : "-", e->ack_message_id);
+			msg_info("event=ack-seen case=%s ack=%s detail=\"seen passing the MTA's filter: "
+				 "recorded as sent\"",
+				 poc_log_q(e->case_id ? e->case_id : "-"), poc_log_q(e->ack_message_id));
 			break;
 		}
 	}

@@ -1060,9 +1060,10 @@ deliver(poc_runtime *rt, gint64 now, gboolean from_daemon, const page_out *p)
 		g_string_append_c(in, '\n');
 		input = g_string_free_to_bytes(in);
 		if (poc_page_exec(cfg->page_command, input, cfg->page_timeout, &diag) != POC_OK) {
-			msg_warn("%s reason=%s case=%s message_id=%s: PageCommand failed, retried "
-				 "next round: %s",
-				 what, out_reason(p), case_id, mid, diag ? diag : "?");
+			msg_warn("event=page-command-failed status=%s reason=%s case=%s message_id=%s "
+				 "error=%s action=retry-next-round",
+				 what, out_reason(p), poc_log_q(case_id), poc_log_q(mid),
+				 poc_log_q(diag ? diag : "?"));
 			ok = FALSE;
 		}
 		g_free(diag);
@@ -1074,8 +1075,9 @@ deliver(poc_runtime *rt, gint64 now, gboolean from_daemon, const page_out *p)
 		char *diag = NULL;
 
 		if (poc_outbox_submit(cfg, cfg->page_mail, payload, &diag) != POC_OK)
-			msg_warn("%s reason=%s case=%s: PageMail to %s failed: %s", what,
-				 out_reason(p), case_id, cfg->page_mail, diag ? diag : "?");
+			msg_warn("event=page-mail-failed status=%s reason=%s case=%s to=%s error=%s", what,
+				 out_reason(p), poc_log_q(case_id), poc_log_q(cfg->page_mail),
+				 poc_log_q(diag ? diag : "?"));
 		g_free(diag);
 		g_bytes_unref(payload);
 	}
@@ -1085,8 +1087,8 @@ deliver(poc_runtime *rt, gint64 now, gboolean from_daemon, const page_out *p)
 		char *detail = p->resolved ? g_strdup_printf("%s resolved", out_reason(p))
 					   : g_strdup(out_reason(p));
 
-		msg_info("%s reason=%s level=%s case=%s message_id=%s count=%d", what,
-			 out_reason(p), out_level(p), case_id, mid, p->count);
+		msg_info("event=%s reason=%s page_level=%s case=%s message_id=%s count=%d", what,
+			 out_reason(p), out_level(p), poc_log_q(case_id), poc_log_q(mid), p->count);
 		/* The summary is recorded in the log of each case it names. */
 		for (guint i = 0; p->waiting && i < p->waiting->len; i++) {
 			const claim *cl = g_ptr_array_index(p->waiting, i);
@@ -1098,14 +1100,15 @@ deliver(poc_runtime *rt, gint64 now, gboolean from_daemon, const page_out *p)
 			ev.message_id = cl->cond->info.message_id;
 			ev.detail = g_strdup_printf("%s (morning-summary)",
 						    reasons[cl->cond->reason].name);
-			msg_info("page reason=%s level=WARNING case=%s message_id=%s count=%d "
-				 "(morning-summary)",
+			msg_info("event=page reason=%s page_level=WARNING case=%s message_id=%s count=%d "
+				 "summary=morning-summary",
 				 reasons[cl->cond->reason].name,
-				 ev.case_id ? ev.case_id : "-", ev.message_id ? ev.message_id : "-",
-				 cl->next.count);
+				 poc_log_q(ev.case_id ? ev.case_id : "-"),
+				 poc_log_q(ev.message_id ? ev.message_id : "-"), cl->next.count);
 			if (poc_store_add_event(rt->store, &ev, &err) != POC_OK) {
-				msg_warn("morning-summary case=%s: recording the event: %s",
-					 ev.case_id ? ev.case_id : "-", err ? err->message : "?");
+				msg_warn("event=page-record-failed summary=morning-summary case=%s error=%s",
+					 poc_log_q(ev.case_id ? ev.case_id : "-"),
+					 poc_log_q(err ? err->message : "?"));
 				g_clear_error(&err);
 			}
 			g_free(ev.actor);
@@ -1120,8 +1123,8 @@ deliver(poc_runtime *rt, gint64 now, gboolean from_daemon, const page_out *p)
 		ev.message_id = p->info->message_id;
 		ev.detail = detail;
 		if (poc_store_add_event(rt->store, &ev, &err) != POC_OK) {
-			msg_warn("%s reason=%s case=%s: recording the event: %s", what,
-				 out_reason(p), case_id, err ? err->message : "?");
+			msg_warn("event=page-record-failed status=%s reason=%s case=%s error=%s", what,
+				 out_reason(p), poc_log_q(case_id), poc_log_q(err ? err->message : "?"));
 			g_clear_error(&err);
 		}
 		g_free(ev.actor);

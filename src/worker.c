@@ -90,10 +90,11 @@ poc_runtime_close(poc_runtime *rt)
 static void
 log_filed(const poc_message *m, const char *what)
 {
-	msg_info("%s queue_id=%s message_id=%s case=%s tracking=%s kind=%s decryption=%s "
+	msg_info("event=%s queue_id=%s message_id=%s case=%s tracking=%s kind=%s decryption=%s "
 		 "signature=%s ack=%s",
-		 what, m->queue_id ? m->queue_id : "-", m->message_id ? m->message_id : "-",
-		 m->case_id ? m->case_id : "-", m->tracking ? m->tracking : "-",
+		 what, poc_log_q(m->queue_id ? m->queue_id : "-"),
+		 poc_log_q(m->message_id ? m->message_id : "-"), poc_log_q(m->case_id ? m->case_id : "-"),
+		 poc_log_q(m->tracking ? m->tracking : "-"),
 		 poc_kind_name(m->kind), poc_decryption_name(m->decryption),
 		 poc_signature_name(m->signature), poc_ack_state_name(m->ack_state));
 }
@@ -106,7 +107,8 @@ log_replay(const poc_message *msg)
 		const char *p = g_ptr_array_index(msg->problems, i);
 
 		if (g_str_has_prefix(p, "replay: "))
-			msg_warn("message_id=%s %s: held", msg->message_id, p);
+			msg_warn("event=held message_id=%s problem=%s", poc_log_q(msg->message_id),
+				 poc_log_q(p));
 	}
 }
 
@@ -318,7 +320,8 @@ process_one(poc_runtime *rt, poc_crypto *crypto, guint64 spool_id, GBytes *raw,
 			g_free(msg->ack_note);
 			msg->ack_note = g_strdup_printf("acknowledgement not composed: %s",
 							cerr ? cerr->message : "no templates");
-			msg_warn("message_id=%s %s", msg->message_id, msg->ack_note);
+			msg_warn("event=ack-not-composed message_id=%s note=%s", poc_log_q(msg->message_id),
+				 poc_log_q(msg->ack_note));
 			g_clear_error(&cerr);
 		}
 	}
@@ -412,7 +415,7 @@ poc_spool_claim(poc_spool_claims *c, poc_store *store, guint64 *id)
 		c->retry_at = poc_now() + POC_SPOOL_RETRY;
 	}
 	if (poc_store_spool_pending(store, ids, &err) != POC_OK) {
-		msg_error("reading the spool: %s", err ? err->message : "?");
+		msg_error("event=spool-read-failed error=%s", poc_log_q(err ? err->message : "?"));
 		g_clear_error(&err);
 	}
 	for (guint i = 0; i < ids->len && !found; i++) {
@@ -502,7 +505,8 @@ poc_ack_guard_run(poc_runtime *rt, poc_crypto *crypto, gint64 now, int *queued, 
 		int rc;
 
 		if (poc_store_get_message(rt->store, mid, &m, &err) != POC_OK) {
-			msg_warn("ack guard: %s: %s", mid, err ? err->message : "?");
+			msg_warn("event=ack-guard-failed message_id=%s error=%s", poc_log_q(mid),
+				 poc_log_q(err ? err->message : "?"));
 			g_clear_error(&err);
 			continue;
 		}
@@ -528,13 +532,15 @@ poc_ack_guard_run(poc_runtime *rt, poc_crypto *crypto, gint64 now, int *queued, 
 		}
 		if (rc == POC_OK) {
 			(*queued)++;
-			msg_info("case=%s message_id=%s ack guard: %s", m->case_id ? m->case_id : "-",
-				 m->message_id, detail);
+			msg_info("event=ack-guard case=%s message_id=%s result=%s",
+				 poc_log_q(m->case_id ? m->case_id : "-"), poc_log_q(m->message_id),
+				 poc_log_q(detail));
 		} else if (rc == POC_ERR_EXISTS) {
 			/* A person acted meanwhile: nothing to do. */
 		} else {
-			msg_warn("case=%s message_id=%s ack guard: %s", m->case_id ? m->case_id : "-",
-				 m->message_id, err ? err->message : poc_strerror(rc));
+			msg_warn("event=ack-guard-failed case=%s message_id=%s error=%s",
+				 poc_log_q(m->case_id ? m->case_id : "-"), poc_log_q(m->message_id),
+				 poc_log_q(err ? err->message : poc_strerror(rc)));
 		}
 		g_clear_error(&err);
 		poc_outbox_entry_free(e);

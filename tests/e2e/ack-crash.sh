@@ -57,7 +57,7 @@ ok "daemon killed while AckSendmail ran"
 h_milter_start
 sleep 3
 [ "$(runs)" = 1 ] || fail "the restarted daemon ran AckSendmail again ($(runs) runs)"
-grep -q 'was being handed to the MTA .* waiting for the MTA to show it' "$H/pocmilter.log" ||
+grep -q 'event=ack-outcome-unknown .*waiting for the MTA to show it' "$H/pocmilter.log" ||
 	fail "the restart does not say it waits for evidence"
 touch "$SM/release"	# the orphaned AckSendmail of the killed daemon goes on
 h_wait_for 30 h_maildir_ge "$COORD" 1 || fail "A: the acknowledgement did not arrive"
@@ -74,7 +74,7 @@ rm -f "$SM/release" "$SM/runs"
 echo fail >"$SM/mode"
 h_notice --tn 'JPCERT#20260032' --message-id '<crash-b@jpcert.example>' >"$H/b.eml"
 h_send "$H/b.eml" || fail "SMTP send b"
-h_wait_for 30 grep -q 'JPCERT#20260032 .*send failed (attempt 1' "$H/pocmilter.log" || fail "B: no failed attempt"
+h_wait_for 30 grep -q 'event=ack-send-failed case=JPCERT#20260032 .*attempt=1 ' "$H/pocmilter.log" || fail "B: no failed attempt"
 kill -KILL "$MILTER_PID"; wait "$MILTER_PID" 2>/dev/null; MILTER_PID=
 [ "$(state_of '<crash-b@jpcert.example>')" = queued ] || fail "B: ack_state after the kill: $(state_of '<crash-b@jpcert.example>')"
 ok "daemon killed while the acknowledgement was queued for a retry"

@@ -69,7 +69,7 @@ sleep 4
 [ "$(h_field '<hold-4@jpcert.example>' ack_state)" = sent ] || fail "hold-4: $(h_field '<hold-4@jpcert.example>' ack_state)"
 [ "$(h_field '<hold-spoofed@jpcert.example>' ack_state)" = held ] || fail "the spoofed notice left the hold"
 "$POCCTL" -c "$CONF" show --json 'JPCERT#20260044' | grep -q '"ack-guard"' || fail "no ack-guard event"
-grep -q 'JPCERT#20260044 .*ack guard: still held' "$H/pocmilter.log" || fail "the guard's send is not logged"
+grep -q 'event=ack-guard case=JPCERT#20260044 .*result="still held' "$H/pocmilter.log" || fail "the guard's send is not logged"
 for f in $(h_maildir_files "$COORD"); do
 	grep -q '^In-Reply-To: <hold-4@' "$f" && a4=$f
 done

@@ -58,5 +58,5 @@ assert types.index("ack-send-failed") < types.index("ack-sent"), types
 print("ok: events", [t for t in types if t.startswith("ack")])
 PY
 [ $? = 0 ] || exit 1
-grep -q 'send failed (attempt 1, retry in 2s): .* exited with 75' "$H/pocmilter.log" || fail "the failure is not logged with sendmail's stderr"
+grep -q 'event=ack-send-failed .*attempt=1 retry_in=2s error=".* exited with 75' "$H/pocmilter.log" || fail "the failure is not logged with sendmail's stderr"
 ok "the failed attempt and the send are recorded"

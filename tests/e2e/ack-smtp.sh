@@ -32,8 +32,8 @@ for i in $(seq $n); do
 		--subject "[JPCERT#9620000$i] Summary information on a vulnerability" >/dev/null ||
 		fail "acknowledgement of smtp-$i"
 done
-sent=$(grep -c 'sent to vuls@jpcert.example' "$H/pocmilter.log")
-[ "$sent" = $n ] || fail "$sent 'sent to' log lines for $n acknowledgements"
+sent=$(grep -c 'event=ack-sent .* to=vuls@jpcert.example' "$H/pocmilter.log")
+[ "$sent" = $n ] || fail "$sent ack-sent log lines for $n acknowledgements"
 grep -q 'client=localhost\[127.0.0.1\]' "$H/pf/maillog" || fail "postfix's smtpd did not take them"
 grep -q '/pickup\[.*from=<security@vendor.example>' "$H/pf/maillog" &&
 	fail "an acknowledgement went through sendmail/pickup"
@@ -47,8 +47,8 @@ kill -HUP "$MILTER_PID"
 h_wait_for 20 grep -q 'reloaded' "$H/pocmilter.log" || fail "no reload"
 h_notice --tn 'JPCERT#96200009' --message-id '<smtp-9@jpcert.example>' >"$H/s9.eml"
 h_send "$H/s9.eml" || fail "send s9"
-h_wait_for 30 grep -q 'ack=.* send failed (attempt 2' "$H/pocmilter.log" || fail "no failed attempts logged"
-echo "failed: $(grep -m1 'send failed' "$H/pocmilter.log" | sed 's/^.*send failed/send failed/')"
+h_wait_for 30 grep -q 'event=ack-send-failed .*attempt=2 ' "$H/pocmilter.log" || fail "no failed attempts logged"
+echo "failed: $(grep -m1 'event=ack-send-failed' "$H/pocmilter.log" | sed 's/^.*event=/event=/')"
 runuser -u "$POC_USER" -- "$POCCTL" -c "$CONF" watch --page >/dev/null
 grep -F '"reason":"send-failed","status":"firing"' "$H/pages.jsonl" | grep -qF '<smtp-9@jpcert.example>' ||
 	fail "the failing acknowledgement was not paged"

@@ -63,7 +63,7 @@ h_wait_for 30 sh -c "'$POCCTL' -c '$CONF' export | grep -q 'clock-1@'" || fail "
 # 2. Back to the real time: the step is caught within seconds.
 t0=$(date +%s)
 echo "+0" >"$OFFSET"
-h_wait_for 15 grep -q 'wall clock was stepped -86[0-9]*s' "$H/pocmilter.log" ||
+h_wait_for 15 grep -q 'event=clock-step step=-86[0-9]*s' "$H/pocmilter.log" ||
 	fail "no step back logged"
 h_wait_for 15 count_ge decrypt-failed 1 || fail "no decrypt-failed page after the step back"
 [ $(($(date +%s) - t0)) -lt 30 ] || fail "the check after the step came late"
@@ -71,11 +71,11 @@ out=$("$POCCTL" -c "$CONF" watch)
 echo "$out" | grep -q 'filter-silent' && fail "filter-silent after the step back: $out"
 age=$(echo "$out" | sed -n 's/.*heartbeat_age=\([0-9]*\)s.*/\1/p')
 [ -n "$age" ] && [ "$age" -le 35 ] || fail "heartbeat not rewritten after the step back: $out"
-ok "stepped back: $(grep -o 'wall clock was stepped [^ ]*' "$H/pocmilter.log" | tail -1), heartbeat_age=${age}s, decrypt-failed paged"
+ok "stepped back: $(grep -o 'event=clock-step step=[^ ]*' "$H/pocmilter.log" | tail -1), heartbeat_age=${age}s, decrypt-failed paged"
 
 # 3. Two hours forward: logged, the CRITICAL page repeats at once.
 echo "+2h" >"$OFFSET"
-h_wait_for 15 grep -q 'wall clock was stepped +7[0-9]*s' "$H/pocmilter.log" ||
+h_wait_for 15 grep -q 'event=clock-step step=+7[0-9]*s' "$H/pocmilter.log" ||
 	fail "no step forward logged"
 h_wait_for 15 count_ge decrypt-failed 2 || fail "decrypt-failed did not repeat after 2 hours forward"
 ok "stepped forward 2h: decrypt-failed repeated (count $(count decrypt-failed))"
@@ -86,7 +86,7 @@ h_wait_for 15 count_ge decrypt-failed 3 ||
 	fail "decrypt-failed silenced by a page from 2 hours ahead"
 h_wait_for 15 sh -c "'$POCCTL' -c '$CONF' watch | grep -q 'heartbeat_age=[0-9]s\|heartbeat_age=[12][0-9]s'" ||
 	fail "heartbeat not fresh after the second step back: $("$POCCTL" -c "$CONF" watch)"
-[ "$(grep -c 'wall clock was stepped' "$H/pocmilter.log")" = 3 ] ||
-	fail "want 3 steps logged: $(grep 'wall clock was stepped' "$H/pocmilter.log")"
+[ "$(grep -c 'event=clock-step' "$H/pocmilter.log")" = 3 ] ||
+	fail "want 3 steps logged: $(grep 'event=clock-step' "$H/pocmilter.log")"
 kill -0 "$MILTER_PID" || fail "the daemon died"
 ok "stepped back again: decrypt-failed paged at once (count $(count decrypt-failed)), heartbeat fresh"

@@ -78,10 +78,10 @@ sleep 8	# a second acknowledgement, if any, would arrive now
 h_milter_stop
 # An ack recorded as sent only by the milter seeing it pass (no "sent to"
 # from the sender) is one whose send a kill interrupted.
-grep -o 'ack=<[^>]*> seen passing' "$H/pocmilter.log" | cut -d' ' -f1 | sort -u >"$H/seen"
-grep -o 'ack=<[^>]*> sent to' "$H/pocmilter.log" | cut -d' ' -f1 | sort -u >"$H/sentto"
+grep 'event=ack-seen ' "$H/pocmilter.log" | grep -o 'ack=<[^>]*>' | sort -u >"$H/seen"
+grep 'event=ack-sent ' "$H/pocmilter.log" | grep -o 'ack=<[^>]*>' | sort -u >"$H/sentto"
 recovered=$(comm -23 "$H/seen" "$H/sentto" | wc -l)
-dups=$(grep -c ' duplicate queue_id' "$H/pocmilter.log")
+dups=$(grep -c 'event=duplicate queue_id' "$H/pocmilter.log")
 raced=$(grep -c 'was sent already' "$H/pocmilter.log")
 echo "kills: $kills; sends interrupted by a kill and recognised passing the MTA: $recovered;" \
 	"notices spooled twice and filed once: $dups; sender/milter race log lines ('was sent already'): $raced"

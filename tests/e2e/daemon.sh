@@ -151,7 +151,7 @@ ok "a second instance refuses to start and leaves the first alone"
 out=$(mt newpoc@vendor.example accept) || fail "before reload: $out"
 write_conf "Watch newpoc@vendor.example"
 kill -HUP $PID
-h_wait_for 10 grep -q "reloaded $CONF" "$H/pocmilter.log" || fail "no reload logged"
+h_wait_for 10 grep -q "event=reloaded config=$CONF" "$H/pocmilter.log" || fail "no reload logged"
 out=$(mt newpoc@vendor.example continue) || fail "after reload: $out"
 h_wait_for 20 sh -c "'$POCCTL' -c '$CONF' export 2>/dev/null | grep -q rcpt-newpoc" || fail "mail to the new address not filed"
 ok "SIGHUP: a new Watch address is watched, its mail spooled and filed"
@@ -160,7 +160,7 @@ ok "SIGHUP: a new Watch address is watched, its mail spooled and filed"
 echo "Wacth other@vendor.example" >>"$CONF"
 line=$(wc -l <"$CONF")
 kill -HUP $PID
-h_wait_for 10 grep -q "reload: $CONF:$line: Wacth: unknown key: keeping the configuration in force" "$H/pocmilter.log" ||
+h_wait_for 10 grep -q "event=reload-failed error=\"$CONF:$line: Wacth: unknown key\" action=kept" "$H/pocmilter.log" ||
 	fail "the bad configuration was not reported with file, line and key"
 kill -0 $PID || fail "the daemon died on a bad configuration"
 out=$(mt newpoc@vendor.example continue) || fail "after a bad reload: $out"
@@ -188,7 +188,7 @@ if [ -e "$RUN/pocmilter.pid" ]; then
 	[ -s "$RUN/pocmilter.pid" ] && fail "a stale pid file is left: $(cat "$RUN/pocmilter.pid")"
 	grep -q "emptied" "$H/pocmilter.log" || fail "the emptied pid file was not logged"
 fi
-grep -q "^pocmilter: stopped" "$H/pocmilter.log" || fail "no stop line"
+grep -q "^pocmilter: time=[-0-9T:+]* level=info event=stopped$" "$H/pocmilter.log" || fail "no stop line"
 ok "SIGTERM: exit 0 in $ms ms; pid file emptied (its directory is root's)"
 
 # With a run directory of its own (as tmpfiles.d makes it), everything goes.
@@ -207,3 +207,9 @@ MILTER_PID=
 [ -e "$RUN/pocmilter.pid" ] && fail "pid file left in a directory of its own"
 [ -e "$MILTER_SOCKET" ] && fail "socket left in a directory of its own"
 ok "restart: database kept; SIGTERM removes pid file and socket from a directory of its own"
+# Start, reload (good and bad), pid file, stop: every line logfmt (pocmilter(8)).
+out=$(/usr/bin/python3 "$TOP/tests/lib/check_logfmt.py" "$H/pocmilter.log") || fail "log: $out"
+for e in starting reloaded reload-failed stopping stopped; do
+	echo "$out" | grep -q " $e:" || fail "log has no $e event: $out"
+done
+ok "$out"

@@ -64,8 +64,8 @@ send_all full $n
 echo "database on a 1 MiB tmpfs: $accepted accepted, $tempfails temporary failures"
 [ $tempfails -gt 0 ] || fail "the disk never filled (test too small?)"
 kill -0 "$MILTER_PID" || fail "pocmilter died when the disk filled"
-grep -q 'cannot spool POC mail' "$H/pocmilter.log" || fail "the condition was not logged"
-echo "logged: $(grep -m1 'cannot spool POC mail' "$H/pocmilter.log")"
+grep -q 'event=spool-failed ' "$H/pocmilter.log" || fail "the condition was not logged"
+echo "logged: $(grep -m1 'event=spool-failed ' "$H/pocmilter.log")"
 paged firing || fail "disk full was not paged"
 echo "paged: $(grep -m1 store-failed "$H/pages.jsonl")"
 mount -o remount,size=64m "$H/db" || fail "remount"
@@ -81,7 +81,7 @@ paged resolved || fail "no resolved page after space returned"
 # between refusals: that is two episodes, paged twice, never more.
 firing=$(grep -c '"reason":"store-failed","status":"firing"' "$H/pages.jsonl")
 resolved=$(grep -c '"reason":"store-failed","status":"resolved"' "$H/pages.jsonl")
-episodes=$(grep -c 'POC mail is spooled again' "$H/pocmilter.log")
+episodes=$(grep -c 'event=spool-recovered' "$H/pocmilter.log")
 [ "$firing" -ge 1 ] && [ "$firing" = "$episodes" ] && [ "$resolved" = "$episodes" ] ||
 	fail "$firing firing and $resolved resolved pages for $episodes episodes (PageRepeat is 1h)"
 echo "ok: disk full -> 4xx, logged and paged; space back -> all $n delivered and filed, resolved page, same daemon"

@@ -64,3 +64,9 @@ sleep 3
 [ "$(h_maildir_count "$COORD")" = 1 ] || fail "more than one acknowledgement"
 "$POCCTL" -c "$CONF" export | grep -q '"ack_state":"sent"' || fail "ack_state is not sent"
 ok "exactly one acknowledgement, recorded as sent"
+# The log is logfmt, as pocmilter(8) says (tests/lib/check_logfmt.py).
+out=$(/usr/bin/python3 "$TOP/tests/lib/check_logfmt.py" "$H/pocmilter.log") || fail "log: $out"
+for e in starting filed ack-sent; do
+	echo "$out" | grep -q " $e:" || fail "log has no $e event: $out"
+done
+ok "$out"

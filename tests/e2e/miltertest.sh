@@ -39,11 +39,11 @@ done
 # Back-pressure, after a reload that lowers the limit.
 echo "MaxConnections 1" >>"$CONF"
 kill -HUP "$MILTER_PID"
-h_wait_for 10 grep -q "reloaded $CONF" "$H/pocmilter.log" || fail "no reload"
+h_wait_for 10 grep -q "event=reloaded config=$CONF" "$H/pocmilter.log" || fail "no reload"
 out=$(miltertest -D sock="unix:$MILTER_SOCKET" -s "$TOP/tests/miltertest/limits.lua" 2>&1) ||
 	fail "limits.lua: $out"
 printf '%s\n' "$out" | sed "s/^/limits: /"
-grep -q 'MaxConnections 1' "$H/pocmilter.log" || fail "the back-pressure was not logged"
+grep -q 'event=busy .*max_connections=1 ' "$H/pocmilter.log" || fail "the back-pressure was not logged"
 kill -0 "$MILTER_PID" || fail "the daemon died"
 
 # The watched message reached the spool and was filed (as a direct report:

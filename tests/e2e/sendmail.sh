@@ -137,7 +137,7 @@ unknown=""
 for j in $(seq "$first" "$i"); do
 	h_acked "<sm-$j@jpcert.example>" && continue
 	tn=$(printf 'JPCERT#%08d' $((94000000 + j)))
-	ackid=$(grep -o "case=$tn ack=<[^>]*> was being handed to the MTA" "$H/pocmilter.log" | head -1 |
+	ackid=$(grep -o "event=ack-outcome-unknown case=$tn ack=<[^>]*>" "$H/pocmilter.log" | head -1 |
 		sed 's/.*ack=\(<[^>]*>\).*/\1/')
 	[ -n "$ackid" ] || fail "burst: sm-$j not acknowledged, and its hand-over was not cut by a kill"
 	for q in $(grep -F "msgid=$ackid" "$SM_LOG" | sed -n 's/.*: \([0-9A-Za-z]*\): from=.*/\1/p'); do
@@ -151,7 +151,7 @@ ok "burst: $N notices, $kills SIGKILLs of pocmilter, each filed; acknowledged: $
 # --- 5. AckSendmail through sendmail's MSP ---------------------------------
 sed -i "/^AckSmtp /d; s#^AckSendmail .*#AckSendmail $(sm_msp) -i -t#" "$CONF"
 kill -HUP "$MILTER_PID"
-h_wait_for 10 grep -q "reloaded $CONF" "$H/pocmilter.log" || fail "no reload"
+h_wait_for 10 grep -q "event=reloaded config=$CONF" "$H/pocmilter.log" || fail "no reload"
 i=$((i + 1)); notice $i
 sm_send "$H/out/$i.eml" || fail "msp: sendmail did not take the notice"
 h_wait_for 30 h_acked "<sm-$i@jpcert.example>" || fail "msp: no acknowledgement through the MSP"

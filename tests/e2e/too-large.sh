@@ -32,7 +32,7 @@ h_wait_for 60 sh -c "'$POCCTL' -c '$CONF' export | grep -q 'big-1@jpcert.example
 h_field '<big-1@jpcert.example>' problems | grep -q 'message over the size limit' ||
 	fail "no size problem: $(h_field '<big-1@jpcert.example>' problems)"
 h_field '<big-1@jpcert.example>' envelope_from | grep -q 'vuls@jpcert.example' || fail "envelope not filed: $(h_field '<big-1@jpcert.example>' envelope_from)"
-grep -q 'over MaxMessageSize .*its start is spooled' "$H/pocmilter.log" || fail "not logged"
+grep -q 'event=too-large .*max_message_size=.* action=delivered' "$H/pocmilter.log" || fail "not logged"
 ok "a $size-byte notice over MaxMessageSize 64k: delivered whole, its start filed with the problem, held"
 
 "$POCCTL" -c "$CONF" watch --page >"$H/watch.out" 2>&1

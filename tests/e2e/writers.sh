@@ -258,7 +258,7 @@ def headers(d, name):
     return c
 acks = headers(H + "/mail/jpcert/vuls", "In-Reply-To")
 filed = collections.Counter(); state = {}; case_of = {}
-limbo = set(re.findall(r"case=(\S+) ack=\S+ was being handed to the MTA", open(H + "/pocmilter.log").read()))
+limbo = set(re.findall(r"event=ack-outcome-unknown case=(\S+) ack=", open(H + "/pocmilter.log").read()))
 stranded = 0
 for l in open(H + "/export.json"):
     for m in json.loads(l)["messages"]:

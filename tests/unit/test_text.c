@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "text.h"
 
 /* ---- normalise ------------------------------------------------------ */
@@ -645,6 +646,26 @@ START_TEST(test_threads_first_match)
 }
 END_TEST
 
+/* Log values (pocmilter(8), LOGGING): one bare word, or quoted with " and \\ escaped. */
+START_TEST(test_log_quote)
+{
+	char buf[64];
+
+	ck_assert_str_eq(poc_log_quote("JPCERT#12345678", buf, sizeof buf), "JPCERT#12345678");
+	ck_assert_str_eq(poc_log_quote("<a@b.example>", buf, sizeof buf), "<a@b.example>");
+	ck_assert_str_eq(poc_log_quote("two words", buf, sizeof buf), "\"two words\"");
+	ck_assert_str_eq(poc_log_quote("a=b", buf, sizeof buf), "\"a=b\"");
+	ck_assert_str_eq(poc_log_quote("say \"hi\" \\o/", buf, sizeof buf),
+			 "\"say \\\"hi\\\" \\\\o/\"");
+	ck_assert_str_eq(poc_log_quote("", buf, sizeof buf), "\"\"");
+	ck_assert_str_eq(poc_log_quote(NULL, buf, sizeof buf), "\"\"");
+	/* Cut short, it still ends in a quote and stays in its buffer. */
+	ck_assert_uint_le(strlen(poc_log_quote("x y z x y z x y z x y z x y z", buf, 12)), 11);
+	ck_assert_int_eq(buf[strlen(buf) - 1], '"');
+	ck_assert_str_eq(poc_log_q("a b"), "\"a b\"");
+}
+END_TEST
+
 static Suite *
 text_suite(void)
 {
@@ -680,6 +701,7 @@ text_suite(void)
 	tcase_add_test(tc, test_dates_host_tz);
 	tcase_add_test(tc, test_dates_long_blanks);
 	tcase_add_test(tc, test_text_for_terminal);
+	tcase_add_test(tc, test_log_quote);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("threads");
