@@ -58,6 +58,16 @@ int poc_notice_read(const poc_reader *reader, const char *raw, size_t len, poc_m
 /* Call once per process before any thread parses (GMime init). */
 void poc_notice_init(void);
 
+/* Does one of msg's problem lines start with prefix? (The problems below are contracts.) */
+static inline gboolean
+poc_notice_has_problem(const poc_message *msg, const char *prefix)
+{
+	for (guint i = 0; msg->problems && i < msg->problems->len; i++)
+		if (g_str_has_prefix(g_ptr_array_index(msg->problems, i), prefix))
+			return TRUE;
+	return FALSE;
+}
+
 /*
  * The problem of a message longer than max_size (only its start read; the
  * milter spools only the first MaxMessageSize bytes and one more): never
@@ -67,10 +77,7 @@ void poc_notice_init(void);
 static inline gboolean
 poc_notice_too_large(const poc_message *msg)
 {
-	for (guint i = 0; msg->problems && i < msg->problems->len; i++)
-		if (g_str_has_prefix(g_ptr_array_index(msg->problems, i), POC_PROBLEM_TOO_LARGE))
-			return TRUE;
-	return FALSE;
+	return poc_notice_has_problem(msg, POC_PROBLEM_TOO_LARGE);
 }
 
 /*
@@ -96,10 +103,7 @@ poc_notice_kind_unsigned(const poc_message *msg)
 static inline gboolean
 poc_notice_tracking_unsigned(const poc_message *msg)
 {
-	for (guint i = 0; msg->problems && i < msg->problems->len; i++)
-		if (g_str_has_prefix(g_ptr_array_index(msg->problems, i), POC_PROBLEM_TN_UNSIGNED))
-			return TRUE;
-	return FALSE;
+	return poc_notice_has_problem(msg, POC_PROBLEM_TN_UNSIGNED);
 }
 
 G_END_DECLS

@@ -1230,11 +1230,8 @@ may_change_case(const poc_message *m)
 {
 	if (m->signature != POC_SIGNATURE_GOOD || m->signature_covers != POC_COVERS_ALL)
 		return FALSE;
-	/* A replay (worker.c) repeats an old notice: its date is old news. */
-	for (guint i = 0; m->problems && i < m->problems->len; i++)
-		if (g_str_has_prefix(g_ptr_array_index(m->problems, i), "replay:"))
-			return FALSE;
-	return TRUE;
+	/* A replay (mark_replay) repeats an old notice: its date is old news. */
+	return !poc_notice_has_problem(m, "replay:");
 }
 
 /* "publication date 2026-12-15T11:00:00+09:00, statement request": what m claims. */
