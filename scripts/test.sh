@@ -53,7 +53,7 @@ mkdir -p build-asan
 (cd build-asan &&
 	{ [ -f Makefile ] || ../configure -q CC=clang --enable-werror \
 		CFLAGS="-g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"; } &&
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 CK_TIMEOUT_MULTIPLIER=4 \
 	make -j2 check) ; rc=$?
 count build-asan
 [ $rc -eq 0 ] || { fail=$((fail + 1)); tail -80 build-asan/test-suite.log; }

@@ -157,6 +157,8 @@ importer() { # NAME ROUND PATH...: run, and again after a SIGKILL
 		rc=$?
 	fi
 	echo "round $r: importer $name exit $rc: $(cat "$H/import-$name-$r.out")" >>"$H/events.txt"
+	# Why a message failed: pocctl's own lines other than the filing log.
+	[ $rc -eq 0 ] || grep -v ' level=info ' "$H/calls/$BASHPID.err" | head -5 | sed 's/^/    /' >>"$H/events.txt"
 }
 
 # The body of the first notice of each round: BIG KB (default 256) of text.
@@ -223,7 +225,7 @@ settled() {
 	"$POCCTL" -c "$CONF" export >"$H/export.json" 2>/dev/null || return 1
 	python3 - "$H/export.json" "$N_MSG" "$H/pocmilter.log" <<'PY'
 import json, re, sys
-limbo = set(re.findall(r"case=(\S+) ack=\S+ was being handed to the MTA", open(sys.argv[3]).read()))
+limbo = set(re.findall(r"event=ack-outcome-unknown case=(\S+) ack=", open(sys.argv[3]).read()))
 n = 0; open_ = 0
 for l in open(sys.argv[1]):
     for m in json.loads(l)["messages"]:
