@@ -17,7 +17,9 @@
  *	Then prints: the insert rate; the time to list the open
  *	acknowledgements (poc_store_foreach_open_ack collecting them); the
  *	time of poc_store_get_case by tracking number, by vulnerability
- *	number and by Message-ID; the latency of a synced
+ *	number and by Message-ID; an export (every case with its messages
+ *	read and written as the export's JSON text, as `pocctl export` and
+ *	libpocdb do, output discarded); the latency of a synced
  *	poc_store_spool_put of an 8 KiB message; and data.mdb's size per
  *	case. DIR is left in place for inspection (mdb_stat -a DIR); given
  *	a DIR that holds a database filled by an earlier run with the same
@@ -88,6 +90,33 @@ static int
 collect(poc_message *m, void *data)
 {
 	g_ptr_array_add(data, g_strdup(m->message_id));
+	return 0;
+}
+
+typedef struct export_ctx {
+	poc_store *s;
+	GString *out;
+	guint64 cases, bytes;
+} export_ctx;
+
+static int
+export_one(poc_case *c, void *data)
+{
+	export_ctx *ec = data;
+	GPtrArray *msgs = g_ptr_array_new_with_free_func((GDestroyNotify)poc_message_free);
+
+	for (guint i = 0; i < c->message_ids->len; i++) {
+		poc_message *m;
+
+		if (poc_store_get_message(ec->s, g_ptr_array_index(c->message_ids, i), &m, NULL) ==
+		    POC_OK)
+			g_ptr_array_add(msgs, m);
+	}
+	g_string_truncate(ec->out, 0);
+	poc_case_encode(c, msgs, 0, ec->out);
+	ec->cases++;
+	ec->bytes += ec->out->len;
+	g_ptr_array_unref(msgs);
 	return 0;
 }
 
@@ -218,6 +247,21 @@ measure:
 	time_lookups(s, "tracking", n, by_tracking);
 	time_lookups(s, "VN", n, by_vn);
 	time_lookups(s, "Message-ID", n, by_message_id);
+	{
+		export_ctx ec = { s, g_string_sized_new(4096), 0, 0 };
+		struct timespec c0, c1;
+
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+		t0 = g_get_monotonic_time();
+		poc_store_foreach_case(s, export_one, &ec, NULL);
+		ms = ms_since(t0);
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+		printf("export:                  %8.2f s (%.2f s CPU) for %" G_GUINT64_FORMAT
+		       " cases, %.1f MiB of JSON\n", ms / 1000.0,
+		       (double)(c1.tv_sec - c0.tv_sec) + (c1.tv_nsec - c0.tv_nsec) / 1e9, ec.cases,
+		       ec.bytes / 1048576.0);
+		g_string_free(ec.out, TRUE);
+	}
 	poc_store_close(s);
 
 	/* the milter's synced spool write, one transaction each */

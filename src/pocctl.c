@@ -19,8 +19,9 @@
  *	notes, events) is printed through poc_text_for_terminal(): control
  *	characters, escape sequences and newlines inside a field show as
  *	visible escapes, so a crafted notice cannot add, hide or recolour
- *	lines. JSON output is escaped by json-glib. Files written with
- *	--output are created 0600 (0640 with a group-readable DatabaseMode).
+ *	lines. JSON output is record.c's, every control character
+ *	escaped. Files written with --output are created 0600 (0640 with a
+ *	group-readable DatabaseMode).
  * DIAGNOSTICS
  *	Exit 0 on success; 1 usage or configuration error; 2 unknown id;
  *	3 database cannot be opened; 4 database of a newer schema; 5 other
@@ -172,11 +173,14 @@ tty_done(void)
 }
 
 static void
-print_json(JsonNode *node, gboolean pretty)
+print_json(const GString *json, gboolean pretty)
 {
-	char *s = poc_json_to_string(node, pretty);
-	puts(s);
-	g_free(s);
+	GString *s = g_string_sized_new(pretty ? json->len * 2 : 0);
+
+	if (pretty)
+		poc_json_pretty(json->str, json->len, s);
+	puts(pretty ? s->str : json->str);
+	g_string_free(s, TRUE);
 }
 
 /*
@@ -227,7 +231,7 @@ typedef struct list_ctx {
 	gboolean json;
 	gboolean wide;		/* --wide: full RFC 3339 times, wider columns */
 	gint64 now;
-	GPtrArray *rows;	/* JsonNode * */
+	GString *rows;	/* the JSON array of --json, compact */
 	int count;
 	gint64 from, until;	/* FILTER_PUBLISHING: publication dates in [from, until] */
 	GPtrArray *publishing;	/* poc_case *, FILTER_PUBLISHING (listed by date) */
@@ -304,7 +308,9 @@ list_one(poc_case *c, void *data)
 
 		lc->count++;
 		if (lc->json) {
-			g_ptr_array_add(lc->rows, poc_case_to_json(c, msgs));
+			if (lc->rows->len > 1)
+				g_string_append_c(lc->rows, ',');
+			poc_case_encode(c, msgs, 0, lc->rows);
 		} else {
 			char recv[POC_TIME_BUFSIZE] = "", dl[POC_TIME_BUFSIZE] = "", left[32] = "-";
 
@@ -382,7 +388,7 @@ cmd_list(int argc, char **argv)
 	lc.now = poc_now();
 	lc.from = jst_midnight(lc.now);
 	lc.until = lc.now + (gint64)days * 86400;
-	lc.rows = g_ptr_array_new_with_free_func((GDestroyNotify)json_node_unref);
+	lc.rows = g_string_new("[");
 	lc.publishing = g_ptr_array_new_with_free_func((GDestroyNotify)poc_case_free);
 	if (!lc.json && lc.filter == FILTER_PUBLISHING)
 		printf(lc.wide ? "%-24s %-25s %-25s %-12s %s\n" : "%-16s %-11s %-11s %-14s %s\n", "CASE",
@@ -408,16 +414,10 @@ cmd_list(int argc, char **argv)
 	}
 	g_ptr_array_unref(lc.publishing);
 	if (lc.json) {
-		JsonArray *arr = json_array_new();
-		JsonNode *node = json_node_new(JSON_NODE_ARRAY);
-
-		for (guint i = 0; i < lc.rows->len; i++)
-			json_array_add_element(arr, json_node_copy(g_ptr_array_index(lc.rows, i)));
-		json_node_take_array(node, arr);
-		print_json(node, TRUE);
-		json_node_unref(node);
+		g_string_append_c(lc.rows, ']');
+		print_json(lc.rows, TRUE);
 	}
-	g_ptr_array_unref(lc.rows);
+	g_string_free(lc.rows, TRUE);
 	poc_runtime_close(lc.rt);
 	return 0;
 }
@@ -502,7 +502,11 @@ audit_read(const char *verb, GPtrArray *case_ids)
 static int
 collect_event_json(const poc_event *ev, void *data)
 {
-	json_array_add_element(data, poc_event_to_json(ev));
+	GString *json = data;
+
+	if (json->str[json->len - 1] != '[')
+		g_string_append_c(json, ',');
+	poc_event_encode(ev, 0, json);
 	return 0;
 }
 
@@ -541,14 +545,16 @@ cmd_show(int argc, char **argv)
 	c = find_case(rt, id);
 	msgs = case_messages(rt, c);
 	if (json) {
-		JsonNode *node = poc_case_to_json(c, msgs);
-		JsonArray *events = json_array_new();
+		GString *out = g_string_new(NULL);
 
+		poc_case_encode(c, msgs, 0, out);
+		g_string_truncate(out, out->len - 1);	/* the case's closing '}' */
+		g_string_append(out, ",\"events\":[");
 		/* The case's history too (ack-queued, ack-send-failed, ack-sent, ...). */
-		poc_store_foreach_event(rt->store, c->id, collect_event_json, events, NULL);
-		json_object_set_array_member(json_node_get_object(node), "events", events);
-		print_json(node, TRUE);
-		json_node_unref(node);
+		poc_store_foreach_event(rt->store, c->id, collect_event_json, out, NULL);
+		g_string_append(out, "]}");
+		print_json(out, TRUE);
+		g_string_free(out, TRUE);
 	} else {
 		char t1[POC_TIME_BUFSIZE], t2[POC_TIME_BUFSIZE];
 
@@ -634,10 +640,11 @@ export_one(poc_case *c, void *data)
 {
 	export_ctx *ec = data;
 	GPtrArray *msgs = case_messages(ec->rt, c);
-	JsonNode *node = poc_case_to_json(c, msgs);
+	GString *out = g_string_new(NULL);
 
-	print_json(node, FALSE);
-	json_node_unref(node);
+	poc_case_encode(c, msgs, 0, out);
+	print_json(out, FALSE);
+	g_string_free(out, TRUE);
 	g_ptr_array_unref(msgs);
 	g_ptr_array_add(ec->ids, g_strdup(c->id));
 	return 0;

@@ -1,33 +1,42 @@
 /*
  * NAME
- *	record.c - the records of the case database and their JSON forms
+ *	record.c - the records of the case database and their JSON text
  * SYNOPSIS
  *	#include "record.h"
  *
  *	poc_message *poc_message_new(void);
- *	JsonNode *poc_message_to_json(const poc_message *msg);
- *	poc_message *poc_message_from_json(JsonNode *node, GError **error);
+ *	void poc_message_encode(const poc_message *msg, unsigned flags, GString *out);
+ *	poc_message *poc_message_decode(const char *data, size_t len, int *version,
+ *					GError **error);
  *	(and the same for poc_case, poc_outbox_entry, poc_event,
  *	poc_spool_info)
+ *	void poc_json_pretty(const char *text, size_t len, GString *out);
  * DESCRIPTION
- *	The JSON form of a record is both the value format of the database
- *	(store.c adds "v": the record version) and the line format of
- *	`pocctl export`. The rules, the same for every record:
+ *	The JSON text of a record is both the value format of the database
+ *	(with "v": the record version) and the line format of `pocctl
+ *	export` and libpocdb; `show --json` and `list --json` print the same
+ *	through poc_json_pretty(). One codec, driven by one table per
+ *	record, reads and writes it. The rules, the same for every record:
  *
  *	- every field is always written, absent values as null, so a
  *	  reader never has to tell "missing" from "empty";
  *	- times are RFC 3339 strings in Japan time (+09:00), 0 is null;
  *	- enums are their contract names (poc.h);
- *	- string lists are arrays, never null (an absent list is []).
+ *	- string lists are arrays, never null (an absent list is []);
+ *	- strings are UTF-8 (invalid bytes become U+FFFD), every control
+ *	  character escaped.
  *
- *	Readers accept what writers write and ignore members they do not
- *	know, so a newer minor version stays readable.
+ *	Readers accept any JSON object, take null or a missing member as
+ *	the default, and ignore members they do not know, so a newer minor
+ *	version stays readable.
  * DIAGNOSTICS
- *	*_from_json() fails with POC_ERR_PARSE naming the member that is
- *	of the wrong type or value.
+ *	*_decode() fails with POC_ERR_PARSE naming the record and the byte
+ *	where the text is not JSON, or holds a member of the wrong type or
+ *	value.
  * SECURITY
  *	No record holds decrypted text, only metadata read from it; nothing
- *	here logs.
+ *	here logs. The reader is fed anything by tests/fuzz/fuzz_record.c;
+ *	it nests at most 64 levels deep.
  */
 #include "config.h"
 
@@ -268,9 +277,9 @@ poc_outbox_state_parse(const char *s)
 /* --- the field tables --------------------------------------------------- */
 
 /*
- * Each record is described once, as a table of its members; the JsonNode
- * forms (for pocctl and tests) and the fast text forms (for the store)
- * are both driven by these tables, so they cannot drift apart.
+ * Each record is described once, as a table of its members, in the
+ * order the writer writes them; the writer and the reader are both
+ * driven by these tables, so they cannot drift apart.
  */
 typedef enum ftype {
 	F_STR,		/* char * */
@@ -539,336 +548,6 @@ time_parse_fast1(const char *s)
 	return days * 86400 + h * 3600 + mi * 60 + sec - sign * (oh * 3600 + om * 60);
 }
 
-/* --- JsonNode forms ---------------------------------------------------- */
-
-static void
-put_str(JsonObject *o, const char *name, const char *value)
-{
-	if (value)
-		json_object_set_string_member(o, name, value);
-	else
-		json_object_set_null_member(o, name);
-}
-
-static void
-put_fields(JsonObject *o, const field *fields, size_t n, const void *rec)
-{
-	char buf[POC_TIME_BUFSIZE];
-
-	for (size_t i = 0; i < n; i++) {
-		const field *f = &fields[i];
-
-		switch (f->type) {
-		case F_STR:
-			put_str(o, f->name, *CMEMBER(rec, f, char *));
-			break;
-		case F_TIME: {
-			gint64 t = *CMEMBER(rec, f, gint64);
-
-			put_str(o, f->name, t ? time_format_fast(t, buf) : NULL);
-			break;
-		}
-		case F_BOOL:
-			json_object_set_boolean_member(o, f->name, *CMEMBER(rec, f, gboolean));
-			break;
-		case F_INT:
-			json_object_set_int_member(o, f->name, *CMEMBER(rec, f, int));
-			break;
-		case F_SIZE:
-			json_object_set_int_member(o, f->name, (gint64)*CMEMBER(rec, f, gsize));
-			break;
-		case F_U64:
-			json_object_set_int_member(o, f->name, (gint64)*CMEMBER(rec, f, guint64));
-			break;
-		case F_STRV: {
-			const GPtrArray *v = *CMEMBER(rec, f, GPtrArray *);
-			JsonArray *a = json_array_sized_new(v ? v->len : 0);
-
-			for (guint j = 0; v && j < v->len; j++)
-				json_array_add_string_element(a, g_ptr_array_index(v, j));
-			json_object_set_array_member(o, f->name, a);
-			break;
-		}
-		case F_ENUM:
-			json_object_set_string_member(o, f->name, f->enum_name(*CMEMBER(rec, f, int)));
-			break;
-		case F_BASE64: {
-			GBytes *b = (GBytes *)*CMEMBER(rec, f, GBytes *);
-			char *b64 = NULL;
-
-			if (b) {
-				gsize len;
-				const guchar *data = g_bytes_get_data(b, &len);
-
-				b64 = g_base64_encode(data, len);
-			}
-			put_str(o, f->name, b64);
-			g_free(b64);
-			break;
-		}
-		case F_OBJV: {
-			const GPtrArray *v = *CMEMBER(rec, f, GPtrArray *);
-			JsonArray *a = json_array_sized_new(v ? v->len : 0);
-
-			for (guint j = 0; v && j < v->len; j++) {
-				JsonObject *sub = json_object_new();
-
-				put_fields(sub, f->sub->fields, f->sub->n, g_ptr_array_index(v, j));
-				json_array_add_object_element(a, sub);
-			}
-			json_object_set_array_member(o, f->name, a);
-			break;
-		}
-		}
-	}
-}
-
-static JsonNode *
-node_from_fields(const field *fields, size_t n, const void *rec)
-{
-	JsonObject *o = json_object_new();
-	JsonNode *node = json_node_new(JSON_NODE_OBJECT);
-
-	put_fields(o, fields, n, rec);
-	json_node_take_object(node, o);
-	return node;
-}
-
-JsonNode *
-poc_message_to_json(const poc_message *m)
-{
-	return node_from_fields(message_fields, G_N_ELEMENTS(message_fields), m);
-}
-
-JsonNode *
-poc_case_to_json(const poc_case *c, GPtrArray *messages)
-{
-	JsonNode *node = node_from_fields(case_fields, G_N_ELEMENTS(case_fields), c);
-
-	if (messages) {
-		JsonArray *a = json_array_sized_new(messages->len);
-
-		for (guint i = 0; i < messages->len; i++)
-			json_array_add_element(a, poc_message_to_json(g_ptr_array_index(messages, i)));
-		json_object_set_array_member(json_node_get_object(node), "messages", a);
-	}
-	return node;
-}
-
-JsonNode *
-poc_outbox_entry_to_json(const poc_outbox_entry *e)
-{
-	return node_from_fields(outbox_fields, G_N_ELEMENTS(outbox_fields), e);
-}
-
-JsonNode *
-poc_event_to_json(const poc_event *ev)
-{
-	return node_from_fields(event_fields, G_N_ELEMENTS(event_fields), ev);
-}
-
-JsonNode *
-poc_spool_info_to_json(const poc_spool_info *info)
-{
-	return node_from_fields(spool_fields, G_N_ELEMENTS(spool_fields), info);
-}
-
-char *
-poc_json_to_string(JsonNode *node, gboolean pretty)
-{
-	return json_to_string(node, pretty);
-}
-
-JsonNode *
-poc_json_parse(const char *text, gssize len, GError **error)
-{
-	JsonParser *parser = json_parser_new_immutable();
-	GError *perr = NULL;
-	JsonNode *root = NULL;
-
-	if (!json_parser_load_from_data(parser, text, len, &perr)) {
-		g_set_error(error, POC_ERROR, POC_ERR_PARSE, "bad JSON: %s", perr->message);
-		g_error_free(perr);
-	} else if (!(root = json_parser_steal_root(parser))) {
-		g_set_error(error, POC_ERROR, POC_ERR_PARSE, "bad JSON: empty");
-	}
-	g_object_unref(parser);
-	return root;
-}
-
-/*
- * Reading a JsonObject: the first error is kept and reading carries on,
- * so each record is one loop over its table and one check.
- */
-static void
-bad(GError **first, const char *record, const char *name, const char *why)
-{
-	if (!*first)
-		*first = g_error_new(POC_ERROR, POC_ERR_PARSE, "%s: member \"%s\" %s", record,
-				     name, why);
-}
-
-static gboolean
-node_is(JsonNode *n, GType type)
-{
-	return JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == type;
-}
-
-static void
-get_fields(JsonObject *o, const field *fields, size_t n, void *rec, const char *record,
-	   GError **first)
-{
-	for (size_t i = 0; i < n; i++) {
-		const field *f = &fields[i];
-		JsonNode *v = json_object_get_member(o, f->name);
-
-		if (!v || JSON_NODE_HOLDS_NULL(v))
-			continue;
-		switch (f->type) {
-		case F_STR:
-		case F_TIME:
-		case F_ENUM:
-		case F_BASE64: {
-			const char *s;
-
-			if (!node_is(v, G_TYPE_STRING)) {
-				bad(first, record, f->name, "is not a string");
-				break;
-			}
-			s = json_node_get_string(v);
-			if (f->type == F_STR) {
-				g_free(*MEMBER(rec, f, char *));
-				*MEMBER(rec, f, char *) = g_strdup(s);
-			} else if (f->type == F_TIME) {
-				gint64 t;
-
-				if (!time_parse_fast(s, &t))
-					bad(first, record, f->name, "is not an RFC 3339 time");
-				else
-					*MEMBER(rec, f, gint64) = t;
-			} else if (f->type == F_ENUM) {
-				int e = f->enum_parse(s);
-
-				if (e < 0)
-					bad(first, record, f->name, "has an unknown value");
-				else
-					*MEMBER(rec, f, int) = e;
-			} else {
-				gsize len;
-				guchar *data = g_base64_decode(s, &len);
-
-				if (*MEMBER(rec, f, GBytes *))
-					g_bytes_unref(*MEMBER(rec, f, GBytes *));
-				*MEMBER(rec, f, GBytes *) = g_bytes_new_take(data, len);
-			}
-			break;
-		}
-		case F_BOOL:
-			if (!node_is(v, G_TYPE_BOOLEAN))
-				bad(first, record, f->name, "is not true or false");
-			else
-				*MEMBER(rec, f, gboolean) = json_node_get_boolean(v);
-			break;
-		case F_INT:
-		case F_SIZE:
-		case F_U64: {
-			gint64 x;
-
-			if (!node_is(v, G_TYPE_INT64) || (x = json_node_get_int(v)) < 0) {
-				bad(first, record, f->name, "is not a whole number");
-				break;
-			}
-			if (f->type == F_INT)
-				*MEMBER(rec, f, int) = (int)x;
-			else if (f->type == F_SIZE)
-				*MEMBER(rec, f, gsize) = (gsize)x;
-			else
-				*MEMBER(rec, f, guint64) = (guint64)x;
-			break;
-		}
-		case F_STRV: {
-			GPtrArray **pv = MEMBER(rec, f, GPtrArray *);
-			JsonArray *a;
-
-			if (!JSON_NODE_HOLDS_ARRAY(v)) {
-				bad(first, record, f->name, "is not an array");
-				break;
-			}
-			if (!*pv)
-				*pv = strv_new();
-			a = json_node_get_array(v);
-			for (guint j = 0; j < json_array_get_length(a); j++) {
-				JsonNode *e = json_array_get_element(a, j);
-
-				if (!node_is(e, G_TYPE_STRING)) {
-					bad(first, record, f->name, "holds something other than strings");
-					break;
-				}
-				g_ptr_array_add(*pv, g_strdup(json_node_get_string(e)));
-			}
-			break;
-		}
-		case F_OBJV: {
-			GPtrArray **pv = MEMBER(rec, f, GPtrArray *);
-			JsonArray *a;
-
-			if (!JSON_NODE_HOLDS_ARRAY(v)) {
-				bad(first, record, f->name, "is not an array");
-				break;
-			}
-			if (!*pv)
-				*pv = g_ptr_array_new_with_free_func(f->sub->free);
-			a = json_node_get_array(v);
-			for (guint j = 0; j < json_array_get_length(a); j++) {
-				JsonNode *e = json_array_get_element(a, j);
-				void *sub;
-
-				if (!JSON_NODE_HOLDS_OBJECT(e)) {
-					bad(first, record, f->name, "holds something other than objects");
-					break;
-				}
-				sub = g_malloc0(f->sub->size);
-				get_fields(json_node_get_object(e), f->sub->fields, f->sub->n, sub, record,
-					   first);
-				g_ptr_array_add(*pv, sub);
-			}
-			break;
-		}
-		}
-	}
-}
-
-static gboolean
-fields_from_node(JsonNode *node, const field *fields, size_t n, void *rec, const char *record,
-		 GError **error)
-{
-	GError *first = NULL;
-
-	if (!node || !JSON_NODE_HOLDS_OBJECT(node)) {
-		g_set_error(error, POC_ERROR, POC_ERR_PARSE, "%s: not a JSON object", record);
-		return FALSE;
-	}
-	get_fields(json_node_get_object(node), fields, n, rec, record, &first);
-	if (first) {
-		g_propagate_error(error, first);
-		return FALSE;
-	}
-	return TRUE;
-}
-
-poc_message *
-poc_message_from_json(JsonNode *node, GError **error)
-{
-	poc_message *m = poc_message_new();
-
-	if (!fields_from_node(node, message_fields, G_N_ELEMENTS(message_fields), m, "message",
-			      error)) {
-		poc_message_free(m);
-		return NULL;
-	}
-	return m;
-}
-
 /* Fields a case written before they existed lacks, derived from those it has. */
 static void
 case_derive(poc_case *c)
@@ -877,87 +556,18 @@ case_derive(poc_case *c)
 		c->target_date = c->opened_at + (gint64)POC_TARGET_DAYS * 86400;
 }
 
-poc_case *
-poc_case_from_json(JsonNode *node, GError **error)
-{
-	poc_case *c = poc_case_new();
-	JsonNode *msgs;
-
-	if (!fields_from_node(node, case_fields, G_N_ELEMENTS(case_fields), c, "case", error)) {
-		poc_case_free(c);
-		return NULL;
-	}
-	/* An export line written by someone else may have messages[] only. */
-	msgs = json_object_get_member(json_node_get_object(node), "messages");
-	if (c->message_ids->len == 0 && msgs && JSON_NODE_HOLDS_ARRAY(msgs)) {
-		JsonArray *a = json_node_get_array(msgs);
-
-		for (guint i = 0; i < json_array_get_length(a); i++) {
-			JsonNode *e = json_array_get_element(a, i);
-			JsonNode *id;
-
-			if (!JSON_NODE_HOLDS_OBJECT(e))
-				continue;
-			id = json_object_get_member(json_node_get_object(e), "message_id");
-			if (id && node_is(id, G_TYPE_STRING))
-				g_ptr_array_add(c->message_ids, g_strdup(json_node_get_string(id)));
-		}
-	}
-	if (!c->id) {
-		g_set_error(error, POC_ERROR, POC_ERR_PARSE, "case: member \"id\" is missing");
-		poc_case_free(c);
-		return NULL;
-	}
-	case_derive(c);
-	return c;
-}
-
-poc_outbox_entry *
-poc_outbox_entry_from_json(JsonNode *node, GError **error)
-{
-	poc_outbox_entry *e = poc_outbox_entry_new();
-
-	if (!fields_from_node(node, outbox_fields, G_N_ELEMENTS(outbox_fields), e, "outbox entry",
-			      error)) {
-		poc_outbox_entry_free(e);
-		return NULL;
-	}
-	return e;
-}
-
-int
-poc_event_from_json(JsonNode *node, poc_event *ev, GError **error)
-{
-	memset(ev, 0, sizeof(*ev));
-	if (!fields_from_node(node, event_fields, G_N_ELEMENTS(event_fields), ev, "event",
-			      error)) {
-		poc_event_clear(ev);
-		return POC_ERR_PARSE;
-	}
-	return POC_OK;
-}
-
-int
-poc_spool_info_from_json(JsonNode *node, poc_spool_info *info, GError **error)
-{
-	memset(info, 0, sizeof(*info));
-	info->recipients = strv_new();
-	if (!fields_from_node(node, spool_fields, G_N_ELEMENTS(spool_fields), info, "spool entry",
-			      error)) {
-		poc_spool_info_clear(info);
-		return POC_ERR_PARSE;
-	}
-	return POC_OK;
-}
-
-/* --- text forms, fast ---------------------------------------------------- */
+/* --- the JSON text ------------------------------------------------------- */
 
 /*
- * The store reads and writes a record per call, and listings read
- * thousands: these write and read the same JSON as above without building
- * a tree (json-glib costs ~25 us to parse a message, these ~2 us).
- * The writer emits compact JSON, members in table order; the reader
- * takes any valid JSON object and skips members it does not know.
+ * One codec for every record, driven by the field tables: the store
+ * reads and writes a record per call and listings read thousands, so it
+ * builds no tree (through json-glib, bench/bench_store at a million cases
+ * filed 4x, listed 12x and exported 6x slower; doc/BENCHMARKS.md). The writer
+ * emits compact JSON, members in table order, escaped as json-glib
+ * escapes (so `pocctl export` and `show --json` print what they printed
+ * when they went through json-glib); the reader takes any valid JSON
+ * object and skips members it does not know. tests/fuzz/fuzz_record.c
+ * feeds it anything.
  */
 static void
 put_json_string(GString *out, const char *s)
@@ -971,7 +581,7 @@ put_json_string(GString *out, const char *s)
 	for (run = s; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 
-		if (c >= 0x20 && c != '"' && c != '\\')
+		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
 			continue;
 		g_string_append_len(out, run, s - run);
 		run = s + 1;
@@ -991,6 +601,12 @@ put_json_string(GString *out, const char *s)
 		case '\t':
 			g_string_append(out, "\\t");
 			break;
+		case '\b':
+			g_string_append(out, "\\b");
+			break;
+		case '\f':
+			g_string_append(out, "\\f");
+			break;
 		default:
 			g_string_append_printf(out, "\\u%04x", c);
 		}
@@ -1008,6 +624,53 @@ put_member_name(GString *out, const char *name)
 	g_string_append_c(out, '"');
 	g_string_append(out, name);
 	g_string_append(out, "\":");
+}
+
+static void
+encode_strv(GString *out, const GPtrArray *v)
+{
+	g_string_append_c(out, '[');
+	for (guint j = 0; v && j < v->len; j++) {
+		if (j)
+			g_string_append_c(out, ',');
+		put_json_string(out, g_ptr_array_index(v, j));
+	}
+	g_string_append_c(out, ']');
+}
+
+static void
+encode_base64(GString *out, GBytes *b)
+{
+	gsize len;
+	const guchar *data;
+	char *b64;
+
+	if (!b) {
+		g_string_append(out, "null");
+		return;
+	}
+	data = g_bytes_get_data(b, &len);
+	b64 = g_base64_encode(data, len);
+	g_string_append_c(out, '"');
+	g_string_append(out, b64);
+	g_string_append_c(out, '"');
+	g_free(b64);
+}
+
+static void encode_fields(GString *out, const field *fields, size_t n, const void *rec);
+
+static void
+encode_objv(GString *out, const subrecord *sub, const GPtrArray *v)
+{
+	g_string_append_c(out, '[');
+	for (guint j = 0; v && j < v->len; j++) {
+		if (j)
+			g_string_append_c(out, ',');
+		g_string_append_c(out, '{');
+		encode_fields(out, sub->fields, sub->n, g_ptr_array_index(v, j));
+		g_string_append_c(out, '}');
+	}
+	g_string_append_c(out, ']');
 }
 
 static void
@@ -1050,52 +713,18 @@ encode_fields(GString *out, const field *fields, size_t n, const void *rec)
 		case F_U64:
 			g_string_append_printf(out, "%" G_GUINT64_FORMAT, *CMEMBER(rec, f, guint64));
 			break;
-		case F_STRV: {
-			const GPtrArray *v = *CMEMBER(rec, f, GPtrArray *);
-
-			g_string_append_c(out, '[');
-			for (guint j = 0; v && j < v->len; j++) {
-				if (j)
-					g_string_append_c(out, ',');
-				put_json_string(out, g_ptr_array_index(v, j));
-			}
-			g_string_append_c(out, ']');
+		case F_STRV:
+			encode_strv(out, *CMEMBER(rec, f, GPtrArray *));
 			break;
-		}
 		case F_ENUM:
 			put_json_string(out, f->enum_name(*CMEMBER(rec, f, int)));
 			break;
-		case F_BASE64: {
-			GBytes *b = (GBytes *)*CMEMBER(rec, f, GBytes *);
-
-			if (b) {
-				gsize len;
-				const guchar *data = g_bytes_get_data(b, &len);
-				char *b64 = g_base64_encode(data, len);
-
-				g_string_append_c(out, '"');
-				g_string_append(out, b64);
-				g_string_append_c(out, '"');
-				g_free(b64);
-			} else {
-				g_string_append(out, "null");
-			}
+		case F_BASE64:
+			encode_base64(out, (GBytes *)*CMEMBER(rec, f, GBytes *));
 			break;
-		}
-		case F_OBJV: {
-			const GPtrArray *v = *CMEMBER(rec, f, GPtrArray *);
-
-			g_string_append_c(out, '[');
-			for (guint j = 0; v && j < v->len; j++) {
-				if (j)
-					g_string_append_c(out, ',');
-				g_string_append_c(out, '{');
-				encode_fields(out, f->sub->fields, f->sub->n, g_ptr_array_index(v, j));
-				g_string_append_c(out, '}');
-			}
-			g_string_append_c(out, ']');
+		case F_OBJV:
+			encode_objv(out, f->sub, *CMEMBER(rec, f, GPtrArray *));
 			break;
-		}
 		}
 	}
 }
@@ -1152,6 +781,69 @@ void
 poc_spool_info_encode(const poc_spool_info *info, unsigned flags, GString *out)
 {
 	encode_record(out, spool_fields, G_N_ELEMENTS(spool_fields), info, flags);
+}
+
+/*
+ * The writer's compact JSON laid out for people, as json-glib lays it out
+ * (`pocctl show --json`, `list --json`): two spaces per level, one member
+ * or element a line, " : " after a name; [] and {  } stay on their line.
+ * Strings are copied as they are, so the escapes do not change.
+ */
+static void
+pretty_indent(GString *out, int depth)
+{
+	g_string_append_c(out, '\n');
+	for (int i = 0; i < depth; i++)
+		g_string_append(out, "  ");
+}
+
+void
+poc_json_pretty(const char *text, size_t len, GString *out)
+{
+	int depth = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+
+		switch (c) {
+		case '"': {
+			size_t j = i + 1;
+
+			while (j < len && text[j] != '"')
+				j += text[j] == '\\' ? 2 : 1;
+			j = MIN(j, len - 1);
+			g_string_append_len(out, text + i, (gssize)(j - i + 1));
+			i = j;
+			break;
+		}
+		case '{':
+		case '[':
+			if (i + 1 < len && text[i + 1] == (c == '{' ? '}' : ']')) {
+				g_string_append_c(out, c);
+				for (int k = 0; c == '{' && k < depth; k++)
+					g_string_append(out, "  ");
+				g_string_append_c(out, text[++i]);
+				break;
+			}
+			g_string_append_c(out, c);
+			pretty_indent(out, ++depth);
+			break;
+		case '}':
+		case ']':
+			pretty_indent(out, --depth);
+			g_string_append_c(out, c);
+			break;
+		case ',':
+			g_string_append_c(out, ',');
+			pretty_indent(out, depth);
+			break;
+		case ':':
+			g_string_append(out, " : ");
+			break;
+		default:
+			g_string_append_c(out, c);
+		}
+	}
 }
 
 /* A scanner over one JSON text; fails at the first byte it does not like. */
@@ -1377,50 +1069,42 @@ scan_skip(scan *s, int depth)
 static gboolean scan_object(scan *s, const field *fields, size_t n, void *rec, gboolean top,
 			    int *version);
 
+/* A string member (F_STR, F_TIME, F_ENUM, F_BASE64) into rec. */
 static gboolean
-scan_value(scan *s, const field *f, void *rec)
+scan_text(scan *s, const field *f, void *rec)
 {
-	gint64 n;
-	gboolean integral;
+	const char *str;
+	size_t len;
+	gint64 t;
+	int e;
 
-	scan_ws(s);
-	if (scan_literal(s, "null"))
-		return TRUE;
 	switch (f->type) {
-	case F_STR: {
-		const char *str;
-		size_t len;
-
+	case F_STR:
 		g_free(*MEMBER(rec, f, char *));
+		*MEMBER(rec, f, char *) = NULL;
 		if (scan_plain(s, &str, &len)) {
 			*MEMBER(rec, f, char *) = g_strndup(str, len);
 			return TRUE;
 		}
-		*MEMBER(rec, f, char *) = NULL;
 		if (!scan_string(s))
 			return FALSE;
 		*MEMBER(rec, f, char *) = g_strndup(s->buf->str, s->buf->len);
 		return TRUE;
-	}
 	case F_TIME:
 		if (!scan_short(s))
 			return FALSE;
-		if (!time_parse_fast(s->buf->str, &n))
+		if (!time_parse_fast(s->buf->str, &t))
 			return scan_fail(s, "not an RFC 3339 time");
-		*MEMBER(rec, f, gint64) = n;
+		*MEMBER(rec, f, gint64) = t;
 		return TRUE;
-	case F_ENUM: {
-		int e;
-
+	case F_ENUM:
 		if (!scan_short(s))
 			return FALSE;
 		if ((e = f->enum_parse(s->buf->str)) < 0)
 			return scan_fail(s, "unknown enum value");
 		*MEMBER(rec, f, int) = e;
 		return TRUE;
-	}
-	case F_BASE64: {
-		gsize len;
+	default: {	/* F_BASE64 */
 		guchar *data;
 
 		if (!scan_string(s))
@@ -1431,6 +1115,91 @@ scan_value(scan *s, const field *f, void *rec)
 		*MEMBER(rec, f, GBytes *) = g_bytes_new_take(data, len);
 		return TRUE;
 	}
+	}
+}
+
+/* A whole number that is not negative (F_INT, F_SIZE, F_U64) into rec. */
+static gboolean
+scan_count(scan *s, const field *f, void *rec)
+{
+	gint64 n;
+	gboolean integral;
+
+	if (!scan_number(s, &n, &integral))
+		return FALSE;
+	if (!integral || n < 0)
+		return scan_fail(s, "a whole number was expected");
+	if (f->type == F_INT && n > G_MAXINT)
+		return scan_fail(s, "number too large");
+	if (f->type == F_INT)
+		*MEMBER(rec, f, int) = (int)n;
+	else if (f->type == F_SIZE)
+		*MEMBER(rec, f, gsize) = (gsize)n;
+	else
+		*MEMBER(rec, f, guint64) = (guint64)n;
+	return TRUE;
+}
+
+/* An array of strings, appended to *pv (made when NULL). */
+static gboolean
+scan_strv(scan *s, GPtrArray **pv)
+{
+	if (!*pv)
+		*pv = strv_new();
+	if (!scan_char(s, '['))
+		return scan_fail(s, "an array was expected");
+	if (scan_char(s, ']'))
+		return TRUE;
+	do {
+		const char *str;
+		size_t len;
+
+		if (scan_plain(s, &str, &len)) {
+			g_ptr_array_add(*pv, g_strndup(str, len));
+			continue;
+		}
+		scan_ws(s);
+		if (!scan_string(s))
+			return FALSE;
+		g_ptr_array_add(*pv, g_strndup(s->buf->str, s->buf->len));
+	} while (scan_char(s, ','));
+	return scan_char(s, ']') ? TRUE : scan_fail(s, "unterminated array");
+}
+
+/* An array of f->sub records, appended to *pv (made when NULL). */
+static gboolean
+scan_objv(scan *s, const field *f, GPtrArray **pv)
+{
+	if (!*pv)
+		*pv = g_ptr_array_new_with_free_func(f->sub->free);
+	if (!scan_char(s, '['))
+		return scan_fail(s, "an array was expected");
+	if (scan_char(s, ']'))
+		return TRUE;
+	do {
+		void *sub = g_malloc0(f->sub->size);
+
+		/* added first, so that a failure half-way frees it with the rest */
+		g_ptr_array_add(*pv, sub);
+		if (!scan_object(s, f->sub->fields, f->sub->n, sub, FALSE, NULL))
+			return FALSE;
+	} while (scan_char(s, ','));
+	return scan_char(s, ']') ? TRUE : scan_fail(s, "unterminated array");
+}
+
+/* One member's value into rec; null leaves the member as it is. */
+static gboolean
+scan_value(scan *s, const field *f, void *rec)
+{
+	scan_ws(s);
+	if (scan_literal(s, "null"))
+		return TRUE;
+	switch (f->type) {
+	case F_STR:
+	case F_TIME:
+	case F_ENUM:
+	case F_BASE64:
+		return scan_text(s, f, rec);
 	case F_BOOL:
 		if (scan_literal(s, "true"))
 			*MEMBER(rec, f, gboolean) = TRUE;
@@ -1442,60 +1211,11 @@ scan_value(scan *s, const field *f, void *rec)
 	case F_INT:
 	case F_SIZE:
 	case F_U64:
-		if (!scan_number(s, &n, &integral))
-			return FALSE;
-		if (!integral || n < 0)
-			return scan_fail(s, "a whole number was expected");
-		if (f->type == F_INT)
-			*MEMBER(rec, f, int) = (int)n;
-		else if (f->type == F_SIZE)
-			*MEMBER(rec, f, gsize) = (gsize)n;
-		else
-			*MEMBER(rec, f, guint64) = (guint64)n;
-		return TRUE;
-	case F_STRV: {
-		GPtrArray **pv = MEMBER(rec, f, GPtrArray *);
-
-		if (!*pv)
-			*pv = strv_new();
-		if (!scan_char(s, '['))
-			return scan_fail(s, "an array was expected");
-		if (scan_char(s, ']'))
-			return TRUE;
-		do {
-			const char *str;
-			size_t len;
-
-			if (scan_plain(s, &str, &len)) {
-				g_ptr_array_add(*pv, g_strndup(str, len));
-				continue;
-			}
-			scan_ws(s);
-			if (!scan_string(s))
-				return FALSE;
-			g_ptr_array_add(*pv, g_strndup(s->buf->str, s->buf->len));
-		} while (scan_char(s, ','));
-		return scan_char(s, ']') ? TRUE : scan_fail(s, "unterminated array");
-	}
-	case F_OBJV: {
-		GPtrArray **pv = MEMBER(rec, f, GPtrArray *);
-
-		if (!*pv)
-			*pv = g_ptr_array_new_with_free_func(f->sub->free);
-		if (!scan_char(s, '['))
-			return scan_fail(s, "an array was expected");
-		if (scan_char(s, ']'))
-			return TRUE;
-		do {
-			void *sub = g_malloc0(f->sub->size);
-
-			/* added first, so that a failure half-way frees it with the rest */
-			g_ptr_array_add(*pv, sub);
-			if (!scan_object(s, f->sub->fields, f->sub->n, sub, FALSE, NULL))
-				return FALSE;
-		} while (scan_char(s, ','));
-		return scan_char(s, ']') ? TRUE : scan_fail(s, "unterminated array");
-	}
+		return scan_count(s, f, rec);
+	case F_STRV:
+		return scan_strv(s, MEMBER(rec, f, GPtrArray *));
+	case F_OBJV:
+		return scan_objv(s, f, MEMBER(rec, f, GPtrArray *));
 	}
 	return scan_fail(s, "internal: unknown field type");
 }
@@ -1653,4 +1373,29 @@ poc_spool_info_decode(const char *data, size_t len, poc_spool_info *info, int *v
 		return POC_ERR_PARSE;
 	}
 	return POC_OK;
+}
+
+/* --- JSON that is not a record ------------------------------------------ */
+
+char *
+poc_json_to_string(JsonNode *node, gboolean pretty)
+{
+	return json_to_string(node, pretty);
+}
+
+JsonNode *
+poc_json_parse(const char *text, gssize len, GError **error)
+{
+	JsonParser *parser = json_parser_new_immutable();
+	GError *perr = NULL;
+	JsonNode *root = NULL;
+
+	if (!json_parser_load_from_data(parser, text, len, &perr)) {
+		g_set_error(error, POC_ERROR, POC_ERR_PARSE, "bad JSON: %s", perr->message);
+		g_error_free(perr);
+	} else if (!(root = json_parser_steal_root(parser))) {
+		g_set_error(error, POC_ERROR, POC_ERR_PARSE, "bad JSON: empty");
+	}
+	g_object_unref(parser);
+	return root;
 }

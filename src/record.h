@@ -185,47 +185,41 @@ void poc_outbox_entry_free(poc_outbox_entry *);
 void poc_event_clear(poc_event *);
 void poc_spool_info_clear(poc_spool_info *);
 
-/* JSON forms. *_to_json returns a new JsonNode; *_from_json a new record or NULL. */
-JsonNode *poc_message_to_json(const poc_message *);
-poc_message *poc_message_from_json(JsonNode *, GError **);
-JsonNode *poc_case_to_json(const poc_case *, GPtrArray *messages /* poc_message *, or NULL */);
-poc_case *poc_case_from_json(JsonNode *, GError **);
-
 /*
- * The export object of a case is poc_case_to_json(c, messages): the case
+ * The JSON text of each record: the store's value format, and `pocctl
+ * export`'s line (a case with its messages). *_encode appends one compact
+ * object to out, members in the order above; with POC_ENCODE_VERSION it
+ * starts with "v":POC_RECORD_VERSION. *_decode reads any JSON object
+ * (unknown members are skipped, "v" goes to *version when not NULL, 0 if
+ * absent) and fails with POC_ERR_PARSE saying where.
+ *
+ * The export object of a case is poc_case_encode(c, messages): the case
  * with messages[] embedded. The database value of a case has
  * message_ids[] only (messages are stored on their own).
- */
-JsonNode *poc_outbox_entry_to_json(const poc_outbox_entry *);
-poc_outbox_entry *poc_outbox_entry_from_json(JsonNode *, GError **);	/* payload: base64 */
-JsonNode *poc_event_to_json(const poc_event *);
-int poc_event_from_json(JsonNode *, poc_event *out, GError **);	/* out is overwritten */
-JsonNode *poc_spool_info_to_json(const poc_spool_info *);
-int poc_spool_info_from_json(JsonNode *, poc_spool_info *out, GError **);
-
-/*
- * The same JSON as text, fast (no tree; ~10x quicker than json-glib): the
- * store's value format. *_encode appends one compact object to out;
- * with POC_ENCODE_VERSION it starts with "v":POC_RECORD_VERSION.
- * *_decode reads any JSON object (unknown members are skipped, "v" goes
- * to *version when not NULL, 0 if absent).
  */
 #define POC_RECORD_VERSION 1
 #define POC_ENCODE_VERSION 0x1
 void poc_message_encode(const poc_message *, unsigned flags, GString *out);
-void poc_case_encode(const poc_case *, GPtrArray *messages /* or NULL */, unsigned flags,
-		     GString *out);
+void poc_case_encode(const poc_case *, GPtrArray *messages /* poc_message *, or NULL */,
+		     unsigned flags, GString *out);
 void poc_outbox_entry_encode(const poc_outbox_entry *, unsigned flags, GString *out);
 void poc_event_encode(const poc_event *, unsigned flags, GString *out);
 void poc_spool_info_encode(const poc_spool_info *, unsigned flags, GString *out);
 poc_message *poc_message_decode(const char *data, size_t len, int *version, GError **);
 poc_case *poc_case_decode(const char *data, size_t len, int *version, GError **);
+/* An outbox entry's payload is base64 in its JSON. */
 poc_outbox_entry *poc_outbox_entry_decode(const char *data, size_t len, int *version, GError **);
 int poc_event_decode(const char *data, size_t len, poc_event *out, int *version, GError **);
 int poc_spool_info_decode(const char *data, size_t len, poc_spool_info *out, int *version,
 			  GError **);
 
-/* Serialise a node to compact one-line JSON (a new string). */
+/* Appends compact JSON text (as *_encode writes it) laid out for people. */
+void poc_json_pretty(const char *text, size_t len, GString *out);
+
+/*
+ * JSON that is not a record (page.c's state), through json-glib: a node
+ * as JSON text (a new string).
+ */
 char *poc_json_to_string(JsonNode *node, gboolean pretty);
 /* Parse text (len -1: NUL-terminated); a new node, or NULL and POC_ERR_PARSE. */
 JsonNode *poc_json_parse(const char *text, gssize len, GError **error);
