@@ -44,6 +44,10 @@ mkdir -m 777 "$H/txn"
 milter_start() { POCMILTER_TXN_LOG="$H/txn/daemon.log" h_milter_start; }
 milter_start
 POC="$H/mail/vendor/security" COORD="$H/mail/jpcert/vuls"
+# The POC Maildir exists before its first delivery (as on a running mailbox):
+# the importers read it from the first second, and a path that does not
+# exist is, rightly, an import failure.
+mkdir -p "$POC/cur" "$POC/new" "$POC/tmp" && chown -R "$POC_USER:" "$H/mail" && chmod -R 700 "$POC"
 mkdir -p "$H/archive/new" "$H/calls" "$H/n"
 chmod -R a+rwX "$H/archive" "$H/n"
 UID_GID="--reuid=$(id -u "$POC_USER") --regid=$(id -g "$POC_USER") --init-groups"
@@ -71,6 +75,9 @@ pc() { # VERB ARGS...
 	t1=$(date +%s%N)
 	printf '%s\t%d\t%d\t%s\t%s\n' "$1" "$rc" $(((t1 - t0) / 1000)) \
 		"$(head -1 "$o.err" | cut -c1-200)" "$(head -1 "$o.out" | cut -c1-100)" >>"$H/calls.log"
+	# Why it failed, beyond the first line: pocctl's lines other than the filing log.
+	[ $rc = 0 ] || [ $rc = 137 ] || [ "$1" != import ] ||
+		grep -v ' level=info ' "$o.err" | head -5 | sed "s/^/    import exit $rc: /" >>"$H/import-errors.txt"
 	cat "$o.out"
 	return $rc
 }
@@ -157,8 +164,6 @@ importer() { # NAME ROUND PATH...: run, and again after a SIGKILL
 		rc=$?
 	fi
 	echo "round $r: importer $name exit $rc: $(cat "$H/import-$name-$r.out")" >>"$H/events.txt"
-	# Why a message failed: pocctl's own lines other than the filing log.
-	[ $rc -eq 0 ] || grep -v ' level=info ' "$H/calls/$BASHPID.err" | head -5 | sed 's/^/    /' >>"$H/events.txt"
 }
 
 # The body of the first notice of each round: BIG KB (default 256) of text.
@@ -215,6 +220,7 @@ done
 touch "$H/stop"
 wait "$rpid" "$wpid"
 cat "$H/events.txt"
+cat "$H/import-errors.txt" 2>/dev/null
 
 # Settle: everything filed, every queued acknowledgement sent, except one
 # a kill stranded between its claim (SENDING) and the hand-over to the MTA:
