@@ -7,8 +7,6 @@
  *	int poc_watch_run(poc_runtime *rt, gint64 now, gboolean send_pages,
  *			  gboolean from_daemon, poc_watch_status *st,
  *			  GError **error);
- *	int poc_page_exec(const char *command, GBytes *input, gint64 timeout,
- *			  char **diagnostic);
  * DESCRIPTION
  *	One run has three steps. (1) Read: the open acknowledgements, the
  *	queued outbox entries that failed, the spool, the cases and the
@@ -58,9 +56,10 @@
 
 #include <gio/gio.h>
 
+#include "exec.h"
+#include "handover.h"
 #include "log.h"
 #include "notice.h"
-#include "outbox.h"
 #include "page.h"
 #include "publication.h"
 
@@ -488,174 +487,6 @@ summarise(watch_ctx *w)
 	st->line = g_string_free(line, FALSE);
 }
 
-/* --- PageCommand ------------------------------------------------------------ */
-
-/*
- * The three parts of running a command, each asynchronous on a private
- * main context so that a timer can stop them: writing stdin, reading
- * stderr, waiting for the exit. (g_subprocess_communicate would drop the
- * stderr of a command that exits without reading its stdin.)
- */
-typedef struct exec_wait {
-	int pending;		/* operations not yet finished */
-	gboolean timed_out, exited, grace_over;
-	GOutputStream *errbuf;	/* GMemoryOutputStream */
-	GBytes *input;
-} exec_wait;
-
-static void
-exec_written(GObject *source, GAsyncResult *res, gpointer data)
-{
-	exec_wait *x = data;
-
-	/* EPIPE: the command did not read its stdin; its exit status decides. */
-	g_output_stream_write_all_finish(G_OUTPUT_STREAM(source), res, NULL, NULL);
-	g_output_stream_close(G_OUTPUT_STREAM(source), NULL, NULL);
-	x->pending--;
-}
-
-static void
-exec_spliced(GObject *source, GAsyncResult *res, gpointer data)
-{
-	g_output_stream_splice_finish(G_OUTPUT_STREAM(source), res, NULL);
-	((exec_wait *)data)->pending--;
-}
-
-static void
-exec_exited(GObject *source, GAsyncResult *res, gpointer data)
-{
-	exec_wait *x = data;
-
-	if (g_subprocess_wait_finish(G_SUBPROCESS(source), res, NULL))
-		x->exited = TRUE;
-	x->pending--;
-}
-
-static gboolean
-exec_timeout(gpointer data)
-{
-	((exec_wait *)data)->timed_out = TRUE;
-	return G_SOURCE_REMOVE;
-}
-
-static gboolean
-exec_grace(gpointer data)
-{
-	((exec_wait *)data)->grace_over = TRUE;
-	return G_SOURCE_REMOVE;
-}
-
-int
-poc_page_exec(const char *command, GBytes *input, gint64 timeout, char **diagnostic)
-{
-	char **argv = NULL;
-	GError *err = NULL;
-	GSubprocess *proc = NULL;
-	GMainContext *ctx;
-	GCancellable *cancel;
-	GSource *timer, *grace = NULL;
-	gboolean killed = FALSE;
-	exec_wait x = { 0 };
-	int status = POC_OK;
-
-	*diagnostic = NULL;
-	if (timeout <= 0)
-		timeout = 30;
-	if (!g_shell_parse_argv(command, NULL, &argv, &err)) {
-		*diagnostic = g_strdup_printf("PageCommand: %s", err->message);
-		g_error_free(err);
-		return POC_ERR_CONFIG;
-	}
-	proc = g_subprocess_newv((const char *const *)argv,
-				 G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-					 G_SUBPROCESS_FLAGS_STDERR_PIPE,
-				 &err);
-	if (!proc) {
-		*diagnostic = g_strdup(err->message);
-		g_error_free(err);
-		g_strfreev(argv);
-		return POC_ERR_SEND;
-	}
-	/* A private main context: the daemon's worker thread has no main loop. */
-	ctx = g_main_context_new();
-	g_main_context_push_thread_default(ctx);
-	cancel = g_cancellable_new();
-	x.input = input ? g_bytes_ref(input) : g_bytes_new_static("", 0);
-	x.errbuf = g_memory_output_stream_new_resizable();
-	x.pending = 3;
-	g_output_stream_write_all_async(g_subprocess_get_stdin_pipe(proc),
-					g_bytes_get_data(x.input, NULL), g_bytes_get_size(x.input),
-					G_PRIORITY_DEFAULT, cancel, exec_written, &x);
-	g_output_stream_splice_async(x.errbuf, g_subprocess_get_stderr_pipe(proc),
-				     G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE |
-					     G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
-				     G_PRIORITY_DEFAULT, cancel, exec_spliced, &x);
-	g_subprocess_wait_async(proc, cancel, exec_exited, &x);
-	timer = g_timeout_source_new_seconds((guint)MIN(timeout, 86400));
-	g_source_set_callback(timer, exec_timeout, &x, NULL);
-	g_source_attach(timer, ctx);
-	while (x.pending > 0) {
-		if (x.timed_out && !x.exited && !killed) {
-			/* Hung: kill it, and stop feeding and reading it. */
-			g_subprocess_force_exit(proc);
-			g_cancellable_cancel(cancel);
-			killed = TRUE;
-		}
-		if (x.exited && !grace) {
-			/*
-			 * It exited but something it started still holds stderr
-			 * (a backgrounded helper): judge it by its exit after a
-			 * second, do not wait for the helper.
-			 */
-			grace = g_timeout_source_new(1000);
-			g_source_set_callback(grace, exec_grace, &x, NULL);
-			g_source_attach(grace, ctx);
-		}
-		if (x.grace_over)
-			g_cancellable_cancel(cancel);
-		g_main_context_iteration(ctx, TRUE);
-	}
-	g_source_destroy(timer);
-	g_source_unref(timer);
-	if (grace) {
-		g_source_destroy(grace);
-		g_source_unref(grace);
-	}
-	g_subprocess_wait(proc, NULL, NULL);
-	if (killed) {
-		*diagnostic = g_strdup_printf("%s killed after %" G_GINT64_FORMAT "s", argv[0], timeout);
-		status = POC_ERR_TEMP;
-	} else if (!g_subprocess_get_if_exited(proc) || g_subprocess_get_exit_status(proc) != 0) {
-		GMemoryOutputStream *mem = G_MEMORY_OUTPUT_STREAM(x.errbuf);
-		gsize n = g_memory_output_stream_get_data_size(mem);
-		const char *text = g_memory_output_stream_get_data(mem);
-		char *first = g_strndup(text ? text : "", MIN(n, 300));
-
-		first[strcspn(first, "\r\n")] = '\0';
-		if (g_subprocess_get_if_exited(proc))
-			*diagnostic = g_strdup_printf("%s exited with %d%s%s", argv[0],
-						      g_subprocess_get_exit_status(proc),
-						      *first ? ": " : "", first);
-		else
-			*diagnostic = g_strdup_printf("%s killed by signal %d%s%s", argv[0],
-						      g_subprocess_get_term_sig(proc),
-						      *first ? ": " : "", first);
-		g_free(first);
-		/* 75 is EX_TEMPFAIL (sysexits.h): sendmail's "try again later". */
-		status = g_subprocess_get_if_exited(proc) && g_subprocess_get_exit_status(proc) == 75
-				 ? POC_ERR_TEMP
-				 : POC_ERR_SEND;
-	}
-	g_object_unref(x.errbuf);
-	g_bytes_unref(x.input);
-	g_object_unref(cancel);
-	g_object_unref(proc);
-	g_main_context_pop_thread_default(ctx);
-	g_main_context_unref(ctx);
-	g_strfreev(argv);
-	return status;
-}
-
 /* --- page state ------------------------------------------------------------- */
 
 typedef struct page_state {
@@ -1059,7 +890,7 @@ deliver(poc_runtime *rt, gint64 now, gboolean from_daemon, const page_out *p)
 
 		g_string_append_c(in, '\n');
 		input = g_string_free_to_bytes(in);
-		if (poc_page_exec(cfg->page_command, input, cfg->page_timeout, &diag) != POC_OK) {
+		if (poc_exec_run(cfg->page_command, input, cfg->page_timeout, &diag) != POC_OK) {
 			msg_warn("event=page-command-failed status=%s reason=%s case=%s message_id=%s "
 				 "error=%s action=retry-next-round",
 				 what, out_reason(p), poc_log_q(case_id), poc_log_q(mid),
@@ -1074,7 +905,7 @@ deliver(poc_runtime *rt, gint64 now, gboolean from_daemon, const page_out *p)
 		GBytes *payload = g_bytes_new_take(mail, strlen(mail));
 		char *diag = NULL;
 
-		if (poc_outbox_submit(cfg, cfg->page_mail, payload, &diag) != POC_OK)
+		if (poc_handover_submit(cfg, cfg->page_mail, payload, &diag) != POC_OK)
 			msg_warn("event=page-mail-failed status=%s reason=%s case=%s to=%s error=%s", what,
 				 out_reason(p), poc_log_q(case_id), poc_log_q(cfg->page_mail),
 				 poc_log_q(diag ? diag : "?"));

@@ -95,17 +95,6 @@ typedef struct poc_store_alarm {
  */
 void poc_page_store_alarm(poc_runtime *rt, poc_store_alarm *a, gboolean failing, gint64 now);
 
-/*
- * Run command (split like a shell would, no shell) with input on stdin,
- * stdout discarded; kill it after timeout seconds (<= 0: 30). POC_OK
- * when it exited 0; otherwise POC_ERR_SEND (non-zero exit, signal,
- * cannot start) or POC_ERR_TEMP (exit 75, or killed on timeout), with *diagnostic
- * (the first line of its stderr, or why) to free. A command that exited
- * is judged by its exit status even when something it left running still
- * holds its stderr (read for a second more, then abandoned).
- */
-int poc_page_exec(const char *command, GBytes *input, gint64 timeout, char **diagnostic);
-
 G_END_DECLS
 
 #endif

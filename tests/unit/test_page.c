@@ -693,39 +693,6 @@ START_TEST(test_failed_and_hung_command_retried)
 }
 END_TEST
 
-START_TEST(test_exec)
-{
-	GBytes *in = g_bytes_new_static("{}\n", 3);
-	char *diag = NULL;
-
-	ck_assert_int_eq(poc_page_exec("/bin/true", in, 5, &diag), POC_OK);
-	ck_assert_ptr_null(diag);
-	ck_assert_int_eq(poc_page_exec("/bin/sh -c 'echo nope >&2; exit 3'", in, 5, &diag),
-			 POC_ERR_SEND);
-	ck_assert_str_eq(diag, "/bin/sh exited with 3: nope");
-	g_free(diag);
-	ck_assert_int_eq(poc_page_exec("/nonexistent/pager", in, 5, &diag), POC_ERR_SEND);
-	g_free(diag);
-	ck_assert_int_eq(poc_page_exec("'unbalanced", in, 5, &diag), POC_ERR_CONFIG);
-	g_free(diag);
-	/* Does not read stdin and exits: no SIGPIPE death (ignored, as the programs do). */
-	ck_assert_int_eq(poc_page_exec("/bin/true", in, 5, &diag), POC_OK);
-	/* A grandchild keeping stderr open does not keep us waiting past the timeout. */
-	ck_assert_int_eq(poc_page_exec("/bin/sh -c 'sleep 30 & exec sleep 30'", in, 1, &diag),
-			 POC_ERR_TEMP);
-	g_free(diag);
-	/* Exited 0, leaving a helper that holds stderr: success, without waiting for it. */
-	{
-		gint64 t0 = g_get_monotonic_time();
-
-		ck_assert_int_eq(poc_page_exec("/bin/sh -c 'sleep 30 & exit 0'", in, 20, &diag),
-				 POC_OK);
-		ck_assert_msg(g_get_monotonic_time() - t0 < 5 * G_USEC_PER_SEC, "waited for the helper");
-	}
-	g_bytes_unref(in);
-}
-END_TEST
-
 /* --- two checkers, one page ----------------------------------------------- */
 
 /*
@@ -1161,7 +1128,6 @@ page_suite(void)
 	tcase_add_test(tc, test_filter_silent_and_spool_stuck);
 	tcase_add_test(tc, test_page_json_fields);
 	tcase_add_test(tc, test_failed_and_hung_command_retried);
-	tcase_add_test(tc, test_exec);
 	tcase_add_test(tc, test_no_double_page);
 	tcase_add_test(tc, test_status_read_only);
 	tcase_add_test(tc, test_publication_reminders);
