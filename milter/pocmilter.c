@@ -11,7 +11,7 @@
  *	and spool: mail to no Watch address leaves at DATA (no headers, no
  *	body are sent to us); POC mail is collected, spooled durably at end
  *	of message, then released. A worker thread decrypts, files and
- *	acknowledges what is spooled (worker.c; no other process files the
+ *	acknowledges what is spooled (process.c; no other process files the
  *	spool, so the filers' claims are in-process), sends the outbox
  *	(outbox.c) and keeps the heartbeat; its schedule (heartbeat every
  *	30 s, AckGuard and the paging check every 60 s) runs on the
@@ -45,7 +45,7 @@
  * DIAGNOSTICS
  *	Exit 0 after SIGTERM/SIGINT; 1 when the configuration or the
  *	environment is wrong (the message names the file, line and key).
- *	One log line per notice filed (worker.c); errors of the spool are
+ *	One log line per notice filed (process.c); errors of the spool are
  *	logged with the MTA's queue id.
  * SECURITY
  *	Never rejects and never changes the body. Only an X-POC-Case header
@@ -98,7 +98,7 @@
 #include "notice.h"
 #include "outbox.h"
 #include "page.h"
-#include "worker.h"
+#include "process.h"
 
 /* --- shared state ------------------------------------------------------ */
 
@@ -488,7 +488,7 @@ static struct smfiDesc filter = {
 
 /* --- the worker ----------------------------------------------------------- */
 
-/* The filers' claims on spool entries (worker.h). */
+/* The filers' claims on spool entries (process.h). */
 static poc_spool_claims *spool_claims;
 
 static gboolean
@@ -632,7 +632,8 @@ worker_main(gpointer unused)
 			int queued = 0;
 
 			/* Hold mode's guard, then the paging check, once a minute. */
-			if (poc_ack_guard_run(runtime, crypto, now, &queued, &err) != POC_OK) {
+			if (poc_ack_guard_run(runtime->cfg, runtime->cal, runtime->templates, runtime->store,
+					      crypto, now, &queued, &err) != POC_OK) {
 				msg_error("event=ack-guard-failed error=%s", poc_log_q(err ? err->message : "?"));
 				g_clear_error(&err);
 			}
@@ -687,18 +688,7 @@ reload(void)
 			 "of these take effect at restart\"");
 	g_rw_lock_writer_lock(&runtime_lock);
 	/* Swap everything but the store, which stays open. */
-	{
-		poc_runtime old = *runtime;
-
-		runtime->cfg = fresh->cfg;
-		runtime->cal = fresh->cal;
-		runtime->templates = fresh->templates;
-		runtime->rules = fresh->rules;
-		fresh->cfg = old.cfg;
-		fresh->cal = old.cal;
-		fresh->templates = old.templates;
-		fresh->rules = old.rules;
-	}
+	poc_runtime_swap_config(runtime, fresh);
 	g_rw_lock_writer_unlock(&runtime_lock);
 	poc_store_set_max_map_size(runtime->store, runtime->cfg->database_max_size);
 	poc_runtime_close(fresh);

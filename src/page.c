@@ -62,6 +62,7 @@
 #include "notice.h"
 #include "page.h"
 #include "publication.h"
+#include "runtime.h"
 
 #define PAGE_PREFIX "page:"
 #define MAX_SUBJECT 300		/* longer subjects (Message-IDs) are hashed in the key */

@@ -41,9 +41,11 @@
 #ifndef POC_PAGE_H
 #define POC_PAGE_H
 
-#include "worker.h"
+#include "poc.h"
 
 G_BEGIN_DECLS
+
+struct poc_runtime;	/* runtime.h */
 
 typedef enum { POC_WATCH_OK = 0, POC_WATCH_WARNING = 1, POC_WATCH_CRITICAL = 2,
 	       POC_WATCH_UNKNOWN = 3 } poc_watch_level;
@@ -76,7 +78,7 @@ void poc_watch_status_clear(poc_watch_status *st);
  * the page state; without it the database is only read (a read-only
  * store is fine). from_daemon names the actor of the "paged" events.
  */
-int poc_watch_run(poc_runtime *rt, gint64 now, gboolean send_pages, gboolean from_daemon,
+int poc_watch_run(struct poc_runtime *rt, gint64 now, gboolean send_pages, gboolean from_daemon,
 		  poc_watch_status *st, GError **error);
 
 /* The store-failed page's state, kept by the daemon (zeroed: no condition). */
@@ -93,7 +95,7 @@ typedef struct poc_store_alarm {
  * not failing any more after a page; without PageCommand or PageMail the
  * log line is the page.
  */
-void poc_page_store_alarm(poc_runtime *rt, poc_store_alarm *a, gboolean failing, gint64 now);
+void poc_page_store_alarm(struct poc_runtime *rt, poc_store_alarm *a, gboolean failing, gint64 now);
 
 G_END_DECLS
 

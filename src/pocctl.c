@@ -47,7 +47,7 @@
 #include "page.h"
 #include "publication.h"
 #include "statement.h"
-#include "worker.h"
+#include "process.h"
 
 enum { EXIT_USAGE = 1, EXIT_NOTFOUND = 2, EXIT_DB = 3, EXIT_DBVERSION = 4, EXIT_FAIL = 5 };
 

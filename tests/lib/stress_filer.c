@@ -27,14 +27,14 @@
 
 #include "log.h"
 #include "notice.h"
-#include "worker.h"
+#include "process.h"
 
 static poc_runtime *rt;
 static GPtrArray *files;	/* GBytes */
 static int rounds = 1;
 static GMutex lock;
 static GCond cond;
-static poc_spool_claims *claims;	/* pocmilter's own claims (worker.h) */
+static poc_spool_claims *claims;	/* pocmilter's own claims (process.h) */
 static gboolean spooling_done;
 static gint spooled, filed, errors;
 

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "conf.h"
-#include "worker.h"
+#include "runtime.h"
 
 static const char text[] = "Watch security@vendor.example\n"
 			   "Coordinator vuls@jpcert.or.jp, other@jpcert.or.jp\n"

@@ -28,6 +28,7 @@
 #include <glib/gstdio.h>
 
 #include "page.h"
+#include "runtime.h"
 
 typedef struct fixture {
 	char *dir;
