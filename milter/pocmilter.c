@@ -628,7 +628,7 @@ worker_main(gpointer unused)
 		/* Spooling failed (or works again after a page): say so now, not in a minute. */
 		poc_page_store_alarm(runtime, &store_alarm, g_atomic_int_get(&store_failing), now);
 		if (!last_watch || mono - last_watch >= 60) {
-			poc_watch_status st;
+			poc_page_status st;
 			int queued = 0;
 
 			/* Hold mode's guard, then the paging check, once a minute. */
@@ -637,11 +637,11 @@ worker_main(gpointer unused)
 				msg_error("event=ack-guard-failed error=%s", poc_log_q(err ? err->message : "?"));
 				g_clear_error(&err);
 			}
-			if (poc_watch_run(runtime, now, TRUE, TRUE, &st, &err) != POC_OK) {
+			if (poc_page_check(runtime, now, TRUE, TRUE, &st, &err) != POC_OK) {
 				msg_error("event=paging-check-failed error=%s", poc_log_q(err ? err->message : "?"));
 				g_clear_error(&err);
 			}
-			poc_watch_status_clear(&st);
+			poc_page_status_clear(&st);
 			last_watch = mono;
 		}
 		g_rw_lock_reader_unlock(&runtime_lock);

@@ -4,9 +4,9 @@
  * SYNOPSIS
  *	#include "page.h"
  *
- *	int poc_watch_run(poc_runtime *rt, gint64 now, gboolean send_pages,
- *			  gboolean from_daemon, poc_watch_status *st,
- *			  GError **error);
+ *	int poc_page_check(poc_runtime *rt, gint64 now, gboolean send_pages,
+ *			   gboolean from_daemon, poc_page_status *st,
+ *			   GError **error);
  * DESCRIPTION
  *	One run has three steps. (1) Read: the open acknowledgements, the
  *	queued outbox entries that failed, the spool, the cases and the
@@ -81,22 +81,22 @@ typedef enum {
 /* In the order the status line names them: the worst first. */
 static const struct {
 	const char *name;
-	poc_watch_level level;
+	poc_page_level level;
 } reasons[R_COUNT] = {
-	[R_OVERDUE] = { "ack-overdue", POC_WATCH_CRITICAL },
-	[R_SILENT] = { "filter-silent", POC_WATCH_CRITICAL },
-	[R_DECRYPT] = { "decrypt-failed", POC_WATCH_CRITICAL },
-	[R_TOO_LARGE] = { "too-large", POC_WATCH_CRITICAL },
-	[R_SEND] = { "send-failed", POC_WATCH_CRITICAL },
-	[R_SPOOL] = { "spool-stuck", POC_WATCH_CRITICAL },
-	[R_STORE] = { "store-failed", POC_WATCH_CRITICAL },
-	[R_DUE_SOON] = { "ack-due-soon", POC_WATCH_WARNING },
-	[R_HELD] = { "ack-held", POC_WATCH_WARNING },
-	[R_SIGNATURE] = { "signature-not-good", POC_WATCH_WARNING },
-	[R_CLAIMED] = { "claimed-change", POC_WATCH_WARNING },
-	[R_STATEMENT_DUE] = { "statement-due", POC_WATCH_WARNING },
-	[R_PUBLICATION_TODAY] = { "publication-today", POC_WATCH_WARNING },
-	[R_TARGET_NEAR] = { "target-near", POC_WATCH_WARNING },
+	[R_OVERDUE] = { "ack-overdue", POC_PAGE_CRITICAL },
+	[R_SILENT] = { "filter-silent", POC_PAGE_CRITICAL },
+	[R_DECRYPT] = { "decrypt-failed", POC_PAGE_CRITICAL },
+	[R_TOO_LARGE] = { "too-large", POC_PAGE_CRITICAL },
+	[R_SEND] = { "send-failed", POC_PAGE_CRITICAL },
+	[R_SPOOL] = { "spool-stuck", POC_PAGE_CRITICAL },
+	[R_STORE] = { "store-failed", POC_PAGE_CRITICAL },
+	[R_DUE_SOON] = { "ack-due-soon", POC_PAGE_WARNING },
+	[R_HELD] = { "ack-held", POC_PAGE_WARNING },
+	[R_SIGNATURE] = { "signature-not-good", POC_PAGE_WARNING },
+	[R_CLAIMED] = { "claimed-change", POC_PAGE_WARNING },
+	[R_STATEMENT_DUE] = { "statement-due", POC_PAGE_WARNING },
+	[R_PUBLICATION_TODAY] = { "publication-today", POC_PAGE_WARNING },
+	[R_TARGET_NEAR] = { "target-near", POC_PAGE_WARNING },
 };
 
 static int
@@ -109,7 +109,7 @@ reason_parse(const char *name, size_t len)
 }
 
 const char *
-poc_watch_level_name(poc_watch_level level)
+poc_page_level_name(poc_page_level level)
 {
 	static const char *const names[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
 
@@ -127,7 +127,7 @@ typedef struct page_info {
 
 typedef struct condition {
 	reason_code reason;
-	poc_watch_level level;	/* the reason's, or CRITICAL when escalated */
+	poc_page_level level;	/* the reason's, or CRITICAL when escalated */
 	char *key;		/* "page:REASON:SUBJECT" */
 	page_info info;
 	char *note;		/* for the long output: why, in a few words */
@@ -165,17 +165,17 @@ state_key(reason_code r, const char *subject)
 	return g_strdup_printf(PAGE_PREFIX "%s:%s", reasons[r].name, subject);
 }
 
-typedef struct watch_ctx {
+typedef struct check_ctx {
 	poc_runtime *rt;
 	gint64 now;
-	poc_watch_status *st;
+	poc_page_status *st;
 	GPtrArray *conditions;	/* condition * */
 	GHashTable *holding;	/* key -> condition * (borrowed) */
 	GHashTable *open_msgs;	/* message id -> page_info * (for outbox entries) */
-} watch_ctx;
+} check_ctx;
 
 static condition *
-add_condition(watch_ctx *w, reason_code r, const char *subject, const page_info *pi,
+add_condition(check_ctx *w, reason_code r, const char *subject, const page_info *pi,
 	      const char *note)
 {
 	condition *c;
@@ -212,8 +212,8 @@ page_info_free(page_info *pi)
 static int
 check_message(poc_message *m, void *data)
 {
-	watch_ctx *w = data;
-	poc_watch_status *st = w->st;
+	check_ctx *w = data;
+	poc_page_status *st = w->st;
 	const poc_config *cfg = w->rt->cfg;
 	page_info pi = { m->case_id, m->tracking, m->message_id, m->ack_deadline };
 	page_info *copy;
@@ -271,7 +271,7 @@ check_message(poc_message *m, void *data)
 			st->due_soon++;
 			/* The last PageEscalate of business time: a WARNING no longer. */
 			if (c && cfg->page_escalate > 0 && escalate_at >= 0 && w->now >= escalate_at) {
-				c->level = POC_WATCH_CRITICAL;
+				c->level = POC_PAGE_CRITICAL;
 				c->note = g_strdup("escalated: PageEscalate");
 			}
 		}
@@ -287,7 +287,7 @@ count_case(poc_case *c, void *data)
 		[POC_REMINDER_PUBLICATION_TODAY] = R_PUBLICATION_TODAY,
 		[POC_REMINDER_TARGET_NEAR] = R_TARGET_NEAR,
 	};
-	watch_ctx *w = data;
+	check_ctx *w = data;
 	poc_reminder due[POC_REMINDERS_MAX];
 	int n;
 
@@ -312,7 +312,7 @@ count_case(poc_case *c, void *data)
 
 /* Queued entries that failed at least once: the outbox cannot deliver. */
 static int
-check_outbox(watch_ctx *w, GError **error)
+check_outbox(check_ctx *w, GError **error)
 {
 	GPtrArray *list = g_ptr_array_new_with_free_func((GDestroyNotify)poc_outbox_entry_free);
 	int status = poc_store_outbox_list(w->rt->store, POC_OUTBOX_QUEUED, list, error);
@@ -332,7 +332,7 @@ check_outbox(watch_ctx *w, GError **error)
 }
 
 static int
-check_spool(watch_ctx *w, GError **error)
+check_spool(check_ctx *w, GError **error)
 {
 	GArray *ids = g_array_new(FALSE, FALSE, sizeof(guint64));
 	gint64 limit = w->rt->cfg->spool_stuck > 0 ? w->rt->cfg->spool_stuck : 600;
@@ -425,22 +425,22 @@ condition_order(gconstpointer a, gconstpointer b)
 }
 
 static void
-summarise(watch_ctx *w)
+summarise(check_ctx *w)
 {
-	poc_watch_status *st = w->st;
+	poc_page_status *st = w->st;
 	GString *line = g_string_new("POCMILTER ");
 	char tbuf[POC_TIME_BUFSIZE];
 	guint named = 0;
 
 	g_ptr_array_sort(w->conditions, condition_order);
-	st->level = POC_WATCH_OK;
+	st->level = POC_PAGE_OK;
 	for (guint i = 0; i < w->conditions->len; i++) {
 		condition *c = g_ptr_array_index(w->conditions, i);
 		GString *d = g_string_new(NULL);
 
 		if (c->level > st->level)
 			st->level = c->level;
-		g_string_append_printf(d, "%s %s", poc_watch_level_name(c->level),
+		g_string_append_printf(d, "%s %s", poc_page_level_name(c->level),
 				       reasons[c->reason].name);
 		if (c->info.case_id)
 			g_string_append_printf(d, " case=%s", c->info.case_id);
@@ -459,7 +459,7 @@ summarise(watch_ctx *w)
 			g_string_append_printf(d, " (%s)", c->note);
 		g_ptr_array_add(st->conditions, g_string_free(d, FALSE));
 	}
-	g_string_append_printf(line, "%s - ", poc_watch_level_name(st->level));
+	g_string_append_printf(line, "%s - ", poc_page_level_name(st->level));
 	for (guint i = 0; i < w->conditions->len && named < SUMMARY_MAX; i++, named++) {
 		condition *c = g_ptr_array_index(w->conditions, i);
 
@@ -493,7 +493,7 @@ summarise(watch_ctx *w)
 typedef struct page_state {
 	gint64 first_seen, last_paged;
 	int count;
-	int level;		/* the level last paged (poc_watch_level); -1: not recorded */
+	int level;		/* the level last paged (poc_page_level); -1: not recorded */
 	page_info info;
 } page_state;
 
@@ -546,7 +546,7 @@ state_encode(const page_state *ps)
 	add_time(b, "deadline", ps->info.deadline);
 	add_time(b, "due", ps->info.due);
 	if (ps->level >= 0)
-		add_str(b, "level", poc_watch_level_name(ps->level));
+		add_str(b, "level", poc_page_level_name(ps->level));
 	json_builder_end_object(b);
 	return builder_text(b);
 }
@@ -590,9 +590,9 @@ state_decode(const char *text, page_state *ps)
 	ps->info.deadline = obj_time(o, "deadline");
 	ps->info.due = obj_time(o, "due");
 	ps->level = -1;
-	for (int l = POC_WATCH_OK; l <= POC_WATCH_UNKNOWN; l++)
+	for (int l = POC_PAGE_OK; l <= POC_PAGE_UNKNOWN; l++)
 		if (g_strcmp0(json_object_get_string_member_with_default(o, "level", NULL),
-			      poc_watch_level_name(l)) == 0)
+			      poc_page_level_name(l)) == 0)
 			ps->level = l;
 	json_node_unref(node);
 	return TRUE;
@@ -621,7 +621,7 @@ static gboolean
 claim_due(claim *cl, gboolean known)
 {
 	const page_state *ps = &cl->prev;
-	poc_watch_level level = cl->cond->level;
+	poc_page_level level = cl->cond->level;
 
 	if (!known || !ps->last_paged || ps->last_paged > cl->now)
 		return TRUE;
@@ -629,7 +629,7 @@ claim_due(claim *cl, gboolean known)
 		return TRUE;	/* escalated */
 	if (IS_REMINDER(cl->cond->reason))
 		return FALSE;
-	if (level >= POC_WATCH_CRITICAL)
+	if (level >= POC_PAGE_CRITICAL)
 		return cl->now - ps->last_paged >= cl->repeat;
 	if (!cl->in_business)
 		return FALSE;
@@ -729,14 +729,14 @@ typedef struct page_out {
 	const page_info *info;
 	gint64 first_seen;
 	int count;
-	poc_watch_level level;	/* when firing */
+	poc_page_level level;	/* when firing */
 	GPtrArray *waiting;	/* R_SUMMARY: the claims (claim *) it stands for */
 } page_out;
 
 static const char *
 out_level(const page_out *p)
 {
-	return p->resolved ? "OK" : poc_watch_level_name(p->level);
+	return p->resolved ? "OK" : poc_page_level_name(p->level);
 }
 
 static const char *
@@ -977,7 +977,7 @@ void
 poc_page_store_alarm(poc_runtime *rt, poc_store_alarm *a, gboolean failing, gint64 now)
 {
 	page_info none = { 0 };
-	page_out p = { R_STORE, !failing, &none, 0, 0, POC_WATCH_CRITICAL, NULL };
+	page_out p = { R_STORE, !failing, &none, 0, 0, POC_PAGE_CRITICAL, NULL };
 	gint64 repeat = rt->cfg->page_repeat > 0 ? rt->cfg->page_repeat : 3600;
 
 	if (!failing && !a->first_seen)
@@ -1023,7 +1023,7 @@ business_now(const poc_calendar *cal, gint64 now, gint64 *day_start)
 }
 
 static int
-page_holding(watch_ctx *w, gboolean from_daemon, GError **error)
+page_holding(check_ctx *w, gboolean from_daemon, GError **error)
 {
 	poc_runtime *rt = w->rt;
 	const poc_config *cfg = rt->cfg;
@@ -1063,7 +1063,7 @@ page_holding(watch_ctx *w, gboolean from_daemon, GError **error)
 	if (waiting->len > 0) {
 		page_info none = { 0 };
 		page_out p = { R_SUMMARY, FALSE, &none, w->now, (int)waiting->len,
-			       POC_WATCH_WARNING, waiting };
+			       POC_PAGE_WARNING, waiting };
 
 		if (deliver(rt, w->now, from_daemon, &p)) {
 			w->st->pages_sent++;
@@ -1092,7 +1092,7 @@ collect_state_key(const char *key, const char *value, void *data)
 
 /* States whose condition no longer holds: one "resolved" page each. */
 static int
-page_resolved(watch_ctx *w, gboolean from_daemon, GError **error)
+page_resolved(check_ctx *w, gboolean from_daemon, GError **error)
 {
 	poc_runtime *rt = w->rt;
 	GPtrArray *keys = g_ptr_array_new_with_free_func(g_free);
@@ -1130,7 +1130,7 @@ page_resolved(watch_ctx *w, gboolean from_daemon, GError **error)
 		status = poc_store_meta_update(rt->store, key, resolve_fn, &rs, error);
 		if (status == POC_OK && rs.send) {
 			page_out p = { (reason_code)r, TRUE, &rs.old.info, rs.old.first_seen,
-				       rs.old.count, POC_WATCH_OK, NULL };
+				       rs.old.count, POC_PAGE_OK, NULL };
 
 			if (deliver(rt, w->now, from_daemon, &p)) {
 				w->st->pages_sent++;
@@ -1149,23 +1149,23 @@ page_resolved(watch_ctx *w, gboolean from_daemon, GError **error)
 /* --- the run ------------------------------------------------------------------ */
 
 void
-poc_watch_status_clear(poc_watch_status *st)
+poc_page_status_clear(poc_page_status *st)
 {
 	g_clear_pointer(&st->line, g_free);
 	g_clear_pointer(&st->conditions, g_ptr_array_unref);
 }
 
 int
-poc_watch_run(poc_runtime *rt, gint64 now, gboolean send_pages, gboolean from_daemon,
-	      poc_watch_status *st, GError **error)
+poc_page_check(poc_runtime *rt, gint64 now, gboolean send_pages, gboolean from_daemon,
+	       poc_page_status *st, GError **error)
 {
-	watch_ctx w = { rt, now, st, NULL, NULL, NULL };
+	check_ctx w = { rt, now, st, NULL, NULL, NULL };
 	int status = POC_OK;
 
 	memset(st, 0, sizeof(*st));
 	st->conditions = g_ptr_array_new_with_free_func(g_free);
 	if (!rt || !rt->store) {
-		st->level = POC_WATCH_UNKNOWN;
+		st->level = POC_PAGE_UNKNOWN;
 		st->line = g_strdup("POCMILTER UNKNOWN - no database open");
 		g_set_error(error, POC_ERROR, POC_ERR_INVAL, "paging check: no database open");
 		return POC_ERR_INVAL;
@@ -1179,7 +1179,7 @@ poc_watch_run(poc_runtime *rt, gint64 now, gboolean send_pages, gboolean from_da
 	    (status = check_outbox(&w, error)) != POC_OK ||
 	    (status = check_spool(&w, error)) != POC_OK ||
 	    (status = poc_store_foreach_case(rt->store, count_case, &w, error)) != POC_OK) {
-		st->level = POC_WATCH_UNKNOWN;
+		st->level = POC_PAGE_UNKNOWN;
 		st->line = g_strdup_printf("POCMILTER UNKNOWN - cannot read the database: %s",
 					   error && *error ? (*error)->message : poc_strerror(status));
 		goto out;

@@ -1581,7 +1581,7 @@ cmd_watch(int argc, char **argv)
 					      { NULL, 0, NULL, 0 } };
 	gboolean send_pages = FALSE;
 	poc_runtime *rt = NULL;
-	poc_watch_status st;
+	poc_page_status st;
 	GError *err = NULL;
 	int c, status;
 
@@ -1589,13 +1589,13 @@ cmd_watch(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c != 'p') {
 			printf("POCMILTER UNKNOWN - usage: pocctl watch [--page]\n");
-			return POC_WATCH_UNKNOWN;
+			return POC_PAGE_UNKNOWN;
 		}
 		send_pages = TRUE;
 	}
 	if (optind != argc) {
 		printf("POCMILTER UNKNOWN - usage: pocctl watch [--page]\n");
-		return POC_WATCH_UNKNOWN;
+		return POC_PAGE_UNKNOWN;
 	}
 	/* A PageCommand that does not read its stdin must not kill us. */
 	signal(SIGPIPE, SIG_IGN);
@@ -1605,17 +1605,17 @@ cmd_watch(int argc, char **argv)
 	if (status != POC_OK) {
 		printf("POCMILTER UNKNOWN - %s\n", err ? err->message : poc_strerror(status));
 		g_clear_error(&err);
-		return POC_WATCH_UNKNOWN;
+		return POC_PAGE_UNKNOWN;
 	}
-	status = poc_watch_run(rt, poc_now(), send_pages, FALSE, &st, &err);
+	status = poc_page_check(rt, poc_now(), send_pages, FALSE, &st, &err);
 	printf("%s\n", tty(st.line));
 	for (guint i = 0; st.conditions && i < st.conditions->len; i++)
 		printf("%s\n", tty(g_ptr_array_index(st.conditions, i)));
-	if (status != POC_OK && st.level != POC_WATCH_UNKNOWN)
+	if (status != POC_OK && st.level != POC_PAGE_UNKNOWN)
 		fprintf(stderr, "pocctl: watch --page: %s\n", err ? err->message : poc_strerror(status));
 	g_clear_error(&err);
 	c = st.level;
-	poc_watch_status_clear(&st);
+	poc_page_status_clear(&st);
 	poc_runtime_close(rt);
 	return c;
 }
