@@ -869,6 +869,70 @@ actor_name(gboolean from_daemon)
 	return g_strdup_printf("pocctl:%ld(%s)", (long)getuid(), pw ? pw->pw_name : "?");
 }
 
+/* The morning summary is recorded in the log of each case it names. */
+static void
+record_summary(poc_runtime *rt, gint64 now, gboolean from_daemon, const page_out *p)
+{
+	for (guint i = 0; i < p->waiting->len; i++) {
+		const claim *cl = g_ptr_array_index(p->waiting, i);
+		poc_event ev = { 0 };
+		GError *err = NULL;
+
+		ev.at = now;
+		ev.case_id = cl->cond->info.case_id;
+		ev.type = (char *)"paged";
+		ev.actor = actor_name(from_daemon);
+		ev.message_id = cl->cond->info.message_id;
+		ev.detail = g_strdup_printf("%s (morning-summary)", reasons[cl->cond->reason].name);
+		msg_info("event=page reason=%s page_level=WARNING case=%s message_id=%s count=%d "
+			 "summary=morning-summary",
+			 reasons[cl->cond->reason].name, poc_log_q(ev.case_id ? ev.case_id : "-"),
+			 poc_log_q(ev.message_id ? ev.message_id : "-"), cl->next.count);
+		if (poc_store_add_event(rt->store, &ev, &err) != POC_OK) {
+			msg_warn("event=page-record-failed summary=morning-summary case=%s error=%s",
+				 poc_log_q(ev.case_id ? ev.case_id : "-"),
+				 poc_log_q(err ? err->message : "?"));
+			g_clear_error(&err);
+		}
+		g_free(ev.actor);
+		g_free(ev.detail);
+	}
+}
+
+/* A page delivered: logged, and recorded in its case's event log (a summary: in each). */
+static void
+record_page(poc_runtime *rt, gint64 now, gboolean from_daemon, const page_out *p)
+{
+	const char *what = p->resolved ? "resolved" : "page";
+	const char *case_id = p->info->case_id ? p->info->case_id : "-";
+	const char *mid = p->info->message_id ? p->info->message_id : "-";
+	poc_event ev = { 0 };
+	GError *err = NULL;
+	char *detail = p->resolved ? g_strdup_printf("%s resolved", out_reason(p))
+				   : g_strdup(out_reason(p));
+
+	msg_info("event=%s reason=%s page_level=%s case=%s message_id=%s count=%d", what,
+		 out_reason(p), out_level(p), poc_log_q(case_id), poc_log_q(mid), p->count);
+	if (p->waiting) {
+		record_summary(rt, now, from_daemon, p);
+		g_free(detail);
+		return;
+	}
+	ev.at = now;
+	ev.case_id = p->info->case_id;
+	ev.type = (char *)"paged";
+	ev.actor = actor_name(from_daemon);
+	ev.message_id = p->info->message_id;
+	ev.detail = detail;
+	if (poc_store_add_event(rt->store, &ev, &err) != POC_OK) {
+		msg_warn("event=page-record-failed status=%s reason=%s case=%s error=%s", what,
+			 out_reason(p), poc_log_q(case_id), poc_log_q(err ? err->message : "?"));
+		g_clear_error(&err);
+	}
+	g_free(ev.actor);
+	g_free(detail);
+}
+
 /*
  * Deliver one page: PageCommand decides (a failure is retried next
  * round); PageMail goes along, best effort. Without either, the log
@@ -913,56 +977,8 @@ deliver(poc_runtime *rt, gint64 now, gboolean from_daemon, const page_out *p)
 		g_free(diag);
 		g_bytes_unref(payload);
 	}
-	if (ok) {
-		poc_event ev = { 0 };
-		GError *err = NULL;
-		char *detail = p->resolved ? g_strdup_printf("%s resolved", out_reason(p))
-					   : g_strdup(out_reason(p));
-
-		msg_info("event=%s reason=%s page_level=%s case=%s message_id=%s count=%d", what,
-			 out_reason(p), out_level(p), poc_log_q(case_id), poc_log_q(mid), p->count);
-		/* The summary is recorded in the log of each case it names. */
-		for (guint i = 0; p->waiting && i < p->waiting->len; i++) {
-			const claim *cl = g_ptr_array_index(p->waiting, i);
-
-			ev.at = now;
-			ev.case_id = cl->cond->info.case_id;
-			ev.type = (char *)"paged";
-			ev.actor = actor_name(from_daemon);
-			ev.message_id = cl->cond->info.message_id;
-			ev.detail = g_strdup_printf("%s (morning-summary)",
-						    reasons[cl->cond->reason].name);
-			msg_info("event=page reason=%s page_level=WARNING case=%s message_id=%s count=%d "
-				 "summary=morning-summary",
-				 reasons[cl->cond->reason].name,
-				 poc_log_q(ev.case_id ? ev.case_id : "-"),
-				 poc_log_q(ev.message_id ? ev.message_id : "-"), cl->next.count);
-			if (poc_store_add_event(rt->store, &ev, &err) != POC_OK) {
-				msg_warn("event=page-record-failed summary=morning-summary case=%s error=%s",
-					 poc_log_q(ev.case_id ? ev.case_id : "-"),
-					 poc_log_q(err ? err->message : "?"));
-				g_clear_error(&err);
-			}
-			g_free(ev.actor);
-			g_free(ev.detail);
-		}
-		if (p->waiting)
-			goto recorded;
-		ev.at = now;
-		ev.case_id = p->info->case_id;
-		ev.type = (char *)"paged";
-		ev.actor = actor_name(from_daemon);
-		ev.message_id = p->info->message_id;
-		ev.detail = detail;
-		if (poc_store_add_event(rt->store, &ev, &err) != POC_OK) {
-			msg_warn("event=page-record-failed status=%s reason=%s case=%s error=%s", what,
-				 out_reason(p), poc_log_q(case_id), poc_log_q(err ? err->message : "?"));
-			g_clear_error(&err);
-		}
-		g_free(ev.actor);
-recorded:
-		g_free(detail);
-	}
+	if (ok)
+		record_page(rt, now, from_daemon, p);
 	g_free(json);
 	return ok;
 }
