@@ -19,7 +19,9 @@
  *	against the monotonic one) is logged and runs them at once. The
  *	main thread only waits for
  *	signals: SIGHUP reloads the configuration (a bad one keeps the old),
- *	SIGTERM and SIGINT stop. Under systemd it says READY=1 once the
+ *	SIGTERM and SIGINT stop. Each MTA connection pins the configuration
+ *	current at its start (runtime.h) and its callbacks read only that
+ *	one, so a reload never mixes two configurations in one message. Under systemd it says READY=1 once the
  *	socket listens and feeds the watchdog from the filers' and the
  *	sender's progress (notify.c).
  *
@@ -102,7 +104,7 @@
 
 /* --- shared state ------------------------------------------------------ */
 
-static poc_runtime *runtime;		/* guarded by runtime_lock for cfg swaps */
+static poc_runtime *runtime;		/* guarded by runtime_lock for cfg swaps (filers, sender) */
 static GRWLock runtime_lock;
 static char *config_path;
 
@@ -141,7 +143,15 @@ wake_filers_and_sender(void)
 
 /* --- per-message state --------------------------------------------------- */
 
+/*
+ * One MTA connection. Its configuration is pinned when it starts and
+ * released when it closes: every callback reads that one, without a lock,
+ * so a reload in the middle of a message never mixes two configurations;
+ * the next connection gets the new one.
+ */
 typedef struct conn {
+	poc_config_pin *pin;
+	const poc_config *cfg;	/* the pinned configuration */
 	char *sender;
 	GPtrArray *rcpts;	/* watched recipients */
 	gboolean own;		/* from AckFrom: look for our acknowledgement's Message-ID */
@@ -177,6 +187,8 @@ conn_get(SMFICTX *ctx)
 
 	if (!c) {
 		c = g_new0(conn, 1);
+		c->pin = poc_runtime_pin_config(runtime);
+		c->cfg = poc_config_pin_get(c->pin);
 		c->rcpts = g_ptr_array_new_with_free_func(g_free);
 		smfi_setpriv(ctx, c);
 	}
@@ -245,17 +257,14 @@ static sfsistat
 cb_envfrom(SMFICTX *ctx, char **argv)
 {
 	conn *c = conn_get(ctx);
-	const poc_config *cfg;
+	const poc_config *cfg = c->cfg;
 
 	conn_reset(c);
 	c->sender = g_strdup(argv[0] ? argv[0] : "");
-	g_rw_lock_reader_lock(&runtime_lock);
-	cfg = runtime->cfg;
 	if (cfg->ack_from) {
 		const GPtrArray one = { .pdata = (gpointer *)&cfg->ack_from, .len = 1 };
 		c->own = poc_config_address_in(&one, c->sender);
 	}
-	g_rw_lock_reader_unlock(&runtime_lock);
 	return go_on(c, SMFIP_NR_MAIL);
 }
 
@@ -274,9 +283,7 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 
 	/* Never SMFIS_ACCEPT here: it would accept the whole message, and a
 	 * later watched recipient would be missed. */
-	g_rw_lock_reader_lock(&runtime_lock);
-	watched = poc_config_watched_recipient(runtime->cfg, argv[0], rcpt_addr);
-	g_rw_lock_reader_unlock(&runtime_lock);
+	watched = poc_config_watched_recipient(c->cfg, argv[0], rcpt_addr);
 	if (watched)
 		g_ptr_array_add(c->rcpts, watched);
 	return go_on(c, SMFIP_NR_RCPT);
@@ -293,10 +300,8 @@ cb_data(SMFICTX *ctx)
 		return SMFIS_ACCEPT;	/* not ours: no headers, no body */
 	if (c->rcpts->len == 0)
 		return SMFIS_CONTINUE;	/* our own acknowledgement: only its Message-ID */
-	g_rw_lock_reader_lock(&runtime_lock);
-	limit = runtime->cfg->max_connections;
-	c->max_size = runtime->cfg->max_message_size;
-	g_rw_lock_reader_unlock(&runtime_lock);
+	limit = c->cfg->max_connections;
+	c->max_size = c->cfg->max_message_size;
 	active = g_atomic_int_get(&active_connections);
 	if (active > limit) {
 		/* Back-pressure: the MTA keeps the mail and retries; our memory stays bounded. */
@@ -384,7 +389,6 @@ cb_eom(SMFICTX *ctx)
 	guint64 id = 0;
 	int status;
 	sfsistat verdict = SMFIS_CONTINUE;
-	gboolean add_header;
 	const char *qid = smfi_getsymval(ctx, "i");
 
 	if (c->own && c->own_message_id)
@@ -409,11 +413,8 @@ cb_eom(SMFICTX *ctx)
 	status = poc_store_spool_put(runtime->store, (const char *)c->raw->data, c->raw->len, &info,
 				     &id, &err);
 	if (status != POC_OK) {
-		gboolean tempfail;
+		gboolean tempfail = c->cfg->on_store_failure == POC_STOREFAIL_TEMPFAIL;
 
-		g_rw_lock_reader_lock(&runtime_lock);
-		tempfail = runtime->cfg->on_store_failure == POC_STOREFAIL_TEMPFAIL;
-		g_rw_lock_reader_unlock(&runtime_lock);
 		msg_error("event=spool-failed queue_id=%s error=%s action=%s", poc_log_q(qid ? qid : "-"),
 			  poc_log_q(err ? err->message : poc_strerror(status)),
 			  tempfail ? "tempfail" : "accepted-unspooled");
@@ -426,10 +427,7 @@ cb_eom(SMFICTX *ctx)
 		}
 		return verdict;
 	}
-	g_rw_lock_reader_lock(&runtime_lock);
-	add_header = runtime->cfg->add_header;
-	g_rw_lock_reader_unlock(&runtime_lock);
-	if (add_header) {
+	if (c->cfg->add_header) {
 		char value[32];
 
 		g_snprintf(value, sizeof(value), "spooled %" G_GUINT64_FORMAT, id);
@@ -464,6 +462,7 @@ cb_close(SMFICTX *ctx)
 		g_ptr_array_unref(c->rcpts);
 		if (c->raw)
 			g_byte_array_unref(c->raw);
+		poc_config_pin_release(c->pin);
 		g_free(c);
 		smfi_setpriv(ctx, NULL);
 	}

@@ -92,21 +92,72 @@ poc_runtime_close(poc_runtime *rt)
 		poc_kind_rules_free(rt->rules);
 	if (rt->cal)
 		poc_calendar_free(rt->cal);
-	poc_config_free(rt->cfg);
+	if (rt->pin)
+		poc_config_pin_release(rt->pin);	/* frees cfg unless still pinned */
+	else
+		poc_config_free(rt->cfg);
 	g_free(rt);
+}
+
+/* --- pinned configurations ------------------------------------------------- */
+
+struct poc_config_pin {
+	gatomicrefcount refs;	/* the runtime's (while current), and one per pin */
+	poc_config *cfg;
+};
+
+/* Guards rt->pin and rt->cfg against a pin taken while a swap runs. */
+static GMutex pin_lock;
+
+poc_config_pin *
+poc_runtime_pin_config(poc_runtime *rt)
+{
+	poc_config_pin *pin;
+
+	g_mutex_lock(&pin_lock);
+	if (!rt->pin) {
+		/* The first pin: the runtime's configuration becomes counted. */
+		rt->pin = g_new0(poc_config_pin, 1);
+		g_atomic_ref_count_init(&rt->pin->refs);
+		rt->pin->cfg = rt->cfg;
+	}
+	pin = rt->pin;
+	g_atomic_ref_count_inc(&pin->refs);
+	g_mutex_unlock(&pin_lock);
+	return pin;
+}
+
+const poc_config *
+poc_config_pin_get(const poc_config_pin *pin)
+{
+	return pin->cfg;
+}
+
+void
+poc_config_pin_release(poc_config_pin *pin)
+{
+	if (pin && g_atomic_ref_count_dec(&pin->refs)) {
+		poc_config_free(pin->cfg);
+		g_free(pin);
+	}
 }
 
 void
 poc_runtime_swap_config(poc_runtime *rt, poc_runtime *fresh)
 {
-	poc_runtime old = *rt;
+	poc_runtime old;
 
+	g_mutex_lock(&pin_lock);
+	old = *rt;
 	rt->cfg = fresh->cfg;
+	rt->pin = fresh->pin;
 	rt->cal = fresh->cal;
 	rt->templates = fresh->templates;
 	rt->rules = fresh->rules;
 	fresh->cfg = old.cfg;
+	fresh->pin = old.pin;	/* closing fresh drops the runtime's reference */
 	fresh->cal = old.cal;
 	fresh->templates = old.templates;
 	fresh->rules = old.rules;
+	g_mutex_unlock(&pin_lock);
 }
