@@ -1459,7 +1459,7 @@ cmd_calendar(int argc, char **argv)
 		status = poc_config_load(config_path, &cfg, &err);
 	else
 		cfg = poc_config_new(), status = POC_OK;
-	if (status != POC_OK || poc_calendar_from_config(cfg, &cal, &err) != POC_OK)
+	if (status != POC_OK || poc_runtime_calendar(cfg, &cal, &err) != POC_OK)
 		die(EXIT_USAGE, "%s", err ? err->message : "?");
 	if (argc == 3 && strcmp(argv[1], "holidays") == 0) {
 		char *end;

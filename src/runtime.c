@@ -9,12 +9,24 @@
  *			     poc_runtime **out, GError **error);
  *	void poc_runtime_close(poc_runtime *rt);
  *	void poc_runtime_swap_config(poc_runtime *rt, poc_runtime *fresh);
+ *	poc_config_pin *poc_runtime_pin_config(poc_runtime *rt);
+ *	const poc_config *poc_config_pin_get(const poc_config_pin *pin);
+ *	void poc_config_pin_release(poc_config_pin *pin);
+ *	int poc_runtime_calendar(const poc_config *cfg, poc_calendar **out,
+ *				 GError **error);
  * DESCRIPTION
  *	Opening loads the configuration (or the defaults), builds the
  *	calendar (business hours, closures, working days, holiday file),
  *	loads the kind rules, the templates when acknowledgements are on,
  *	and opens the store; the first failure closes what was opened and is
  *	returned.
+ *
+ *	The configuration becomes reference-counted at its first pin: the
+ *	runtime holds one reference while it is current, each pin one more.
+ *	A swap hands the runtime's reference to the runtime being closed, so
+ *	the old configuration is freed by whichever lets go last: the reload,
+ *	or the last connection that pinned it. A runtime never pinned frees
+ *	its configuration itself.
  * DIAGNOSTICS
  *	The error of the part that failed (config file and line, template,
  *	holiday file, store).
@@ -24,7 +36,7 @@
 #include "runtime.h"
 
 int
-poc_calendar_from_config(const poc_config *cfg, poc_calendar **out, GError **error)
+poc_runtime_calendar(const poc_config *cfg, poc_calendar **out, GError **error)
 {
 	poc_calendar *cal = poc_calendar_new();
 	int start, end, status = POC_OK;
@@ -58,7 +70,7 @@ poc_runtime_open(const char *path, unsigned flags, poc_runtime **out, GError **e
 		rt->cfg = poc_config_new(), status = POC_OK;
 	if (status != POC_OK)
 		goto fail;
-	if ((status = poc_calendar_from_config(rt->cfg, &rt->cal, error)) != POC_OK)
+	if ((status = poc_runtime_calendar(rt->cfg, &rt->cal, error)) != POC_OK)
 		goto fail;
 	rt->rules = poc_kind_rules_default();
 	if (rt->cfg->kind_rules &&

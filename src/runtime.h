@@ -64,7 +64,7 @@ const poc_config *poc_config_pin_get(const poc_config_pin *pin);
 /* NULL is fine. The last release of a configuration swapped out frees it. */
 void poc_config_pin_release(poc_config_pin *pin);
 /* The calendar alone (pocctl calendar without a database). */
-int poc_calendar_from_config(const poc_config *cfg, poc_calendar **out, GError **error);
+int poc_runtime_calendar(const poc_config *cfg, poc_calendar **out, GError **error);
 
 G_END_DECLS
 
