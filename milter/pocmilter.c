@@ -488,7 +488,7 @@ static struct smfiDesc filter = {
 /* --- the filers and the sender ---------------------------------------------- */
 
 /* The filers' claims on spool entries (process.h). */
-static poc_spool_claims *spool_claims;
+static poc_process_claims *spool_claims;
 
 static gboolean
 spool_idle_wait(void)
@@ -519,7 +519,7 @@ filer_main(gpointer unused)
 
 		poc_notify_alive(live);
 
-		while (!stopping && poc_spool_claim(spool_claims, runtime->store, &id)) {
+		while (!stopping && poc_process_claim(spool_claims, runtime->store, &id)) {
 			int status;
 
 			g_rw_lock_reader_lock(&runtime_lock);
@@ -530,7 +530,7 @@ filer_main(gpointer unused)
 					  poc_log_q(err ? err->message : poc_strerror(status)));
 				g_clear_error(&err);
 			}
-			poc_spool_release(spool_claims, id, status != POC_OK);
+			poc_process_release(spool_claims, id, status != POC_OK);
 			poc_notify_alive(live);
 			/* The sender thread has an acknowledgement to hand over. */
 			wake_sender();
@@ -1267,7 +1267,7 @@ start_threads(const poc_config *cfg, threads *t)
 {
 	char *status;
 
-	spool_claims = poc_spool_claims_new();
+	spool_claims = poc_process_claims_new();
 	poc_notify_expect(MAX(1, cfg->workers) + 1);
 	t->filers = g_ptr_array_new();
 	for (int i = 0; i < MAX(1, cfg->workers); i++)
@@ -1324,7 +1324,7 @@ stop_threads(threads *t)
 	for (guint i = 0; i < t->filers->len; i++)
 		g_thread_join(g_ptr_array_index(t->filers, i));
 	g_ptr_array_free(t->filers, TRUE);
-	poc_spool_claims_free(spool_claims);
+	poc_process_claims_free(spool_claims);
 	remove_pid_file(runtime->cfg->pid_file);
 	remove_socket();
 }

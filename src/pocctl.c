@@ -1073,7 +1073,7 @@ cmd_reprocess(int argc, char **argv)
 		const char *mid = g_ptr_array_index(c->message_ids, i);
 		poc_message *m = NULL;
 
-		if (poc_reprocess_message(rt, crypto, mid, who, &m, &err) != POC_OK) {
+		if (poc_process_again(rt, crypto, mid, who, &m, &err) != POC_OK) {
 			fprintf(stderr, "pocctl: %s: %s\n", tty(mid), err ? tty(err->message) : "?");
 			g_clear_error(&err);
 			failed++;

@@ -190,8 +190,8 @@ update_reprocessed(poc_runtime *rt, poc_message *fresh, const poc_message *old,
 }
 
 int
-poc_reprocess_message(poc_runtime *rt, poc_crypto *crypto, const char *message_id,
-		      const char *actor, poc_message **out, GError **error)
+poc_process_again(poc_runtime *rt, poc_crypto *crypto, const char *message_id,
+		  const char *actor, poc_message **out, GError **error)
 {
 	poc_message *old = NULL, *fresh = NULL;
 	poc_outbox_entry *ack = NULL;
@@ -331,16 +331,16 @@ poc_process_message(poc_runtime *rt, poc_crypto *crypto, GBytes *raw,
 
 /* --- claims on spool entries (filer threads) ------------------------------- */
 
-struct poc_spool_claims {
+struct poc_process_claims {
 	GMutex lock;
 	GHashTable *claimed;	/* spool id -> GINT_TO_POINTER(1 busy, 2 failed) */
 	gint64 retry_at;
 };
 
-poc_spool_claims *
-poc_spool_claims_new(void)
+poc_process_claims *
+poc_process_claims_new(void)
 {
-	poc_spool_claims *c = g_new0(poc_spool_claims, 1);
+	poc_process_claims *c = g_new0(poc_process_claims, 1);
 
 	g_mutex_init(&c->lock);
 	c->claimed = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
@@ -348,7 +348,7 @@ poc_spool_claims_new(void)
 }
 
 void
-poc_spool_claims_free(poc_spool_claims *c)
+poc_process_claims_free(poc_process_claims *c)
 {
 	if (!c)
 		return;
@@ -358,7 +358,7 @@ poc_spool_claims_free(poc_spool_claims *c)
 }
 
 gboolean
-poc_spool_claim(poc_spool_claims *c, poc_store *store, guint64 *id)
+poc_process_claim(poc_process_claims *c, poc_store *store, guint64 *id)
 {
 	GArray *ids = g_array_new(FALSE, FALSE, sizeof(guint64));
 	gboolean found = FALSE;
@@ -374,7 +374,7 @@ poc_spool_claim(poc_spool_claims *c, poc_store *store, guint64 *id)
 		while (g_hash_table_iter_next(&it, &k, &v))
 			if (GPOINTER_TO_INT(v) == 2)
 				g_hash_table_iter_remove(&it);
-		c->retry_at = poc_now() + POC_SPOOL_RETRY;
+		c->retry_at = poc_now() + POC_PROCESS_RETRY;
 	}
 	if (poc_store_spool_pending(store, ids, &err) != POC_OK) {
 		msg_error("event=spool-read-failed error=%s", poc_log_q(err ? err->message : "?"));
@@ -395,7 +395,7 @@ poc_spool_claim(poc_spool_claims *c, poc_store *store, guint64 *id)
 }
 
 void
-poc_spool_release(poc_spool_claims *c, guint64 id, gboolean failed)
+poc_process_release(poc_process_claims *c, guint64 id, gboolean failed)
 {
 	g_mutex_lock(&c->lock);
 	if (failed)

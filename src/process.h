@@ -39,22 +39,22 @@ int poc_process_message(poc_runtime *rt, poc_crypto *crypto, GBytes *raw,
  * One that becomes acknowledgeable is acknowledged. *out (may be NULL)
  * gets the new record.
  */
-int poc_reprocess_message(poc_runtime *rt, poc_crypto *crypto, const char *message_id,
-			  const char *actor, poc_message **out, GError **error);
+int poc_process_again(poc_runtime *rt, poc_crypto *crypto, const char *message_id,
+		      const char *actor, poc_message **out, GError **error);
 
 /*
  * Claims on spool entries, shared by the filer threads: each claims one
  * entry at a time, so no entry is read twice at once. An entry whose
  * processing failed stays claimed (skipped) until the next retry round,
- * POC_SPOOL_RETRY seconds later.
+ * POC_PROCESS_RETRY seconds later.
  */
-#define POC_SPOOL_RETRY 30
-typedef struct poc_spool_claims poc_spool_claims;
-poc_spool_claims *poc_spool_claims_new(void);
-void poc_spool_claims_free(poc_spool_claims *claims);
+#define POC_PROCESS_RETRY 30
+typedef struct poc_process_claims poc_process_claims;
+poc_process_claims *poc_process_claims_new(void);
+void poc_process_claims_free(poc_process_claims *claims);
 /* The oldest pending entry nobody has claimed; FALSE when there is none. */
-gboolean poc_spool_claim(poc_spool_claims *claims, poc_store *store, guint64 *id);
-void poc_spool_release(poc_spool_claims *claims, guint64 id, gboolean failed);
+gboolean poc_process_claim(poc_process_claims *claims, poc_store *store, guint64 *id);
+void poc_process_release(poc_process_claims *claims, guint64 id, gboolean failed);
 
 /* Every pending spool entry, oldest first (only the daemon files the spool). */
 int poc_process_pending(poc_runtime *rt, poc_crypto *crypto, int *done, GError **error);
