@@ -10,16 +10,18 @@
  *	Callbacks (one libmilter thread per MTA connection) only collect
  *	and spool: mail to no Watch address leaves at DATA (no headers, no
  *	body are sent to us); POC mail is collected, spooled durably at end
- *	of message, then released. A worker thread decrypts, files and
- *	acknowledges what is spooled (worker.c; no other process files the
- *	spool, so the filers' claims are in-process), sends the outbox
- *	(outbox.c) and keeps the heartbeat; its schedule (heartbeat every
- *	30 s, AckGuard and the paging check every 60 s) runs on the
- *	monotonic clock, and a step of the wall clock (more than 120 s
+ *	of message, then released. Filer threads (Workers) decrypt, file
+ *	and compose the acknowledgements of what is spooled (process.c; no
+ *	other process files the spool, so the filers' claims are
+ *	in-process); the sender thread sends the outbox (outbox.c) and keeps
+ *	the heartbeat; its schedule (heartbeat every 30 s, AckGuard and the
+ *	paging check every 60 s) runs on the monotonic clock, and a step of the wall clock (more than 120 s
  *	against the monotonic one) is logged and runs them at once. The
  *	main thread only waits for
  *	signals: SIGHUP reloads the configuration (a bad one keeps the old),
- *	SIGTERM and SIGINT stop. Under systemd it says READY=1 once the
+ *	SIGTERM and SIGINT stop. Each MTA connection pins the configuration
+ *	current at its start (runtime.h) and its callbacks read only that
+ *	one, so a reload never mixes two configurations in one message. Under systemd it says READY=1 once the
  *	socket listens and feeds the watchdog from the filers' and the
  *	sender's progress (notify.c).
  *
@@ -45,12 +47,12 @@
  * DIAGNOSTICS
  *	Exit 0 after SIGTERM/SIGINT; 1 when the configuration or the
  *	environment is wrong (the message names the file, line and key).
- *	One log line per notice filed (worker.c); errors of the spool are
+ *	One log line per notice filed (process.c); errors of the spool are
  *	logged with the MTA's queue id.
  * SECURITY
  *	Never rejects and never changes the body. Only an X-POC-Case header
  *	arriving from outside is removed (and ours added with AddHeader).
- *	Decrypted text exists only inside the worker, in memory.
+ *	Decrypted text exists only inside the filer threads, in memory.
  *
  *	The pid file and the socket stay where root put them; at exit the
  *	unprivileged daemon removes them when their directory lets it
@@ -98,11 +100,11 @@
 #include "notice.h"
 #include "outbox.h"
 #include "page.h"
-#include "worker.h"
+#include "process.h"
 
 /* --- shared state ------------------------------------------------------ */
 
-static poc_runtime *runtime;		/* guarded by runtime_lock for cfg swaps */
+static poc_runtime *runtime;		/* guarded by runtime_lock for cfg swaps (filers, sender) */
 static GRWLock runtime_lock;
 static char *config_path;
 
@@ -130,7 +132,7 @@ wake_sender(void)
 
 /* New spooled mail (or a reload, or the stop): every filer and the sender look. */
 static void
-wake_worker(void)
+wake_filers_and_sender(void)
 {
 	g_mutex_lock(&work_lock);
 	work_pending = TRUE;
@@ -141,7 +143,15 @@ wake_worker(void)
 
 /* --- per-message state --------------------------------------------------- */
 
+/*
+ * One MTA connection. Its configuration is pinned when it starts and
+ * released when it closes: every callback reads that one, without a lock,
+ * so a reload in the middle of a message never mixes two configurations;
+ * the next connection gets the new one.
+ */
 typedef struct conn {
+	poc_config_pin *pin;
+	const poc_config *cfg;	/* the pinned configuration */
 	char *sender;
 	GPtrArray *rcpts;	/* watched recipients */
 	gboolean own;		/* from AckFrom: look for our acknowledgement's Message-ID */
@@ -177,6 +187,8 @@ conn_get(SMFICTX *ctx)
 
 	if (!c) {
 		c = g_new0(conn, 1);
+		c->pin = poc_runtime_pin_config(runtime);
+		c->cfg = poc_config_pin_get(c->pin);
 		c->rcpts = g_ptr_array_new_with_free_func(g_free);
 		smfi_setpriv(ctx, c);
 	}
@@ -245,17 +257,14 @@ static sfsistat
 cb_envfrom(SMFICTX *ctx, char **argv)
 {
 	conn *c = conn_get(ctx);
-	const poc_config *cfg;
+	const poc_config *cfg = c->cfg;
 
 	conn_reset(c);
 	c->sender = g_strdup(argv[0] ? argv[0] : "");
-	g_rw_lock_reader_lock(&runtime_lock);
-	cfg = runtime->cfg;
 	if (cfg->ack_from) {
 		const GPtrArray one = { .pdata = (gpointer *)&cfg->ack_from, .len = 1 };
 		c->own = poc_config_address_in(&one, c->sender);
 	}
-	g_rw_lock_reader_unlock(&runtime_lock);
 	return go_on(c, SMFIP_NR_MAIL);
 }
 
@@ -274,9 +283,7 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 
 	/* Never SMFIS_ACCEPT here: it would accept the whole message, and a
 	 * later watched recipient would be missed. */
-	g_rw_lock_reader_lock(&runtime_lock);
-	watched = poc_config_watched_recipient(runtime->cfg, argv[0], rcpt_addr);
-	g_rw_lock_reader_unlock(&runtime_lock);
+	watched = poc_config_watched_recipient(c->cfg, argv[0], rcpt_addr);
 	if (watched)
 		g_ptr_array_add(c->rcpts, watched);
 	return go_on(c, SMFIP_NR_RCPT);
@@ -293,10 +300,8 @@ cb_data(SMFICTX *ctx)
 		return SMFIS_ACCEPT;	/* not ours: no headers, no body */
 	if (c->rcpts->len == 0)
 		return SMFIS_CONTINUE;	/* our own acknowledgement: only its Message-ID */
-	g_rw_lock_reader_lock(&runtime_lock);
-	limit = runtime->cfg->max_connections;
-	c->max_size = runtime->cfg->max_message_size;
-	g_rw_lock_reader_unlock(&runtime_lock);
+	limit = c->cfg->max_connections;
+	c->max_size = c->cfg->max_message_size;
 	active = g_atomic_int_get(&active_connections);
 	if (active > limit) {
 		/* Back-pressure: the MTA keeps the mail and retries; our memory stays bounded. */
@@ -384,7 +389,6 @@ cb_eom(SMFICTX *ctx)
 	guint64 id = 0;
 	int status;
 	sfsistat verdict = SMFIS_CONTINUE;
-	gboolean add_header;
 	const char *qid = smfi_getsymval(ctx, "i");
 
 	if (c->own && c->own_message_id)
@@ -409,11 +413,8 @@ cb_eom(SMFICTX *ctx)
 	status = poc_store_spool_put(runtime->store, (const char *)c->raw->data, c->raw->len, &info,
 				     &id, &err);
 	if (status != POC_OK) {
-		gboolean tempfail;
+		gboolean tempfail = c->cfg->on_store_failure == POC_STOREFAIL_TEMPFAIL;
 
-		g_rw_lock_reader_lock(&runtime_lock);
-		tempfail = runtime->cfg->on_store_failure == POC_STOREFAIL_TEMPFAIL;
-		g_rw_lock_reader_unlock(&runtime_lock);
 		msg_error("event=spool-failed queue_id=%s error=%s action=%s", poc_log_q(qid ? qid : "-"),
 			  poc_log_q(err ? err->message : poc_strerror(status)),
 			  tempfail ? "tempfail" : "accepted-unspooled");
@@ -426,10 +427,7 @@ cb_eom(SMFICTX *ctx)
 		}
 		return verdict;
 	}
-	g_rw_lock_reader_lock(&runtime_lock);
-	add_header = runtime->cfg->add_header;
-	g_rw_lock_reader_unlock(&runtime_lock);
-	if (add_header) {
+	if (c->cfg->add_header) {
 		char value[32];
 
 		g_snprintf(value, sizeof(value), "spooled %" G_GUINT64_FORMAT, id);
@@ -439,7 +437,7 @@ cb_eom(SMFICTX *ctx)
 		    id);
 	if (g_atomic_int_get(&store_failing) && g_atomic_int_compare_and_exchange(&store_failing, 1, 0))
 		msg_info("event=spool-recovered");
-	wake_worker();
+	wake_filers_and_sender();
 	return verdict;
 }
 
@@ -464,6 +462,7 @@ cb_close(SMFICTX *ctx)
 		g_ptr_array_unref(c->rcpts);
 		if (c->raw)
 			g_byte_array_unref(c->raw);
+		poc_config_pin_release(c->pin);
 		g_free(c);
 		smfi_setpriv(ctx, NULL);
 	}
@@ -486,10 +485,10 @@ static struct smfiDesc filter = {
 	.xxfi_negotiate = cb_negotiate,
 };
 
-/* --- the worker ----------------------------------------------------------- */
+/* --- the filers and the sender ---------------------------------------------- */
 
-/* The filers' claims on spool entries (worker.h). */
-static poc_spool_claims *spool_claims;
+/* The filers' claims on spool entries (process.h). */
+static poc_process_claims *spool_claims;
 
 static gboolean
 spool_idle_wait(void)
@@ -520,7 +519,7 @@ filer_main(gpointer unused)
 
 		poc_notify_alive(live);
 
-		while (!stopping && poc_spool_claim(spool_claims, runtime->store, &id)) {
+		while (!stopping && poc_process_claim(spool_claims, runtime->store, &id)) {
 			int status;
 
 			g_rw_lock_reader_lock(&runtime_lock);
@@ -531,7 +530,7 @@ filer_main(gpointer unused)
 					  poc_log_q(err ? err->message : poc_strerror(status)));
 				g_clear_error(&err);
 			}
-			poc_spool_release(spool_claims, id, status != POC_OK);
+			poc_process_release(spool_claims, id, status != POC_OK);
 			poc_notify_alive(live);
 			/* The sender thread has an acknowledgement to hand over. */
 			wake_sender();
@@ -561,6 +560,40 @@ clock_step(gint64 *last_wall, gint64 *last_mono, gint64 wall, gint64 mono)
 	return drift > CLOCK_STEP_MAX || drift < -CLOCK_STEP_MAX ? drift : 0;
 }
 
+/* Entries a previous run left SENDING: evidence, or FAILED after the grace. */
+static void
+recover_outbox(gint64 now, gboolean at_start)
+{
+	GError *err = NULL;
+	int unknown = 0;
+
+	if (poc_outbox_recover(runtime->store, now, POC_OUTBOX_GRACE, at_start, &unknown, &err) !=
+	    POC_OK) {
+		msg_error("event=outbox-recovery-failed error=%s", poc_log_q(err ? err->message : "?"));
+		g_clear_error(&err);
+	}
+}
+
+/* Hold mode's guard, then the paging check (once a minute). */
+static void
+guard_and_page(poc_crypto *crypto, gint64 now)
+{
+	GError *err = NULL;
+	poc_page_status st;
+	int queued = 0;
+
+	if (poc_ack_guard_run(runtime->cfg, runtime->cal, runtime->templates, runtime->store, crypto,
+			      now, &queued, &err) != POC_OK) {
+		msg_error("event=ack-guard-failed error=%s", poc_log_q(err ? err->message : "?"));
+		g_clear_error(&err);
+	}
+	if (poc_page_check(runtime, now, TRUE, TRUE, &st, &err) != POC_OK) {
+		msg_error("event=paging-check-failed error=%s", poc_log_q(err ? err->message : "?"));
+		g_clear_error(&err);
+	}
+	poc_page_status_clear(&st);
+}
+
 /*
  * The sender: outbox, recovery, heartbeat, hold-mode guard and paging.
  * Its schedule runs on the monotonic clock (a wall clock stepped back by
@@ -569,7 +602,7 @@ clock_step(gint64 *last_wall, gint64 *last_mono, gint64 wall, gint64 mono)
  * AckGuard and the paging check at once.
  */
 static gpointer
-worker_main(gpointer unused)
+sender_main(gpointer unused)
 {
 	poc_crypto *crypto = NULL;
 	GError *err = NULL;
@@ -600,14 +633,7 @@ worker_main(gpointer unused)
 			last_beat = last_watch = last_recover = 0;
 		}
 		if (first || !last_recover || mono - last_recover >= 10) {
-			int unknown = 0;
-
-			/* Entries a previous run left SENDING: evidence, or FAILED after the grace. */
-			if (poc_outbox_recover(runtime->store, now, POC_OUTBOX_GRACE, first, &unknown,
-					       &err) != POC_OK) {
-				msg_error("event=outbox-recovery-failed error=%s", poc_log_q(err ? err->message : "?"));
-				g_clear_error(&err);
-			}
+			recover_outbox(now, first);
 			last_recover = mono;
 			first = FALSE;
 		}
@@ -628,19 +654,7 @@ worker_main(gpointer unused)
 		/* Spooling failed (or works again after a page): say so now, not in a minute. */
 		poc_page_store_alarm(runtime, &store_alarm, g_atomic_int_get(&store_failing), now);
 		if (!last_watch || mono - last_watch >= 60) {
-			poc_watch_status st;
-			int queued = 0;
-
-			/* Hold mode's guard, then the paging check, once a minute. */
-			if (poc_ack_guard_run(runtime, crypto, now, &queued, &err) != POC_OK) {
-				msg_error("event=ack-guard-failed error=%s", poc_log_q(err ? err->message : "?"));
-				g_clear_error(&err);
-			}
-			if (poc_watch_run(runtime, now, TRUE, TRUE, &st, &err) != POC_OK) {
-				msg_error("event=paging-check-failed error=%s", poc_log_q(err ? err->message : "?"));
-				g_clear_error(&err);
-			}
-			poc_watch_status_clear(&st);
+			guard_and_page(crypto, now);
 			last_watch = mono;
 		}
 		g_rw_lock_reader_unlock(&runtime_lock);
@@ -687,23 +701,12 @@ reload(void)
 			 "of these take effect at restart\"");
 	g_rw_lock_writer_lock(&runtime_lock);
 	/* Swap everything but the store, which stays open. */
-	{
-		poc_runtime old = *runtime;
-
-		runtime->cfg = fresh->cfg;
-		runtime->cal = fresh->cal;
-		runtime->templates = fresh->templates;
-		runtime->rules = fresh->rules;
-		fresh->cfg = old.cfg;
-		fresh->cal = old.cal;
-		fresh->templates = old.templates;
-		fresh->rules = old.rules;
-	}
+	poc_runtime_swap_config(runtime, fresh);
 	g_rw_lock_writer_unlock(&runtime_lock);
 	poc_store_set_max_map_size(runtime->store, runtime->cfg->database_max_size);
 	poc_runtime_close(fresh);
 	msg_info("event=reloaded config=%s", poc_log_q(config_path));
-	wake_worker();
+	wake_filers_and_sender();
 }
 
 /* Refuse to start beside a running pocmilter: libmilter would unlink its socket. */
@@ -1133,20 +1136,208 @@ usage(void)
 	exit(2);
 }
 
+/*
+ * 1. The configuration: everything it names is loaded and checked, and
+ * everything that can be checked before mail arrives (preflight.h), for
+ * -n and the start alike. Returns an exit status when the program is done
+ * (-n, or an error), -1 to go on.
+ */
+static int
+load_config(gboolean check_only, int verbose)
+{
+	GError *err = NULL;
+	poc_check check;
+	int errors;
+
+	if (poc_runtime_open(config_path, POC_RUNTIME_NO_STORE, &runtime, &err) != POC_OK ||
+	    poc_config_validate(runtime->cfg, &err) != POC_OK) {
+		fprintf(stderr, "pocmilter: %s\n", err->message);
+		return 1;
+	}
+	poc_check_init(&check);
+	errors = poc_check_config(runtime->cfg, &check);
+	for (guint i = 0; i < check.errors->len; i++)
+		fprintf(stderr, "pocmilter: %s\n", (char *)g_ptr_array_index(check.errors, i));
+	for (guint i = 0; i < check.warnings->len; i++)
+		fprintf(stderr, "pocmilter: warning: %s\n",
+			(char *)g_ptr_array_index(check.warnings, i));
+	poc_check_clear(&check);
+	if (errors > 0) {
+		if (!check_only)
+			fprintf(stderr, "pocmilter: not started: %d error%s in %s\n", errors,
+				errors == 1 ? "" : "s", config_path);
+		return 1;
+	}
+	if (check_only) {
+		if (verbose)
+			poc_config_dump(runtime->cfg, stdout);
+		printf("%s: OK\n", config_path);
+		return 0;
+	}
+	return -1;
+}
+
+/* User, as root; NULL when not root. Kept: later getpw* calls (GnuPG, glib) reuse the static buffer. */
+static struct passwd *
+run_as_user(const poc_config *cfg)
+{
+	static struct passwd run_as;
+	struct passwd *pw;
+
+	if (geteuid() != 0)
+		return NULL;
+	if (!cfg->user)
+		msg_fatal("refusing to run as root: set User in %s", config_path);
+	if (!(pw = getpwnam(cfg->user)))
+		msg_fatal("User %s: no such user", cfg->user);
+	if (pw->pw_uid == 0)
+		msg_fatal("User %s: refusing to run as uid 0", cfg->user);
+	run_as = *pw;
+	run_as.pw_name = g_strdup(pw->pw_name);
+	run_as.pw_dir = g_strdup(pw->pw_dir);
+	return &run_as;
+}
+
+/*
+ * 2.-6. The privileged set-up, in Postfix's order: the database checked and
+ * handed to User by root and opened as User, the socket, the pid file,
+ * then the drop of privileges. Returns User (NULL: not started as root).
+ */
+static struct passwd *
+privileged_setup(const poc_config *cfg, gboolean foreground)
+{
+	struct passwd *pw;
+	char *bind_conn;
+
+	if (poc_log_open("pocmilter", cfg->syslog_facility, foreground) != 0)
+		msg_fatal("SyslogFacility %s: unknown", cfg->syslog_facility);
+	pw = run_as_user(cfg);
+	refuse_second_instance(cfg);
+
+	/* 2. The database: checked and handed to User by root, opened as User. */
+	prepare_database(cfg, pw);
+	open_database(cfg, pw, &runtime->store);
+
+	/* 3. The socket, with the owner and mode the MTA needs from its first moment. */
+	bind_conn = prepare_socket_dir(cfg);
+	if (smfi_setconn(bind_conn) != MI_SUCCESS)	/* libmilter keeps a copy */
+		msg_fatal("Socket %s: not a valid socket", cfg->socket);
+	g_free(bind_conn);
+	if (smfi_register(filter) != MI_SUCCESS)
+		msg_fatal("smfi_register failed");
+	/* The MTA waits in the listen queue rather than failing under a burst. */
+	smfi_setbacklog(128);
+	if (smfi_opensocket(1) != MI_SUCCESS)
+		msg_fatal("Socket %s: cannot open", cfg->socket);
+	finish_socket(cfg, pw);
+
+	/* 4. The pid file, 5. the drop, 6. no core dump (after the drop, which resets it). */
+	write_pid_file(cfg->pid_file, pw);
+	drop_privileges(pw);
+	forbid_core_dumps(cfg);
+	return pw;
+}
+
+/* Signals belong to the main thread alone: blocked before any thread starts. */
+static void
+block_signals(sigset_t *set)
+{
+	struct sigaction sa = { .sa_handler = wake_listener };
+
+	sigemptyset(set);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+}
+
+/* The threads that serve. */
+typedef struct threads {
+	GPtrArray *filers;	/* GThread *, Workers of them */
+	GThread *sender;
+	GThread *milter;
+} threads;
+
+/* 7. Serve: the filers, the sender, then libmilter's listener; READY=1 once it listens. */
+static void
+start_threads(const poc_config *cfg, threads *t)
+{
+	char *status;
+
+	spool_claims = poc_process_claims_new();
+	poc_notify_expect(MAX(1, cfg->workers) + 1);
+	t->filers = g_ptr_array_new();
+	for (int i = 0; i < MAX(1, cfg->workers); i++)
+		g_ptr_array_add(t->filers, g_thread_new("filer", filer_main, NULL));
+	t->sender = g_thread_new("sender", sender_main, NULL);
+	t->milter = g_thread_new("milter", milter_main, NULL);
+	/* The socket listens (smfi_opensocket): systemd may start the MTA. */
+	status = g_strdup_printf("serving on %s", cfg->socket);
+	poc_notify_ready(status);
+	g_free(status);
+}
+
+/* SIGHUP reloads; SIGTERM and SIGINT return (and libmilter's end, which sends SIGTERM). */
+static void
+wait_for_signals(const sigset_t *set)
+{
+	for (;;) {
+		int sig = poc_notify_sigwait(set);
+
+		if (sig < 0)
+			continue;
+		if (sig != SIGHUP)
+			return;
+		if (!stopping)
+			reload();
+	}
+}
+
+/* Stop libmilter, the sender and the filers; remove the pid file and the socket. */
+static void
+stop_threads(threads *t)
+{
+	GThread *stopper;
+
+	msg_info("event=stopping detail=\"spooled messages not yet filed are filed at the next "
+		 "start\"");
+	poc_notify_stopping();
+	stopping = TRUE;
+	wake_filers_and_sender();
+	/*
+	 * smfi_stop() waits for a lock that libmilter's listener holds across
+	 * its poll() of up to 5 s, and the listener looks at the stop flag only
+	 * after it: interrupt its poll until it is gone, so that SIGTERM takes
+	 * effect at once.
+	 */
+	stopper = g_thread_new("stop", call_smfi_stop, NULL);
+	for (int i = 0; i < 100 && !milter_done; i++) {
+		pthread_kill(milter_tid, SIGUSR1);
+		g_usleep(50 * 1000);
+	}
+	g_thread_join(stopper);
+	g_thread_join(t->milter);
+	g_thread_join(t->sender);
+	for (guint i = 0; i < t->filers->len; i++)
+		g_thread_join(g_ptr_array_index(t->filers, i));
+	g_ptr_array_free(t->filers, TRUE);
+	poc_process_claims_free(spool_claims);
+	remove_pid_file(runtime->cfg->pid_file);
+	remove_socket();
+}
+
 int
 main(int argc, char **argv)
 {
 	gboolean foreground = FALSE, check_only = FALSE;
-	int verbose = 0, ch;
-	GError *err = NULL;
-	struct passwd *pw = NULL;
+	int verbose = 0, ch, done;
+	struct passwd *pw;
 	sigset_t set;
-	GThread *milter_thread, *worker_thread, *stopper_thread;
-	GPtrArray *filers = g_ptr_array_new();
-	gboolean keep_running = TRUE;
-	char *bind_conn;
+	threads t = { 0 };
 	poc_config *cfg;
-	static struct passwd run_as;
 
 	static const struct option long_opts[] = { { "help", no_argument, NULL, 'h' },
 						   { "version", no_argument, NULL, 'V' },
@@ -1173,150 +1364,17 @@ main(int argc, char **argv)
 	poc_crypto_init();
 	poc_notice_init();
 
-	/* 1. The configuration (everything it names is loaded and checked). */
-	if (poc_runtime_open(config_path, POC_RUNTIME_NO_STORE, &runtime, &err) != POC_OK ||
-	    poc_config_validate(runtime->cfg, &err) != POC_OK) {
-		fprintf(stderr, "pocmilter: %s\n", err->message);
-		return 1;
-	}
+	if ((done = load_config(check_only, verbose)) >= 0)
+		return done;
 	cfg = runtime->cfg;
-	/* 1b. Everything that can be checked before mail arrives (preflight.h): -n and the start alike. */
-	{
-		poc_check check;
-		int errors;
-
-		poc_check_init(&check);
-		errors = poc_check_config(cfg, &check);
-		for (guint i = 0; i < check.errors->len; i++)
-			fprintf(stderr, "pocmilter: %s\n", (char *)g_ptr_array_index(check.errors, i));
-		for (guint i = 0; i < check.warnings->len; i++)
-			fprintf(stderr, "pocmilter: warning: %s\n",
-				(char *)g_ptr_array_index(check.warnings, i));
-		poc_check_clear(&check);
-		if (errors > 0) {
-			if (!check_only)
-				fprintf(stderr, "pocmilter: not started: %d error%s in %s\n", errors,
-					errors == 1 ? "" : "s", config_path);
-			return 1;
-		}
-	}
-	if (check_only) {
-		if (verbose)
-			poc_config_dump(cfg, stdout);
-		printf("%s: OK\n", config_path);
-		return 0;
-	}
-	if (poc_log_open("pocmilter", cfg->syslog_facility, foreground) != 0)
-		msg_fatal("SyslogFacility %s: unknown", cfg->syslog_facility);
-
-	if (geteuid() == 0) {
-		if (!cfg->user)
-			msg_fatal("refusing to run as root: set User in %s", config_path);
-		if (!(pw = getpwnam(cfg->user)))
-			msg_fatal("User %s: no such user", cfg->user);
-		if (pw->pw_uid == 0)
-			msg_fatal("User %s: refusing to run as uid 0", cfg->user);
-		/* Keep it: later getpw* calls (GnuPG, glib) reuse the static buffer. */
-		run_as = *pw;
-		run_as.pw_name = g_strdup(pw->pw_name);
-		run_as.pw_dir = g_strdup(pw->pw_dir);
-		pw = &run_as;
-	}
-	refuse_second_instance(cfg);
-
-	/* 2. The database: checked and handed to User by root, opened as User. */
-	prepare_database(cfg, pw);
-	open_database(cfg, pw, &runtime->store);
-
-	/* 3. The socket, with the owner and mode the MTA needs from its first moment. */
-	bind_conn = prepare_socket_dir(cfg);
-	if (smfi_setconn(bind_conn) != MI_SUCCESS)	/* libmilter keeps a copy */
-		msg_fatal("Socket %s: not a valid socket", cfg->socket);
-	g_free(bind_conn);
-	if (smfi_register(filter) != MI_SUCCESS)
-		msg_fatal("smfi_register failed");
-	/* The MTA waits in the listen queue rather than failing under a burst. */
-	smfi_setbacklog(128);
-	if (smfi_opensocket(1) != MI_SUCCESS)
-		msg_fatal("Socket %s: cannot open", cfg->socket);
-	finish_socket(cfg, pw);
-
-	/* 4. The pid file, 5. the drop, 6. no core dump (after the drop, which resets it). */
-	write_pid_file(cfg->pid_file, pw);
-	drop_privileges(pw);
-	forbid_core_dumps(cfg);
-
-	/* Signals belong to this thread alone: block them before any thread starts. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	{
-		struct sigaction sa = { .sa_handler = wake_listener };
-
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGUSR1, &sa, NULL);
-	}
-
+	pw = privileged_setup(cfg, foreground);
+	block_signals(&set);
 	msg_info("event=starting version=%s socket=%s database=%s ack_mode=%s user=%s",
 		 PACKAGE_VERSION, poc_log_q(cfg->socket), poc_log_q(cfg->database),
 		 poc_ack_mode_name(cfg->ack_mode), poc_log_q(pw ? pw->pw_name : g_get_user_name()));
-	/* 6. Serve. */
-	spool_claims = poc_spool_claims_new();
-	poc_notify_expect(MAX(1, runtime->cfg->workers) + 1);
-	for (int i = 0; i < MAX(1, runtime->cfg->workers); i++)
-		g_ptr_array_add(filers, g_thread_new("filer", filer_main, NULL));
-	worker_thread = g_thread_new("sender", worker_main, NULL);
-	milter_thread = g_thread_new("milter", milter_main, NULL);
-	/* The socket listens (smfi_opensocket): systemd may start the MTA. */
-	{
-		char *status = g_strdup_printf("serving on %s", cfg->socket);
-
-		poc_notify_ready(status);
-		g_free(status);
-	}
-	while (keep_running) {
-		int sig = poc_notify_sigwait(&set);
-
-		if (sig < 0)
-			continue;
-		switch (sig) {
-		case SIGHUP:
-			if (!stopping)
-				reload();
-			break;
-		default:
-			keep_running = FALSE;
-			break;
-		}
-	}
-	msg_info("event=stopping detail=\"spooled messages not yet filed are filed at the next "
-		 "start\"");
-	poc_notify_stopping();
-	stopping = TRUE;
-	wake_worker();
-	/*
-	 * smfi_stop() waits for a lock that libmilter's listener holds across
-	 * its poll() of up to 5 s, and the listener looks at the stop flag only
-	 * after it: interrupt its poll until it is gone, so that SIGTERM takes
-	 * effect at once.
-	 */
-	stopper_thread = g_thread_new("stop", call_smfi_stop, NULL);
-	for (int i = 0; i < 100 && !milter_done; i++) {
-		pthread_kill(milter_tid, SIGUSR1);
-		g_usleep(50 * 1000);
-	}
-	g_thread_join(stopper_thread);
-	g_thread_join(milter_thread);
-	g_thread_join(worker_thread);
-	for (guint i = 0; i < filers->len; i++)
-		g_thread_join(g_ptr_array_index(filers, i));
-	g_ptr_array_free(filers, TRUE);
-	poc_spool_claims_free(spool_claims);
-	remove_pid_file(runtime->cfg->pid_file);
-	remove_socket();
+	start_threads(cfg, &t);
+	wait_for_signals(&set);
+	stop_threads(&t);
 	poc_runtime_close(runtime);
 	g_free(config_path);
 	msg_info("event=stopped");

@@ -20,6 +20,11 @@
  *	Subject echoes the notice's outer Subject only when that names no
  *	tracking number other than the one read ("Re: [TRACKING] kind"
  *	otherwise).
+ *
+ *	The hold-mode guard (poc_ack_guard_run) picks the held notices that
+ *	could be acknowledged by themselves and whose business time left is
+ *	under AckGuard, then composes and queues the default template for
+ *	each; one that cannot be composed becomes failed (paged).
  * SECURITY
  *	Header values taken from a notice (subject, Message-ID, From) pass
  *	through poc_header_sanitise(): no CR/LF/NUL, bounded length.
@@ -32,6 +37,7 @@
 
 #include "ack.h"
 #include "calendar.h"
+#include "log.h"
 #include "text.h"
 #include "notice.h"
 #include "store.h"
@@ -871,4 +877,99 @@ char *
 poc_reply_subject(const char *subject)
 {
 	return reply_subject(subject ? subject : "", NULL);
+}
+
+/* --- the hold-mode guard ---------------------------------------------------- */
+
+typedef struct guard_ctx {
+	const poc_config *cfg;
+	const poc_calendar *cal;
+	poc_store *store;
+	gint64 now;
+	GPtrArray *due;		/* Message-IDs to acknowledge now */
+} guard_ctx;
+
+static int
+guard_pick(poc_message *m, void *data)
+{
+	guard_ctx *g = data;
+	gint64 left;
+
+	if (m->ack_state != POC_ACK_HELD || !m->ack_required || m->ack_deadline <= 0)
+		return 0;
+	/* Spoofed, unsigned, undecryptable, reports, automatic mail, replays: stay held for a person. */
+	if (!poc_ack_may_auto(g->cfg, g->store, m))
+		return 0;
+	left = poc_calendar_business_seconds(g->cal, g->now, m->ack_deadline);
+	if (left < g->cfg->ack_guard)
+		g_ptr_array_add(g->due, g_strdup(m->message_id));
+	return 0;
+}
+
+int
+poc_ack_guard_run(const poc_config *cfg, const poc_calendar *cal, const poc_templates *templates,
+		  poc_store *store, poc_crypto *crypto, gint64 now, int *queued, GError **error)
+{
+	guard_ctx g = { cfg, cal, store, now, NULL };
+	int status;
+
+	*queued = 0;
+	if (cfg->ack_mode != POC_ACK_MODE_HOLD || !templates || !store || !crypto)
+		return POC_OK;
+	g.due = g_ptr_array_new_with_free_func(g_free);
+	/* Pick first, write after: the walk is by deadline, which the writes change. */
+	status = poc_store_foreach_open_ack(store, guard_pick, &g, error);
+	for (guint i = 0; status == POC_OK && i < g.due->len; i++) {
+		const char *mid = g_ptr_array_index(g.due, i);
+		poc_message *m = NULL;
+		poc_outbox_entry *e = NULL;
+		GError *err = NULL;
+		char detail[256], left[POC_TIME_BUFSIZE];
+		poc_event ev = { .type = "ack-guard", .actor = "pocmilter", .detail = detail };
+		int rc;
+
+		if (poc_store_get_message(store, mid, &m, &err) != POC_OK) {
+			msg_warn("event=ack-guard-failed message_id=%s error=%s", poc_log_q(mid),
+				 poc_log_q(err ? err->message : "?"));
+			g_clear_error(&err);
+			continue;
+		}
+		poc_time_format(m->ack_deadline, left);
+		rc = poc_ack_compose(cfg, templates, crypto, m, NULL, now, &e, &err);
+		if (rc == POC_OK) {
+			g_snprintf(detail, sizeof(detail),
+				   "still held %" G_GINT64_FORMAT "m of business time before the "
+				   "deadline %s: template %s queued by the guard",
+				   cfg->ack_guard / 60, left, e->template_name);
+			rc = poc_store_outbox_add_held(store, e, &ev, &err);
+		} else {
+			poc_event fev = { .type = "ack-guard-failed", .actor = "pocmilter",
+					  .detail = detail };
+
+			/* No key to encrypt to, or GnuPG failed: recorded, and paging tells people. */
+			g_snprintf(detail, sizeof(detail), "the guard could not compose: %s",
+				   err ? err->message : "?");
+			m->ack_state = POC_ACK_FAILED;
+			g_free(m->ack_note);
+			m->ack_note = g_strdup(detail);
+			poc_store_update_message(store, m, &fev, NULL);
+		}
+		if (rc == POC_OK) {
+			(*queued)++;
+			msg_info("event=ack-guard case=%s message_id=%s result=%s",
+				 poc_log_q(m->case_id ? m->case_id : "-"), poc_log_q(m->message_id),
+				 poc_log_q(detail));
+		} else if (rc == POC_ERR_EXISTS) {
+			/* A person acted meanwhile: nothing to do. */
+		} else {
+			msg_warn("event=ack-guard-failed case=%s message_id=%s error=%s",
+				 poc_log_q(m->case_id ? m->case_id : "-"), poc_log_q(m->message_id),
+				 poc_log_q(err ? err->message : poc_strerror(rc)));
+		}
+		g_clear_error(&err);
+		poc_outbox_entry_free(e);
+		poc_message_free(m);
+	}
+	g_ptr_array_free(g.due, TRUE);
+	return status;
 }

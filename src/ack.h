@@ -110,6 +110,19 @@ char *poc_reply_subject(const char *subject);
 /* A header value from a notice made safe for ours: no CR, LF or NUL, bounded. */
 char *poc_header_sanitise(const char *value, gsize max);
 
+/*
+ * AckMode hold: queue the default template for every held notice whose
+ * business time left (cal) is under AckGuard and that may be acknowledged
+ * without a person (poc_ack_may_auto); recorded (ack-guard) and paged.
+ * One that cannot be composed becomes failed (ack-guard-failed). Does
+ * nothing unless AckMode is hold with templates, a store and crypto.
+ * *queued: how many.
+ */
+struct poc_calendar;
+int poc_ack_guard_run(const poc_config *cfg, const struct poc_calendar *cal,
+		      const poc_templates *templates, struct poc_store *store, poc_crypto *crypto,
+		      gint64 now, int *queued, GError **error);
+
 G_END_DECLS
 
 #endif

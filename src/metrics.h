@@ -11,7 +11,7 @@
 #ifndef POC_METRICS_H
 #define POC_METRICS_H
 
-#include "worker.h"
+#include "runtime.h"
 
 G_BEGIN_DECLS
 

@@ -2,13 +2,14 @@
  * NAME
  *	outbox.c - handing acknowledgements to the MTA, once
  * DESCRIPTION
- *	See outbox.h for the state machine. The command is run with
- *	GSubprocess (no shell): its argv comes from g_shell_parse_argv of
- *	AckSendmail. Exit 0 is success; anything else (75 = EX_TEMPFAIL
- *	included) is a failure retried later; stderr is kept as the
- *	diagnostic (first line, bounded). With AckSmtp the entries of a round
- *	go over one SMTP connection instead (smtp.c); a 250 after the data
- *	is success, anything else a failure retried later.
+ *	See outbox.h for the state machine. A round's entries are handed to
+ *	the MTA through one poc_handover (handover.c: AckSmtp over one SMTP
+ *	connection, else AckSendmail per entry). Success marks the entry
+ *	SENT; any failure (EX_TEMPFAIL included) puts it back in the queue
+ *	with the back-off, its diagnostic kept as last_error. A sendmail
+ *	killed on timeout may still have queued the mail: the milter's sight
+ *	of our Message-ID decides (an entry seen passing the MTA is sent,
+ *	and is never sent again).
  */
 #include "config.h"
 
@@ -16,70 +17,11 @@
 
 #include <gio/gio.h>
 
+#include "handover.h"
 #include "log.h"
 #include "outbox.h"
-#include "page.h"
-#include "smtp.h"
 
 #define MAX_BACKOFF 3600
-
-int
-poc_outbox_exec(const char *command, const char *sender, GBytes *payload, char **diagnostic)
-{
-	char *line, *quoted = sender ? g_shell_quote(sender) : NULL;
-	int status;
-
-	/* The envelope sender is AckFrom, not the daemon's login name. */
-	line = quoted ? g_strdup_printf("%s -f %s", command, quoted) : g_strdup(command);
-	/*
-	 * With a time limit: a sendmail that hangs must not stall the outbox
-	 * and the paging check behind it. One killed on timeout may still have
-	 * queued the mail: the milter's sight of our Message-ID decides (an
-	 * entry seen passing the MTA is sent, and is never sent again).
-	 */
-	status = poc_page_exec(line, payload, POC_SENDMAIL_TIMEOUT, diagnostic);
-	g_free(line);
-	g_free(quoted);
-	return status;
-}
-
-/* A round's SMTP connection, opened at its first message (AckSmtp). */
-typedef struct submitter {
-	const poc_config *cfg;
-	poc_smtp *smtp;
-} submitter;
-
-static int
-submit(submitter *sub, const char *rcpt, GBytes *payload, char **diagnostic)
-{
-	const poc_config *cfg = sub->cfg;
-	int status;
-
-	if (!cfg->ack_smtp)
-		return poc_outbox_exec(cfg->ack_sendmail, cfg->ack_from, payload, diagnostic);
-	if (!sub->smtp &&
-	    (status = poc_smtp_open(cfg->ack_smtp, POC_SENDMAIL_TIMEOUT, &sub->smtp, diagnostic)) !=
-		    POC_OK)
-		return status;
-	status = poc_smtp_send(sub->smtp, cfg->ack_from ? cfg->ack_from : "", rcpt, payload,
-			       diagnostic);
-	if (status != POC_OK) {
-		/* The session is in an unknown state: the next message gets a new one. */
-		poc_smtp_close(sub->smtp);
-		sub->smtp = NULL;
-	}
-	return status;
-}
-
-int
-poc_outbox_submit(const poc_config *cfg, const char *rcpt, GBytes *payload, char **diagnostic)
-{
-	submitter sub = { cfg, NULL };
-	int status = submit(&sub, rcpt, payload, diagnostic);
-
-	poc_smtp_close(sub.smtp);
-	return status;
-}
 
 /* The back-off after attempt n (1, 2, ...): AckRetry doubled, at most an hour. */
 gint64
@@ -109,7 +51,7 @@ int
 poc_outbox_run(poc_store *store, const poc_config *cfg, int *sent, GError **error)
 {
 	poc_outbox_entry *e = NULL;
-	submitter sub = { cfg, NULL };
+	poc_handover *h = poc_handover_new(cfg);
 	int status;
 
 	*sent = 0;
@@ -118,7 +60,7 @@ poc_outbox_run(poc_store *store, const poc_config *cfg, int *sent, GError **erro
 		char *diag = NULL;
 		int rc;
 
-		rc = submit(&sub, e->recipient, e->payload, &diag);
+		rc = poc_handover_send(h, e->recipient, e->payload, &diag);
 		if (rc == POC_OK) {
 			e->state = POC_OUTBOX_SENT;
 			e->sent_at = poc_now();
@@ -160,7 +102,7 @@ poc_outbox_run(poc_store *store, const poc_config *cfg, int *sent, GError **erro
 		if (status != POC_OK)
 			break;
 	}
-	poc_smtp_close(sub.smtp);
+	poc_handover_free(h);
 	if (status == POC_ERR_NOTFOUND) {
 		g_clear_error(error);
 		return POC_OK;

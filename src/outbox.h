@@ -23,21 +23,6 @@
 G_BEGIN_DECLS
 
 /*
- * Run the sendmail-compatible command with payload on stdin; sender: "-f
- * sender" is added. Killed after POC_SENDMAIL_TIMEOUT seconds. POC_OK on
- * exit 0; POC_ERR_SEND or POC_ERR_TEMP (timeout) with *diagnostic.
- */
-#define POC_SENDMAIL_TIMEOUT 120
-int poc_outbox_exec(const char *command, const char *sender, GBytes *payload, char **diagnostic);
-
-/*
- * Hand one message for rcpt to the MTA the configured way: over SMTP to
- * AckSmtp when set (envelope sender AckFrom), else with AckSendmail.
- * POC_OK, or POC_ERR_SEND / POC_ERR_TEMP with *diagnostic.
- */
-int poc_outbox_submit(const poc_config *cfg, const char *rcpt, GBytes *payload, char **diagnostic);
-
-/*
  * Send every due entry; returns how many were sent in *sent. Each entry
  * is claimed (QUEUED -> SENDING) atomically in the store; a failure is
  * recorded as an ack-send-failed event and retried after the back-off.

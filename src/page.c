@@ -4,11 +4,9 @@
  * SYNOPSIS
  *	#include "page.h"
  *
- *	int poc_watch_run(poc_runtime *rt, gint64 now, gboolean send_pages,
- *			  gboolean from_daemon, poc_watch_status *st,
- *			  GError **error);
- *	int poc_page_exec(const char *command, GBytes *input, gint64 timeout,
- *			  char **diagnostic);
+ *	int poc_page_check(poc_runtime *rt, gint64 now, gboolean send_pages,
+ *			   gboolean from_daemon, poc_page_status *st,
+ *			   GError **error);
  * DESCRIPTION
  *	One run has three steps. (1) Read: the open acknowledgements, the
  *	queued outbox entries that failed, the spool, the cases and the
@@ -58,11 +56,13 @@
 
 #include <gio/gio.h>
 
+#include "exec.h"
+#include "handover.h"
 #include "log.h"
 #include "notice.h"
-#include "outbox.h"
 #include "page.h"
 #include "publication.h"
+#include "runtime.h"
 
 #define PAGE_PREFIX "page:"
 #define MAX_SUBJECT 300		/* longer subjects (Message-IDs) are hashed in the key */
@@ -81,22 +81,22 @@ typedef enum {
 /* In the order the status line names them: the worst first. */
 static const struct {
 	const char *name;
-	poc_watch_level level;
+	poc_page_level level;
 } reasons[R_COUNT] = {
-	[R_OVERDUE] = { "ack-overdue", POC_WATCH_CRITICAL },
-	[R_SILENT] = { "filter-silent", POC_WATCH_CRITICAL },
-	[R_DECRYPT] = { "decrypt-failed", POC_WATCH_CRITICAL },
-	[R_TOO_LARGE] = { "too-large", POC_WATCH_CRITICAL },
-	[R_SEND] = { "send-failed", POC_WATCH_CRITICAL },
-	[R_SPOOL] = { "spool-stuck", POC_WATCH_CRITICAL },
-	[R_STORE] = { "store-failed", POC_WATCH_CRITICAL },
-	[R_DUE_SOON] = { "ack-due-soon", POC_WATCH_WARNING },
-	[R_HELD] = { "ack-held", POC_WATCH_WARNING },
-	[R_SIGNATURE] = { "signature-not-good", POC_WATCH_WARNING },
-	[R_CLAIMED] = { "claimed-change", POC_WATCH_WARNING },
-	[R_STATEMENT_DUE] = { "statement-due", POC_WATCH_WARNING },
-	[R_PUBLICATION_TODAY] = { "publication-today", POC_WATCH_WARNING },
-	[R_TARGET_NEAR] = { "target-near", POC_WATCH_WARNING },
+	[R_OVERDUE] = { "ack-overdue", POC_PAGE_CRITICAL },
+	[R_SILENT] = { "filter-silent", POC_PAGE_CRITICAL },
+	[R_DECRYPT] = { "decrypt-failed", POC_PAGE_CRITICAL },
+	[R_TOO_LARGE] = { "too-large", POC_PAGE_CRITICAL },
+	[R_SEND] = { "send-failed", POC_PAGE_CRITICAL },
+	[R_SPOOL] = { "spool-stuck", POC_PAGE_CRITICAL },
+	[R_STORE] = { "store-failed", POC_PAGE_CRITICAL },
+	[R_DUE_SOON] = { "ack-due-soon", POC_PAGE_WARNING },
+	[R_HELD] = { "ack-held", POC_PAGE_WARNING },
+	[R_SIGNATURE] = { "signature-not-good", POC_PAGE_WARNING },
+	[R_CLAIMED] = { "claimed-change", POC_PAGE_WARNING },
+	[R_STATEMENT_DUE] = { "statement-due", POC_PAGE_WARNING },
+	[R_PUBLICATION_TODAY] = { "publication-today", POC_PAGE_WARNING },
+	[R_TARGET_NEAR] = { "target-near", POC_PAGE_WARNING },
 };
 
 static int
@@ -109,7 +109,7 @@ reason_parse(const char *name, size_t len)
 }
 
 const char *
-poc_watch_level_name(poc_watch_level level)
+poc_page_level_name(poc_page_level level)
 {
 	static const char *const names[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
 
@@ -127,7 +127,7 @@ typedef struct page_info {
 
 typedef struct condition {
 	reason_code reason;
-	poc_watch_level level;	/* the reason's, or CRITICAL when escalated */
+	poc_page_level level;	/* the reason's, or CRITICAL when escalated */
 	char *key;		/* "page:REASON:SUBJECT" */
 	page_info info;
 	char *note;		/* for the long output: why, in a few words */
@@ -165,17 +165,17 @@ state_key(reason_code r, const char *subject)
 	return g_strdup_printf(PAGE_PREFIX "%s:%s", reasons[r].name, subject);
 }
 
-typedef struct watch_ctx {
+typedef struct check_ctx {
 	poc_runtime *rt;
 	gint64 now;
-	poc_watch_status *st;
+	poc_page_status *st;
 	GPtrArray *conditions;	/* condition * */
 	GHashTable *holding;	/* key -> condition * (borrowed) */
 	GHashTable *open_msgs;	/* message id -> page_info * (for outbox entries) */
-} watch_ctx;
+} check_ctx;
 
 static condition *
-add_condition(watch_ctx *w, reason_code r, const char *subject, const page_info *pi,
+add_condition(check_ctx *w, reason_code r, const char *subject, const page_info *pi,
 	      const char *note)
 {
 	condition *c;
@@ -212,8 +212,8 @@ page_info_free(page_info *pi)
 static int
 check_message(poc_message *m, void *data)
 {
-	watch_ctx *w = data;
-	poc_watch_status *st = w->st;
+	check_ctx *w = data;
+	poc_page_status *st = w->st;
 	const poc_config *cfg = w->rt->cfg;
 	page_info pi = { m->case_id, m->tracking, m->message_id, m->ack_deadline };
 	page_info *copy;
@@ -271,7 +271,7 @@ check_message(poc_message *m, void *data)
 			st->due_soon++;
 			/* The last PageEscalate of business time: a WARNING no longer. */
 			if (c && cfg->page_escalate > 0 && escalate_at >= 0 && w->now >= escalate_at) {
-				c->level = POC_WATCH_CRITICAL;
+				c->level = POC_PAGE_CRITICAL;
 				c->note = g_strdup("escalated: PageEscalate");
 			}
 		}
@@ -287,7 +287,7 @@ count_case(poc_case *c, void *data)
 		[POC_REMINDER_PUBLICATION_TODAY] = R_PUBLICATION_TODAY,
 		[POC_REMINDER_TARGET_NEAR] = R_TARGET_NEAR,
 	};
-	watch_ctx *w = data;
+	check_ctx *w = data;
 	poc_reminder due[POC_REMINDERS_MAX];
 	int n;
 
@@ -312,7 +312,7 @@ count_case(poc_case *c, void *data)
 
 /* Queued entries that failed at least once: the outbox cannot deliver. */
 static int
-check_outbox(watch_ctx *w, GError **error)
+check_outbox(check_ctx *w, GError **error)
 {
 	GPtrArray *list = g_ptr_array_new_with_free_func((GDestroyNotify)poc_outbox_entry_free);
 	int status = poc_store_outbox_list(w->rt->store, POC_OUTBOX_QUEUED, list, error);
@@ -332,7 +332,7 @@ check_outbox(watch_ctx *w, GError **error)
 }
 
 static int
-check_spool(watch_ctx *w, GError **error)
+check_spool(check_ctx *w, GError **error)
 {
 	GArray *ids = g_array_new(FALSE, FALSE, sizeof(guint64));
 	gint64 limit = w->rt->cfg->spool_stuck > 0 ? w->rt->cfg->spool_stuck : 600;
@@ -425,22 +425,22 @@ condition_order(gconstpointer a, gconstpointer b)
 }
 
 static void
-summarise(watch_ctx *w)
+summarise(check_ctx *w)
 {
-	poc_watch_status *st = w->st;
+	poc_page_status *st = w->st;
 	GString *line = g_string_new("POCMILTER ");
 	char tbuf[POC_TIME_BUFSIZE];
 	guint named = 0;
 
 	g_ptr_array_sort(w->conditions, condition_order);
-	st->level = POC_WATCH_OK;
+	st->level = POC_PAGE_OK;
 	for (guint i = 0; i < w->conditions->len; i++) {
 		condition *c = g_ptr_array_index(w->conditions, i);
 		GString *d = g_string_new(NULL);
 
 		if (c->level > st->level)
 			st->level = c->level;
-		g_string_append_printf(d, "%s %s", poc_watch_level_name(c->level),
+		g_string_append_printf(d, "%s %s", poc_page_level_name(c->level),
 				       reasons[c->reason].name);
 		if (c->info.case_id)
 			g_string_append_printf(d, " case=%s", c->info.case_id);
@@ -459,7 +459,7 @@ summarise(watch_ctx *w)
 			g_string_append_printf(d, " (%s)", c->note);
 		g_ptr_array_add(st->conditions, g_string_free(d, FALSE));
 	}
-	g_string_append_printf(line, "%s - ", poc_watch_level_name(st->level));
+	g_string_append_printf(line, "%s - ", poc_page_level_name(st->level));
 	for (guint i = 0; i < w->conditions->len && named < SUMMARY_MAX; i++, named++) {
 		condition *c = g_ptr_array_index(w->conditions, i);
 
@@ -488,180 +488,12 @@ summarise(watch_ctx *w)
 	st->line = g_string_free(line, FALSE);
 }
 
-/* --- PageCommand ------------------------------------------------------------ */
-
-/*
- * The three parts of running a command, each asynchronous on a private
- * main context so that a timer can stop them: writing stdin, reading
- * stderr, waiting for the exit. (g_subprocess_communicate would drop the
- * stderr of a command that exits without reading its stdin.)
- */
-typedef struct exec_wait {
-	int pending;		/* operations not yet finished */
-	gboolean timed_out, exited, grace_over;
-	GOutputStream *errbuf;	/* GMemoryOutputStream */
-	GBytes *input;
-} exec_wait;
-
-static void
-exec_written(GObject *source, GAsyncResult *res, gpointer data)
-{
-	exec_wait *x = data;
-
-	/* EPIPE: the command did not read its stdin; its exit status decides. */
-	g_output_stream_write_all_finish(G_OUTPUT_STREAM(source), res, NULL, NULL);
-	g_output_stream_close(G_OUTPUT_STREAM(source), NULL, NULL);
-	x->pending--;
-}
-
-static void
-exec_spliced(GObject *source, GAsyncResult *res, gpointer data)
-{
-	g_output_stream_splice_finish(G_OUTPUT_STREAM(source), res, NULL);
-	((exec_wait *)data)->pending--;
-}
-
-static void
-exec_exited(GObject *source, GAsyncResult *res, gpointer data)
-{
-	exec_wait *x = data;
-
-	if (g_subprocess_wait_finish(G_SUBPROCESS(source), res, NULL))
-		x->exited = TRUE;
-	x->pending--;
-}
-
-static gboolean
-exec_timeout(gpointer data)
-{
-	((exec_wait *)data)->timed_out = TRUE;
-	return G_SOURCE_REMOVE;
-}
-
-static gboolean
-exec_grace(gpointer data)
-{
-	((exec_wait *)data)->grace_over = TRUE;
-	return G_SOURCE_REMOVE;
-}
-
-int
-poc_page_exec(const char *command, GBytes *input, gint64 timeout, char **diagnostic)
-{
-	char **argv = NULL;
-	GError *err = NULL;
-	GSubprocess *proc = NULL;
-	GMainContext *ctx;
-	GCancellable *cancel;
-	GSource *timer, *grace = NULL;
-	gboolean killed = FALSE;
-	exec_wait x = { 0 };
-	int status = POC_OK;
-
-	*diagnostic = NULL;
-	if (timeout <= 0)
-		timeout = 30;
-	if (!g_shell_parse_argv(command, NULL, &argv, &err)) {
-		*diagnostic = g_strdup_printf("PageCommand: %s", err->message);
-		g_error_free(err);
-		return POC_ERR_CONFIG;
-	}
-	proc = g_subprocess_newv((const char *const *)argv,
-				 G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-					 G_SUBPROCESS_FLAGS_STDERR_PIPE,
-				 &err);
-	if (!proc) {
-		*diagnostic = g_strdup(err->message);
-		g_error_free(err);
-		g_strfreev(argv);
-		return POC_ERR_SEND;
-	}
-	/* A private main context: the daemon's worker thread has no main loop. */
-	ctx = g_main_context_new();
-	g_main_context_push_thread_default(ctx);
-	cancel = g_cancellable_new();
-	x.input = input ? g_bytes_ref(input) : g_bytes_new_static("", 0);
-	x.errbuf = g_memory_output_stream_new_resizable();
-	x.pending = 3;
-	g_output_stream_write_all_async(g_subprocess_get_stdin_pipe(proc),
-					g_bytes_get_data(x.input, NULL), g_bytes_get_size(x.input),
-					G_PRIORITY_DEFAULT, cancel, exec_written, &x);
-	g_output_stream_splice_async(x.errbuf, g_subprocess_get_stderr_pipe(proc),
-				     G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE |
-					     G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
-				     G_PRIORITY_DEFAULT, cancel, exec_spliced, &x);
-	g_subprocess_wait_async(proc, cancel, exec_exited, &x);
-	timer = g_timeout_source_new_seconds((guint)MIN(timeout, 86400));
-	g_source_set_callback(timer, exec_timeout, &x, NULL);
-	g_source_attach(timer, ctx);
-	while (x.pending > 0) {
-		if (x.timed_out && !x.exited && !killed) {
-			/* Hung: kill it, and stop feeding and reading it. */
-			g_subprocess_force_exit(proc);
-			g_cancellable_cancel(cancel);
-			killed = TRUE;
-		}
-		if (x.exited && !grace) {
-			/*
-			 * It exited but something it started still holds stderr
-			 * (a backgrounded helper): judge it by its exit after a
-			 * second, do not wait for the helper.
-			 */
-			grace = g_timeout_source_new(1000);
-			g_source_set_callback(grace, exec_grace, &x, NULL);
-			g_source_attach(grace, ctx);
-		}
-		if (x.grace_over)
-			g_cancellable_cancel(cancel);
-		g_main_context_iteration(ctx, TRUE);
-	}
-	g_source_destroy(timer);
-	g_source_unref(timer);
-	if (grace) {
-		g_source_destroy(grace);
-		g_source_unref(grace);
-	}
-	g_subprocess_wait(proc, NULL, NULL);
-	if (killed) {
-		*diagnostic = g_strdup_printf("%s killed after %" G_GINT64_FORMAT "s", argv[0], timeout);
-		status = POC_ERR_TEMP;
-	} else if (!g_subprocess_get_if_exited(proc) || g_subprocess_get_exit_status(proc) != 0) {
-		GMemoryOutputStream *mem = G_MEMORY_OUTPUT_STREAM(x.errbuf);
-		gsize n = g_memory_output_stream_get_data_size(mem);
-		const char *text = g_memory_output_stream_get_data(mem);
-		char *first = g_strndup(text ? text : "", MIN(n, 300));
-
-		first[strcspn(first, "\r\n")] = '\0';
-		if (g_subprocess_get_if_exited(proc))
-			*diagnostic = g_strdup_printf("%s exited with %d%s%s", argv[0],
-						      g_subprocess_get_exit_status(proc),
-						      *first ? ": " : "", first);
-		else
-			*diagnostic = g_strdup_printf("%s killed by signal %d%s%s", argv[0],
-						      g_subprocess_get_term_sig(proc),
-						      *first ? ": " : "", first);
-		g_free(first);
-		/* 75 is EX_TEMPFAIL (sysexits.h): sendmail's "try again later". */
-		status = g_subprocess_get_if_exited(proc) && g_subprocess_get_exit_status(proc) == 75
-				 ? POC_ERR_TEMP
-				 : POC_ERR_SEND;
-	}
-	g_object_unref(x.errbuf);
-	g_bytes_unref(x.input);
-	g_object_unref(cancel);
-	g_object_unref(proc);
-	g_main_context_pop_thread_default(ctx);
-	g_main_context_unref(ctx);
-	g_strfreev(argv);
-	return status;
-}
-
 /* --- page state ------------------------------------------------------------- */
 
 typedef struct page_state {
 	gint64 first_seen, last_paged;
 	int count;
-	int level;		/* the level last paged (poc_watch_level); -1: not recorded */
+	int level;		/* the level last paged (poc_page_level); -1: not recorded */
 	page_info info;
 } page_state;
 
@@ -714,7 +546,7 @@ state_encode(const page_state *ps)
 	add_time(b, "deadline", ps->info.deadline);
 	add_time(b, "due", ps->info.due);
 	if (ps->level >= 0)
-		add_str(b, "level", poc_watch_level_name(ps->level));
+		add_str(b, "level", poc_page_level_name(ps->level));
 	json_builder_end_object(b);
 	return builder_text(b);
 }
@@ -758,9 +590,9 @@ state_decode(const char *text, page_state *ps)
 	ps->info.deadline = obj_time(o, "deadline");
 	ps->info.due = obj_time(o, "due");
 	ps->level = -1;
-	for (int l = POC_WATCH_OK; l <= POC_WATCH_UNKNOWN; l++)
+	for (int l = POC_PAGE_OK; l <= POC_PAGE_UNKNOWN; l++)
 		if (g_strcmp0(json_object_get_string_member_with_default(o, "level", NULL),
-			      poc_watch_level_name(l)) == 0)
+			      poc_page_level_name(l)) == 0)
 			ps->level = l;
 	json_node_unref(node);
 	return TRUE;
@@ -789,7 +621,7 @@ static gboolean
 claim_due(claim *cl, gboolean known)
 {
 	const page_state *ps = &cl->prev;
-	poc_watch_level level = cl->cond->level;
+	poc_page_level level = cl->cond->level;
 
 	if (!known || !ps->last_paged || ps->last_paged > cl->now)
 		return TRUE;
@@ -797,7 +629,7 @@ claim_due(claim *cl, gboolean known)
 		return TRUE;	/* escalated */
 	if (IS_REMINDER(cl->cond->reason))
 		return FALSE;
-	if (level >= POC_WATCH_CRITICAL)
+	if (level >= POC_PAGE_CRITICAL)
 		return cl->now - ps->last_paged >= cl->repeat;
 	if (!cl->in_business)
 		return FALSE;
@@ -897,14 +729,14 @@ typedef struct page_out {
 	const page_info *info;
 	gint64 first_seen;
 	int count;
-	poc_watch_level level;	/* when firing */
+	poc_page_level level;	/* when firing */
 	GPtrArray *waiting;	/* R_SUMMARY: the claims (claim *) it stands for */
 } page_out;
 
 static const char *
 out_level(const page_out *p)
 {
-	return p->resolved ? "OK" : poc_watch_level_name(p->level);
+	return p->resolved ? "OK" : poc_page_level_name(p->level);
 }
 
 static const char *
@@ -1037,6 +869,70 @@ actor_name(gboolean from_daemon)
 	return g_strdup_printf("pocctl:%ld(%s)", (long)getuid(), pw ? pw->pw_name : "?");
 }
 
+/* The morning summary is recorded in the log of each case it names. */
+static void
+record_summary(poc_runtime *rt, gint64 now, gboolean from_daemon, const page_out *p)
+{
+	for (guint i = 0; i < p->waiting->len; i++) {
+		const claim *cl = g_ptr_array_index(p->waiting, i);
+		poc_event ev = { 0 };
+		GError *err = NULL;
+
+		ev.at = now;
+		ev.case_id = cl->cond->info.case_id;
+		ev.type = (char *)"paged";
+		ev.actor = actor_name(from_daemon);
+		ev.message_id = cl->cond->info.message_id;
+		ev.detail = g_strdup_printf("%s (morning-summary)", reasons[cl->cond->reason].name);
+		msg_info("event=page reason=%s page_level=WARNING case=%s message_id=%s count=%d "
+			 "summary=morning-summary",
+			 reasons[cl->cond->reason].name, poc_log_q(ev.case_id ? ev.case_id : "-"),
+			 poc_log_q(ev.message_id ? ev.message_id : "-"), cl->next.count);
+		if (poc_store_add_event(rt->store, &ev, &err) != POC_OK) {
+			msg_warn("event=page-record-failed summary=morning-summary case=%s error=%s",
+				 poc_log_q(ev.case_id ? ev.case_id : "-"),
+				 poc_log_q(err ? err->message : "?"));
+			g_clear_error(&err);
+		}
+		g_free(ev.actor);
+		g_free(ev.detail);
+	}
+}
+
+/* A page delivered: logged, and recorded in its case's event log (a summary: in each). */
+static void
+record_page(poc_runtime *rt, gint64 now, gboolean from_daemon, const page_out *p)
+{
+	const char *what = p->resolved ? "resolved" : "page";
+	const char *case_id = p->info->case_id ? p->info->case_id : "-";
+	const char *mid = p->info->message_id ? p->info->message_id : "-";
+	poc_event ev = { 0 };
+	GError *err = NULL;
+	char *detail = p->resolved ? g_strdup_printf("%s resolved", out_reason(p))
+				   : g_strdup(out_reason(p));
+
+	msg_info("event=%s reason=%s page_level=%s case=%s message_id=%s count=%d", what,
+		 out_reason(p), out_level(p), poc_log_q(case_id), poc_log_q(mid), p->count);
+	if (p->waiting) {
+		record_summary(rt, now, from_daemon, p);
+		g_free(detail);
+		return;
+	}
+	ev.at = now;
+	ev.case_id = p->info->case_id;
+	ev.type = (char *)"paged";
+	ev.actor = actor_name(from_daemon);
+	ev.message_id = p->info->message_id;
+	ev.detail = detail;
+	if (poc_store_add_event(rt->store, &ev, &err) != POC_OK) {
+		msg_warn("event=page-record-failed status=%s reason=%s case=%s error=%s", what,
+			 out_reason(p), poc_log_q(case_id), poc_log_q(err ? err->message : "?"));
+		g_clear_error(&err);
+	}
+	g_free(ev.actor);
+	g_free(detail);
+}
+
 /*
  * Deliver one page: PageCommand decides (a failure is retried next
  * round); PageMail goes along, best effort. Without either, the log
@@ -1059,7 +955,7 @@ deliver(poc_runtime *rt, gint64 now, gboolean from_daemon, const page_out *p)
 
 		g_string_append_c(in, '\n');
 		input = g_string_free_to_bytes(in);
-		if (poc_page_exec(cfg->page_command, input, cfg->page_timeout, &diag) != POC_OK) {
+		if (poc_exec_run(cfg->page_command, input, cfg->page_timeout, &diag) != POC_OK) {
 			msg_warn("event=page-command-failed status=%s reason=%s case=%s message_id=%s "
 				 "error=%s action=retry-next-round",
 				 what, out_reason(p), poc_log_q(case_id), poc_log_q(mid),
@@ -1074,63 +970,15 @@ deliver(poc_runtime *rt, gint64 now, gboolean from_daemon, const page_out *p)
 		GBytes *payload = g_bytes_new_take(mail, strlen(mail));
 		char *diag = NULL;
 
-		if (poc_outbox_submit(cfg, cfg->page_mail, payload, &diag) != POC_OK)
+		if (poc_handover_submit(cfg, cfg->page_mail, payload, &diag) != POC_OK)
 			msg_warn("event=page-mail-failed status=%s reason=%s case=%s to=%s error=%s", what,
 				 out_reason(p), poc_log_q(case_id), poc_log_q(cfg->page_mail),
 				 poc_log_q(diag ? diag : "?"));
 		g_free(diag);
 		g_bytes_unref(payload);
 	}
-	if (ok) {
-		poc_event ev = { 0 };
-		GError *err = NULL;
-		char *detail = p->resolved ? g_strdup_printf("%s resolved", out_reason(p))
-					   : g_strdup(out_reason(p));
-
-		msg_info("event=%s reason=%s page_level=%s case=%s message_id=%s count=%d", what,
-			 out_reason(p), out_level(p), poc_log_q(case_id), poc_log_q(mid), p->count);
-		/* The summary is recorded in the log of each case it names. */
-		for (guint i = 0; p->waiting && i < p->waiting->len; i++) {
-			const claim *cl = g_ptr_array_index(p->waiting, i);
-
-			ev.at = now;
-			ev.case_id = cl->cond->info.case_id;
-			ev.type = (char *)"paged";
-			ev.actor = actor_name(from_daemon);
-			ev.message_id = cl->cond->info.message_id;
-			ev.detail = g_strdup_printf("%s (morning-summary)",
-						    reasons[cl->cond->reason].name);
-			msg_info("event=page reason=%s page_level=WARNING case=%s message_id=%s count=%d "
-				 "summary=morning-summary",
-				 reasons[cl->cond->reason].name,
-				 poc_log_q(ev.case_id ? ev.case_id : "-"),
-				 poc_log_q(ev.message_id ? ev.message_id : "-"), cl->next.count);
-			if (poc_store_add_event(rt->store, &ev, &err) != POC_OK) {
-				msg_warn("event=page-record-failed summary=morning-summary case=%s error=%s",
-					 poc_log_q(ev.case_id ? ev.case_id : "-"),
-					 poc_log_q(err ? err->message : "?"));
-				g_clear_error(&err);
-			}
-			g_free(ev.actor);
-			g_free(ev.detail);
-		}
-		if (p->waiting)
-			goto recorded;
-		ev.at = now;
-		ev.case_id = p->info->case_id;
-		ev.type = (char *)"paged";
-		ev.actor = actor_name(from_daemon);
-		ev.message_id = p->info->message_id;
-		ev.detail = detail;
-		if (poc_store_add_event(rt->store, &ev, &err) != POC_OK) {
-			msg_warn("event=page-record-failed status=%s reason=%s case=%s error=%s", what,
-				 out_reason(p), poc_log_q(case_id), poc_log_q(err ? err->message : "?"));
-			g_clear_error(&err);
-		}
-		g_free(ev.actor);
-recorded:
-		g_free(detail);
-	}
+	if (ok)
+		record_page(rt, now, from_daemon, p);
 	g_free(json);
 	return ok;
 }
@@ -1145,7 +993,7 @@ void
 poc_page_store_alarm(poc_runtime *rt, poc_store_alarm *a, gboolean failing, gint64 now)
 {
 	page_info none = { 0 };
-	page_out p = { R_STORE, !failing, &none, 0, 0, POC_WATCH_CRITICAL, NULL };
+	page_out p = { R_STORE, !failing, &none, 0, 0, POC_PAGE_CRITICAL, NULL };
 	gint64 repeat = rt->cfg->page_repeat > 0 ? rt->cfg->page_repeat : 3600;
 
 	if (!failing && !a->first_seen)
@@ -1191,7 +1039,7 @@ business_now(const poc_calendar *cal, gint64 now, gint64 *day_start)
 }
 
 static int
-page_holding(watch_ctx *w, gboolean from_daemon, GError **error)
+page_holding(check_ctx *w, gboolean from_daemon, GError **error)
 {
 	poc_runtime *rt = w->rt;
 	const poc_config *cfg = rt->cfg;
@@ -1231,7 +1079,7 @@ page_holding(watch_ctx *w, gboolean from_daemon, GError **error)
 	if (waiting->len > 0) {
 		page_info none = { 0 };
 		page_out p = { R_SUMMARY, FALSE, &none, w->now, (int)waiting->len,
-			       POC_WATCH_WARNING, waiting };
+			       POC_PAGE_WARNING, waiting };
 
 		if (deliver(rt, w->now, from_daemon, &p)) {
 			w->st->pages_sent++;
@@ -1260,7 +1108,7 @@ collect_state_key(const char *key, const char *value, void *data)
 
 /* States whose condition no longer holds: one "resolved" page each. */
 static int
-page_resolved(watch_ctx *w, gboolean from_daemon, GError **error)
+page_resolved(check_ctx *w, gboolean from_daemon, GError **error)
 {
 	poc_runtime *rt = w->rt;
 	GPtrArray *keys = g_ptr_array_new_with_free_func(g_free);
@@ -1298,7 +1146,7 @@ page_resolved(watch_ctx *w, gboolean from_daemon, GError **error)
 		status = poc_store_meta_update(rt->store, key, resolve_fn, &rs, error);
 		if (status == POC_OK && rs.send) {
 			page_out p = { (reason_code)r, TRUE, &rs.old.info, rs.old.first_seen,
-				       rs.old.count, POC_WATCH_OK, NULL };
+				       rs.old.count, POC_PAGE_OK, NULL };
 
 			if (deliver(rt, w->now, from_daemon, &p)) {
 				w->st->pages_sent++;
@@ -1317,23 +1165,23 @@ page_resolved(watch_ctx *w, gboolean from_daemon, GError **error)
 /* --- the run ------------------------------------------------------------------ */
 
 void
-poc_watch_status_clear(poc_watch_status *st)
+poc_page_status_clear(poc_page_status *st)
 {
 	g_clear_pointer(&st->line, g_free);
 	g_clear_pointer(&st->conditions, g_ptr_array_unref);
 }
 
 int
-poc_watch_run(poc_runtime *rt, gint64 now, gboolean send_pages, gboolean from_daemon,
-	      poc_watch_status *st, GError **error)
+poc_page_check(poc_runtime *rt, gint64 now, gboolean send_pages, gboolean from_daemon,
+	       poc_page_status *st, GError **error)
 {
-	watch_ctx w = { rt, now, st, NULL, NULL, NULL };
+	check_ctx w = { rt, now, st, NULL, NULL, NULL };
 	int status = POC_OK;
 
 	memset(st, 0, sizeof(*st));
 	st->conditions = g_ptr_array_new_with_free_func(g_free);
 	if (!rt || !rt->store) {
-		st->level = POC_WATCH_UNKNOWN;
+		st->level = POC_PAGE_UNKNOWN;
 		st->line = g_strdup("POCMILTER UNKNOWN - no database open");
 		g_set_error(error, POC_ERROR, POC_ERR_INVAL, "paging check: no database open");
 		return POC_ERR_INVAL;
@@ -1347,7 +1195,7 @@ poc_watch_run(poc_runtime *rt, gint64 now, gboolean send_pages, gboolean from_da
 	    (status = check_outbox(&w, error)) != POC_OK ||
 	    (status = check_spool(&w, error)) != POC_OK ||
 	    (status = poc_store_foreach_case(rt->store, count_case, &w, error)) != POC_OK) {
-		st->level = POC_WATCH_UNKNOWN;
+		st->level = POC_PAGE_UNKNOWN;
 		st->line = g_strdup_printf("POCMILTER UNKNOWN - cannot read the database: %s",
 					   error && *error ? (*error)->message : poc_strerror(status));
 		goto out;

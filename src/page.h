@@ -2,7 +2,7 @@
  * NAME
  *	page.h - paging: the conditions that need a person, and PageCommand
  * DESCRIPTION
- *	poc_watch_run() looks at the database once (open acknowledgements
+ *	poc_page_check() looks at the database once (open acknowledgements
  *	and their deadlines in business time, held and failed messages,
  *	decryption and signature failures, the outbox, the spool, the
  *	daemon's heartbeat), and fills a status for `pocctl watch` (one
@@ -33,7 +33,7 @@
  *	refuses POC mail (store-failed): its state is in memory, since the
  *	database is what failed; the daemon calls it from its sender thread.
  * ERRORS
- *	poc_watch_run() returns POC_OK when the database could be read (a
+ *	poc_page_check() returns POC_OK when the database could be read (a
  *	PageCommand that fails is logged and retried next round, not an
  *	error); otherwise the store's error, with st->level UNKNOWN and
  *	st->line saying why.
@@ -41,18 +41,20 @@
 #ifndef POC_PAGE_H
 #define POC_PAGE_H
 
-#include "worker.h"
+#include "poc.h"
 
 G_BEGIN_DECLS
 
-typedef enum { POC_WATCH_OK = 0, POC_WATCH_WARNING = 1, POC_WATCH_CRITICAL = 2,
-	       POC_WATCH_UNKNOWN = 3 } poc_watch_level;
+struct poc_runtime;	/* runtime.h */
+
+typedef enum { POC_PAGE_OK = 0, POC_PAGE_WARNING = 1, POC_PAGE_CRITICAL = 2,
+	       POC_PAGE_UNKNOWN = 3 } poc_page_level;
 
 /* "OK", "WARNING", "CRITICAL", "UNKNOWN". */
-const char *poc_watch_level_name(poc_watch_level level);
+const char *poc_page_level_name(poc_page_level level);
 
-typedef struct poc_watch_status {
-	poc_watch_level level;
+typedef struct poc_page_status {
+	poc_page_level level;
 	int open;		/* open cases */
 	int unacked;		/* messages needing an acknowledgement not yet sent */
 	int overdue;
@@ -67,17 +69,17 @@ typedef struct poc_watch_status {
 	gint64 heartbeat;	/* 0: never */
 	char *line;		/* "POCMILTER OK - 3 open cases, ... | open=3 overdue=0 held=0" */
 	GPtrArray *conditions;	/* char *, one line per condition holding ("REASON CASE ...") */
-} poc_watch_status;
+} poc_page_status;
 
-void poc_watch_status_clear(poc_watch_status *st);
+void poc_page_status_clear(poc_page_status *st);
 
 /*
  * One check at time now. send_pages: run PageCommand / PageMail and keep
  * the page state; without it the database is only read (a read-only
  * store is fine). from_daemon names the actor of the "paged" events.
  */
-int poc_watch_run(poc_runtime *rt, gint64 now, gboolean send_pages, gboolean from_daemon,
-		  poc_watch_status *st, GError **error);
+int poc_page_check(struct poc_runtime *rt, gint64 now, gboolean send_pages,
+		   gboolean from_daemon, poc_page_status *st, GError **error);
 
 /* The store-failed page's state, kept by the daemon (zeroed: no condition). */
 typedef struct poc_store_alarm {
@@ -93,18 +95,7 @@ typedef struct poc_store_alarm {
  * not failing any more after a page; without PageCommand or PageMail the
  * log line is the page.
  */
-void poc_page_store_alarm(poc_runtime *rt, poc_store_alarm *a, gboolean failing, gint64 now);
-
-/*
- * Run command (split like a shell would, no shell) with input on stdin,
- * stdout discarded; kill it after timeout seconds (<= 0: 30). POC_OK
- * when it exited 0; otherwise POC_ERR_SEND (non-zero exit, signal,
- * cannot start) or POC_ERR_TEMP (exit 75, or killed on timeout), with *diagnostic
- * (the first line of its stderr, or why) to free. A command that exited
- * is judged by its exit status even when something it left running still
- * holds its stderr (read for a second more, then abandoned).
- */
-int poc_page_exec(const char *command, GBytes *input, gint64 timeout, char **diagnostic);
+void poc_page_store_alarm(struct poc_runtime *rt, poc_store_alarm *a, gboolean failing, gint64 now);
 
 G_END_DECLS
 

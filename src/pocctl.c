@@ -48,7 +48,7 @@
 #include "page.h"
 #include "publication.h"
 #include "statement.h"
-#include "worker.h"
+#include "process.h"
 
 enum { EXIT_USAGE = 1, EXIT_NOTFOUND = 2, EXIT_DB = 3, EXIT_DBVERSION = 4, EXIT_FAIL = 5 };
 
@@ -1080,7 +1080,7 @@ cmd_reprocess(int argc, char **argv)
 		const char *mid = g_ptr_array_index(c->message_ids, i);
 		poc_message *m = NULL;
 
-		if (poc_reprocess_message(rt, crypto, mid, who, &m, &err) != POC_OK) {
+		if (poc_process_again(rt, crypto, mid, who, &m, &err) != POC_OK) {
 			fprintf(stderr, "pocctl: %s: %s\n", tty(mid), err ? tty(err->message) : "?");
 			g_clear_error(&err);
 			failed++;
@@ -1466,7 +1466,7 @@ cmd_calendar(int argc, char **argv)
 		status = poc_config_load(config_path, &cfg, &err);
 	else
 		cfg = poc_config_new(), status = POC_OK;
-	if (status != POC_OK || poc_calendar_from_config(cfg, &cal, &err) != POC_OK)
+	if (status != POC_OK || poc_runtime_calendar(cfg, &cal, &err) != POC_OK)
 		die(EXIT_USAGE, "%s", err ? err->message : "?");
 	if (argc == 3 && strcmp(argv[1], "holidays") == 0) {
 		char *end;
@@ -1588,7 +1588,7 @@ cmd_watch(int argc, char **argv)
 					      { NULL, 0, NULL, 0 } };
 	gboolean send_pages = FALSE;
 	poc_runtime *rt = NULL;
-	poc_watch_status st;
+	poc_page_status st;
 	GError *err = NULL;
 	int c, status;
 
@@ -1596,13 +1596,13 @@ cmd_watch(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c != 'p') {
 			printf("POCMILTER UNKNOWN - usage: pocctl watch [--page]\n");
-			return POC_WATCH_UNKNOWN;
+			return POC_PAGE_UNKNOWN;
 		}
 		send_pages = TRUE;
 	}
 	if (optind != argc) {
 		printf("POCMILTER UNKNOWN - usage: pocctl watch [--page]\n");
-		return POC_WATCH_UNKNOWN;
+		return POC_PAGE_UNKNOWN;
 	}
 	/* A PageCommand that does not read its stdin must not kill us. */
 	signal(SIGPIPE, SIG_IGN);
@@ -1612,17 +1612,17 @@ cmd_watch(int argc, char **argv)
 	if (status != POC_OK) {
 		printf("POCMILTER UNKNOWN - %s\n", err ? err->message : poc_strerror(status));
 		g_clear_error(&err);
-		return POC_WATCH_UNKNOWN;
+		return POC_PAGE_UNKNOWN;
 	}
-	status = poc_watch_run(rt, poc_now(), send_pages, FALSE, &st, &err);
+	status = poc_page_check(rt, poc_now(), send_pages, FALSE, &st, &err);
 	printf("%s\n", tty(st.line));
 	for (guint i = 0; st.conditions && i < st.conditions->len; i++)
 		printf("%s\n", tty(g_ptr_array_index(st.conditions, i)));
-	if (status != POC_OK && st.level != POC_WATCH_UNKNOWN)
+	if (status != POC_OK && st.level != POC_PAGE_UNKNOWN)
 		fprintf(stderr, "pocctl: watch --page: %s\n", err ? err->message : poc_strerror(status));
 	g_clear_error(&err);
 	c = st.level;
-	poc_watch_status_clear(&st);
+	poc_page_status_clear(&st);
 	poc_runtime_close(rt);
 	return c;
 }

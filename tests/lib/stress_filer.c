@@ -9,7 +9,7 @@
  *	round's copy gets its own Message-ID: "<garbage-" becomes "<rNNNNNN-"),
  *	as the milter's threads do; workers filer threads at the same time
  *	claim entries and call poc_process_spooled() on them, as pocmilter's
- *	filers do, with the same code (poc_spool_claim, one crypto context
+ *	filers do, with the same code (poc_process_claim, one crypto context
  *	each). The database, GnuPG home and templates are the config's.
  *
  *	It exists to look for races between filers at a rate the MTA cannot
@@ -27,14 +27,14 @@
 
 #include "log.h"
 #include "notice.h"
-#include "worker.h"
+#include "process.h"
 
 static poc_runtime *rt;
 static GPtrArray *files;	/* GBytes */
 static int rounds = 1;
 static GMutex lock;
 static GCond cond;
-static poc_spool_claims *claims;	/* pocmilter's own claims (worker.h) */
+static poc_process_claims *claims;	/* pocmilter's own claims (process.h) */
 static gboolean spooling_done;
 static gint spooled, filed, errors;
 
@@ -97,7 +97,7 @@ filer(gpointer unused)
 		g_mutex_lock(&lock);
 		done = spooling_done;
 		g_mutex_unlock(&lock);
-		if (poc_spool_claim(claims, rt->store, &id)) {
+		if (poc_process_claim(claims, rt->store, &id)) {
 			int status = poc_process_spooled(rt, crypto, id, NULL, &err);
 
 			if (status != POC_OK) {
@@ -109,7 +109,7 @@ filer(gpointer unused)
 				g_atomic_int_inc(&filed);
 			}
 			/* A failure stays claimed (pocmilter retries it later): counted once. */
-			poc_spool_release(claims, id, status != POC_OK);
+			poc_process_release(claims, id, status != POC_OK);
 			continue;
 		}
 		/* Nothing to claim: finished once the spooler is, else wait for it. */
@@ -168,7 +168,7 @@ main(int argc, char **argv)
 		}
 		g_ptr_array_add(files, g_bytes_new_take(raw, len));
 	}
-	claims = poc_spool_claims_new();
+	claims = poc_process_claims_new();
 	start = g_get_monotonic_time();
 	sp = g_thread_new("spooler", spooler, NULL);
 	for (int i = 0; i < workers; i++)
@@ -180,7 +180,7 @@ main(int argc, char **argv)
 	total = (int) files->len * rounds;
 	printf("stress_filer: %d workers: %d spooled, %d filed, %d errors of %d in %.1f s (%.0f msgs/s)\n",
 	       workers, spooled, filed, errors, total, secs, filed / secs);
-	poc_spool_claims_free(claims);
+	poc_process_claims_free(claims);
 	g_ptr_array_free(threads, TRUE);
 	g_ptr_array_free(files, TRUE);
 	poc_runtime_close(rt);

@@ -21,7 +21,7 @@
 
 #include "ack.h"
 #include "notice.h"
-#include "worker.h"
+#include "runtime.h"
 
 static char *keydir, *srcdir, *tmpldir;
 static char *fpr_coord, *fpr_vendor, *fpr_third;
@@ -888,6 +888,13 @@ count_events(poc_store *s, const char *case_id, const char *type)
 	return c.n;
 }
 
+static int
+guard_run(poc_runtime *rt, poc_crypto *crypto, gint64 now, int *queued, GError **error)
+{
+	return poc_ack_guard_run(rt->cfg, rt->cal, rt->templates, rt->store, crypto, now, queued,
+				 error);
+}
+
 START_TEST(test_guard)
 {
 	char *dbdir;
@@ -911,15 +918,15 @@ START_TEST(test_guard)
 	file_held(rt, spoofed);
 
 	/* A day before: nothing. 3h of business time left (Thu 14:30): nothing. */
-	ck_assert_int_eq(poc_ack_guard_run(rt, vendor, good->received_at + 60, &n, NULL), POC_OK);
+	ck_assert_int_eq(guard_run(rt, vendor, good->received_at + 60, &n, NULL), POC_OK);
 	ck_assert_int_eq(n, 0);
-	ck_assert_int_eq(poc_ack_guard_run(rt, vendor, deadline - 3 * 3600, &n, NULL), POC_OK);
+	ck_assert_int_eq(guard_run(rt, vendor, deadline - 3 * 3600, &n, NULL), POC_OK);
 	ck_assert_int_eq(n, 0);
 	/* Wed 17:00 is more than 2 business hours before Thu 17:30 (0.5h + 8.5h). */
-	ck_assert_int_eq(poc_ack_guard_run(rt, vendor, deadline - 24 * 3600 - 1800, &n, NULL), POC_OK);
+	ck_assert_int_eq(guard_run(rt, vendor, deadline - 24 * 3600 - 1800, &n, NULL), POC_OK);
 	ck_assert_int_eq(n, 0);
 	/* Thu 16:00: 1.5h left: the good one is queued, the spoofed one stays held. */
-	ck_assert_int_eq(poc_ack_guard_run(rt, vendor, deadline - 5400, &n, NULL), POC_OK);
+	ck_assert_int_eq(guard_run(rt, vendor, deadline - 5400, &n, NULL), POC_OK);
 	ck_assert_int_eq(n, 1);
 	ck_assert_int_eq(poc_store_outbox_list(rt->store, POC_OUTBOX_QUEUED, queued, NULL), POC_OK);
 	ck_assert_uint_eq(queued->len, 1);
@@ -936,9 +943,9 @@ START_TEST(test_guard)
 	ck_assert_int_eq(count_events(rt->store, "JPCERT#87654321", "ack-guard"), 0);
 
 	/* Again, and past the deadline: never a second one. */
-	ck_assert_int_eq(poc_ack_guard_run(rt, vendor, deadline - 60, &n, NULL), POC_OK);
+	ck_assert_int_eq(guard_run(rt, vendor, deadline - 60, &n, NULL), POC_OK);
 	ck_assert_int_eq(n, 0);
-	ck_assert_int_eq(poc_ack_guard_run(rt, vendor, deadline + 86400, &n, NULL), POC_OK);
+	ck_assert_int_eq(guard_run(rt, vendor, deadline + 86400, &n, NULL), POC_OK);
 	ck_assert_int_eq(n, 0);
 	g_ptr_array_set_size(queued, 0);
 	ck_assert_int_eq(poc_store_outbox_list(rt->store, POC_OUTBOX_QUEUED, queued, NULL), POC_OK);
@@ -946,7 +953,7 @@ START_TEST(test_guard)
 
 	/* Not in hold mode: the guard does nothing. */
 	rt->cfg->ack_mode = POC_ACK_MODE_AUTO;
-	ck_assert_int_eq(poc_ack_guard_run(rt, vendor, deadline - 60, &n, NULL), POC_OK);
+	ck_assert_int_eq(guard_run(rt, vendor, deadline - 60, &n, NULL), POC_OK);
 	ck_assert_int_eq(n, 0);
 
 	g_ptr_array_unref(queued);

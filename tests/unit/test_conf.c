@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "conf.h"
-#include "worker.h"
+#include "runtime.h"
 
 static const char text[] = "Watch security@vendor.example\n"
 			   "Coordinator vuls@jpcert.or.jp, other@jpcert.or.jp\n"
@@ -83,7 +83,7 @@ START_TEST(test_bare_closures)
 		ck_assert_msg(poc_config_parse(bare[i], strlen(bare[i]), "t.conf", &cfg, &err) ==
 				      POC_OK,
 			      "%s: %s", bare[i], err ? err->message : "?");
-		ck_assert_int_eq(poc_calendar_from_config(cfg, &cal, &err), POC_OK);
+		ck_assert_int_eq(poc_runtime_calendar(cfg, &cal, &err), POC_OK);
 		/* 2026-12-30, a Wednesday: a closure by default, a business day now */
 		ck_assert(poc_calendar_is_business_day(cal, 2026, 12, 30));
 		poc_calendar_free(cal);

@@ -370,31 +370,6 @@ START_TEST(test_backoff)
 }
 END_TEST
 
-START_TEST(test_exec_diagnostics)
-{
-	char *diag = NULL;
-	GBytes *payload = g_bytes_new_static("x\n", 2);
-
-	set_status(75);
-	ck_assert_int_eq(poc_outbox_exec(cfg->ack_sendmail, "a@b.example", payload, &diag), POC_ERR_TEMP);
-	ck_assert(strstr(diag, "75"));
-	g_free(diag);
-	set_status(1);
-	ck_assert_int_eq(poc_outbox_exec(cfg->ack_sendmail, NULL, payload, &diag), POC_ERR_SEND);
-	g_free(diag);
-	ck_assert_int_eq(poc_outbox_exec("/nonexistent/sendmail -t", NULL, payload, &diag),
-			 POC_ERR_SEND);
-	ck_assert_ptr_nonnull(diag);
-	g_free(diag);
-	ck_assert_int_eq(poc_outbox_exec("'unclosed", NULL, payload, &diag), POC_ERR_CONFIG);
-	g_free(diag);
-	set_status(0);
-	ck_assert_int_eq(poc_outbox_exec(cfg->ack_sendmail, NULL, payload, &diag), POC_OK);
-	ck_assert_ptr_null(diag);
-	g_bytes_unref(payload);
-}
-END_TEST
-
 /*
  * A crash while AckSendmail ran leaves the entry SENDING. It waits for the
  * MTA's evidence for the grace time, then is FAILED (paged), never resent.
@@ -492,7 +467,6 @@ outbox_suite(void)
 	tcase_add_test(tc, test_claim_two_processes);
 	tcase_add_test(tc, test_retry_then_sent);
 	tcase_add_test(tc, test_backoff);
-	tcase_add_test(tc, test_exec_diagnostics);
 	tcase_add_test(tc, test_recover_unknown_outcome);
 	tcase_add_test(tc, test_seen_before_exit);
 	suite_add_tcase(s, tc);

@@ -28,6 +28,7 @@
 #include <glib/gstdio.h>
 
 #include "page.h"
+#include "runtime.h"
 
 typedef struct fixture {
 	char *dir;
@@ -115,25 +116,25 @@ fx_free(fixture *fx)
 }
 
 /* One check at time t with pages; returns the level. */
-static poc_watch_level
-check_at(fixture *fx, gint64 t, poc_watch_status *out)
+static poc_page_level
+check_at(fixture *fx, gint64 t, poc_page_status *out)
 {
-	poc_watch_status st;
+	poc_page_status st;
 	GError *err = NULL;
 	char env[32];
-	poc_watch_level level;
+	poc_page_level level;
 
 	g_snprintf(env, sizeof(env), "%" G_GINT64_FORMAT, t);
 	g_setenv("POC_FAKE_NOW", env, TRUE);
 	if (fx->live_daemon)
 		ck_assert_int_eq(poc_store_heartbeat(fx->rt->store, t, NULL), POC_OK);
-	if (poc_watch_run(fx->rt, t, TRUE, FALSE, &st, &err) != POC_OK)
+	if (poc_page_check(fx->rt, t, TRUE, FALSE, &st, &err) != POC_OK)
 		ck_abort_msg("watch: %s", err ? err->message : "?");
 	level = st.level;
 	if (out)
 		*out = st;
 	else
-		poc_watch_status_clear(&st);
+		poc_page_status_clear(&st);
 	return level;
 }
 
@@ -283,7 +284,7 @@ START_TEST(test_due_soon_counts_business_time)
 	const char *mid = "<fri-2000@jpcert.example>";
 	poc_message *m = mkmsg(mid, "JPCERT#10000001", at("2026-10-16T20:00:00+09:00"),
 			       POC_ACK_QUEUED, fx->rt->cal);
-	poc_watch_status st;
+	poc_page_status st;
 	event_count ev;
 
 	ck_assert_int_eq(m->ack_deadline, at("2026-10-19T17:30:00+09:00"));
@@ -293,25 +294,25 @@ START_TEST(test_due_soon_counts_business_time)
 	poc_message_free(m);
 
 	/* Friday night, the weekend, Monday morning: 8.5 business hours left, no page. */
-	ck_assert_int_eq(check_at(fx, at("2026-10-16T20:01:00+09:00"), &st), POC_WATCH_OK);
+	ck_assert_int_eq(check_at(fx, at("2026-10-16T20:01:00+09:00"), &st), POC_PAGE_OK);
 	ck_assert_int_eq(st.unacked, 1);
 	ck_assert_int_eq(st.next_deadline, at("2026-10-19T17:30:00+09:00"));
 	ck_assert_str_eq(st.line, "POCMILTER OK - 1 open case, next deadline 2026-10-19T17:30+09:00 | "
 				  "open=1 overdue=0 held=0 unacked=1 due_soon=0 failed=0 spooled=0 "
 				  "heartbeat_age=0s;;300");
-	poc_watch_status_clear(&st);
+	poc_page_status_clear(&st);
 	expect_none(fx, "Friday 20:01");
-	ck_assert_int_eq(check_at(fx, at("2026-10-17T12:00:00+09:00"), NULL), POC_WATCH_OK);
-	ck_assert_int_eq(check_at(fx, at("2026-10-19T09:00:00+09:00"), NULL), POC_WATCH_OK);
-	ck_assert_int_eq(check_at(fx, at("2026-10-19T13:29:00+09:00"), NULL), POC_WATCH_OK);
+	ck_assert_int_eq(check_at(fx, at("2026-10-17T12:00:00+09:00"), NULL), POC_PAGE_OK);
+	ck_assert_int_eq(check_at(fx, at("2026-10-19T09:00:00+09:00"), NULL), POC_PAGE_OK);
+	ck_assert_int_eq(check_at(fx, at("2026-10-19T13:29:00+09:00"), NULL), POC_PAGE_OK);
 	expect_none(fx, "before Monday 13:30");
 
 	/* Monday 13:30: four business hours left. */
-	ck_assert_int_eq(check_at(fx, at("2026-10-19T13:30:00+09:00"), &st), POC_WATCH_WARNING);
+	ck_assert_int_eq(check_at(fx, at("2026-10-19T13:30:00+09:00"), &st), POC_PAGE_WARNING);
 	ck_assert_int_eq(st.due_soon, 1);
 	ck_assert_int_eq(st.pages_sent, 1);
 	ck_assert(g_str_has_prefix(st.line, "POCMILTER WARNING - ack-due-soon JPCERT#10000001; 1 open case"));
-	poc_watch_status_clear(&st);
+	poc_page_status_clear(&st);
 	ck_assert_int_eq(expect_one(fx, "ack-due-soon", "firing"), 1);
 	/* Not again before PageRepeat (1h), and again at it. */
 	check_at(fx, at("2026-10-19T13:31:00+09:00"), NULL);
@@ -321,10 +322,10 @@ START_TEST(test_due_soon_counts_business_time)
 	ck_assert_int_eq(expect_one(fx, "ack-due-soon", "firing"), 2);
 
 	/* The deadline passes: overdue, CRITICAL; due-soon is superseded, not "resolved". */
-	ck_assert_int_eq(check_at(fx, at("2026-10-19T17:31:00+09:00"), &st), POC_WATCH_CRITICAL);
+	ck_assert_int_eq(check_at(fx, at("2026-10-19T17:31:00+09:00"), &st), POC_PAGE_CRITICAL);
 	ck_assert_int_eq(st.overdue, 1);
 	ck_assert_int_eq(st.due_soon, 0);
-	poc_watch_status_clear(&st);
+	poc_page_status_clear(&st);
 	ck_assert_int_eq(expect_one(fx, "ack-overdue", "firing"), 1);
 	/* Night is no quiet time for an overdue acknowledgement. */
 	check_at(fx, at("2026-10-19T18:00:00+09:00"), NULL);
@@ -336,7 +337,7 @@ START_TEST(test_due_soon_counts_business_time)
 
 	/* Sent at last: one resolved page, then quiet. */
 	set_ack_state(fx, mid, POC_ACK_SENT, at("2026-10-20T02:10:00+09:00"));
-	ck_assert_int_eq(check_at(fx, at("2026-10-20T02:11:00+09:00"), NULL), POC_WATCH_OK);
+	ck_assert_int_eq(check_at(fx, at("2026-10-20T02:11:00+09:00"), NULL), POC_PAGE_OK);
 	ck_assert_int_eq(expect_one(fx, "ack-overdue", "resolved"), 3);
 	check_at(fx, at("2026-10-20T02:12:00+09:00"), NULL);
 	check_at(fx, at("2026-10-20T05:00:00+09:00"), NULL);
@@ -367,7 +368,7 @@ START_TEST(test_acked_in_time_never_pages)
 	check_at(fx, at(steps[0]), NULL);
 	set_ack_state(fx, mid, POC_ACK_SENT, at("2026-10-19T10:05:00+09:00"));
 	for (guint i = 1; i < G_N_ELEMENTS(steps); i++)
-		ck_assert_int_eq(check_at(fx, at(steps[i]), NULL), POC_WATCH_OK);
+		ck_assert_int_eq(check_at(fx, at(steps[i]), NULL), POC_PAGE_OK);
 	expect_none(fx, "acknowledged in time");
 	ck_assert_int_eq(events_of(fx, "JPCERT#10000002").paged, 0);
 	fx_free(fx);
@@ -385,7 +386,7 @@ START_TEST(test_held_decrypt_signature)
 	poc_message *b = mkmsg("<unsigned@jpcert.example>", "JPCERT#10000004", t, POC_ACK_HELD,
 			       fx->rt->cal);
 	GPtrArray *pages;
-	poc_watch_status st;
+	poc_page_status st;
 	GHashTable *got = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 
 	a->decryption = POC_DECRYPTION_FAILED;
@@ -398,10 +399,10 @@ START_TEST(test_held_decrypt_signature)
 	poc_message_free(a);
 	poc_message_free(b);
 
-	ck_assert_int_eq(check_at(fx, t + 60, &st), POC_WATCH_CRITICAL);
+	ck_assert_int_eq(check_at(fx, t + 60, &st), POC_PAGE_CRITICAL);
 	ck_assert_int_eq(st.held, 2);
 	ck_assert_int_eq(st.conditions->len, 4);
-	poc_watch_status_clear(&st);
+	poc_page_status_clear(&st);
 	pages = new_pages(fx);
 	ck_assert_int_eq(pages->len, 4);
 	for (guint i = 0; i < pages->len; i++) {
@@ -418,7 +419,7 @@ START_TEST(test_held_decrypt_signature)
 
 	/* A person settles the unsigned one (pocctl ack --none): both its pages resolve. */
 	set_ack_state(fx, "<unsigned@jpcert.example>", POC_ACK_NOT_REQUIRED, 0);
-	ck_assert_int_eq(check_at(fx, t + 120, NULL), POC_WATCH_CRITICAL);
+	ck_assert_int_eq(check_at(fx, t + 120, NULL), POC_PAGE_CRITICAL);
 	pages = new_pages(fx);
 	ck_assert_int_eq(pages->len, 2);
 	for (guint i = 0; i < pages->len; i++) {
@@ -458,7 +459,7 @@ START_TEST(test_covers_part_and_claimed_change)
 	poc_message_free(a);
 	poc_message_free(b);
 
-	ck_assert_int_eq(check_at(fx, t + 60, NULL), POC_WATCH_WARNING);
+	ck_assert_int_eq(check_at(fx, t + 60, NULL), POC_PAGE_WARNING);
 	pages = new_pages(fx);
 	for (guint i = 0; i < pages->len; i++) {
 		JsonObject *o = g_ptr_array_index(pages, i);
@@ -497,7 +498,7 @@ START_TEST(test_send_failed)
 			       fx->rt->cal);
 	poc_outbox_entry *e = poc_outbox_entry_new();
 	GError *err = NULL;
-	poc_watch_status st;
+	poc_page_status st;
 
 	file_msg(fx, a);
 	e->message_id = g_strdup(b->message_id);
@@ -513,9 +514,9 @@ START_TEST(test_send_failed)
 	e->last_error = g_strdup("sendmail exited with 75");
 	ck_assert_int_eq(poc_store_outbox_update(fx->rt->store, e, NULL), POC_OK);
 
-	ck_assert_int_eq(check_at(fx, t + 60, &st), POC_WATCH_CRITICAL);
+	ck_assert_int_eq(check_at(fx, t + 60, &st), POC_PAGE_CRITICAL);
 	ck_assert_int_eq(st.failed, 2);
-	poc_watch_status_clear(&st);
+	poc_page_status_clear(&st);
 	{
 		GPtrArray *pages = new_pages(fx);
 
@@ -545,16 +546,16 @@ START_TEST(test_filter_silent_and_spool_stuck)
 	poc_spool_info info = { t, g_strdup("4QID"), g_strdup("vuls@jpcert.or.jp"),
 				g_ptr_array_new_with_free_func(g_free), g_strdup("milter") };
 	guint64 spool_id;
-	poc_watch_status st;
+	poc_page_status st;
 	GPtrArray *pages;
 	JsonObject *o;
 
 	fx->live_daemon = FALSE;
 	ck_assert_int_eq(poc_store_heartbeat(fx->rt->store, t, NULL), POC_OK);
-	ck_assert_int_eq(check_at(fx, t + 300, NULL), POC_WATCH_OK);	/* HeartbeatMax 5m: not older */
-	ck_assert_int_eq(check_at(fx, t + 301, &st), POC_WATCH_CRITICAL);
+	ck_assert_int_eq(check_at(fx, t + 300, NULL), POC_PAGE_OK);	/* HeartbeatMax 5m: not older */
+	ck_assert_int_eq(check_at(fx, t + 301, &st), POC_PAGE_CRITICAL);
 	ck_assert(g_str_has_prefix(st.line, "POCMILTER CRITICAL - filter-silent daemon; 0 open cases"));
-	poc_watch_status_clear(&st);
+	poc_page_status_clear(&st);
 	pages = new_pages(fx);
 	ck_assert_int_eq(pages->len, 1);
 	o = g_ptr_array_index(pages, 0);
@@ -570,19 +571,19 @@ START_TEST(test_filter_silent_and_spool_stuck)
 	ck_assert_int_eq(expect_one(fx, "filter-silent", "firing"), 2);
 	/* The daemon is back. */
 	fx->live_daemon = TRUE;
-	ck_assert_int_eq(check_at(fx, t + 4000, NULL), POC_WATCH_OK);
+	ck_assert_int_eq(check_at(fx, t + 4000, NULL), POC_PAGE_OK);
 	ck_assert_int_eq(expect_one(fx, "filter-silent", "resolved"), 2);
 
 	/* A message spooled and not processed within SpoolStuck (10m). */
 	g_ptr_array_add(info.recipients, g_strdup("security@vendor.example"));
 	info.received_at = t + 4000;
 	ck_assert_int_eq(poc_store_spool_put(fx->rt->store, "raw", 3, &info, &spool_id, NULL), POC_OK);
-	ck_assert_int_eq(check_at(fx, t + 4000 + 599, &st), POC_WATCH_OK);
+	ck_assert_int_eq(check_at(fx, t + 4000 + 599, &st), POC_PAGE_OK);
 	ck_assert_int_eq(st.spooled, 1);
-	poc_watch_status_clear(&st);
-	ck_assert_int_eq(check_at(fx, t + 4000 + 600, &st), POC_WATCH_CRITICAL);
+	poc_page_status_clear(&st);
+	ck_assert_int_eq(check_at(fx, t + 4000 + 600, &st), POC_PAGE_CRITICAL);
 	ck_assert_int_eq(st.stuck, 1);
-	poc_watch_status_clear(&st);
+	poc_page_status_clear(&st);
 	ck_assert_int_eq(expect_one(fx, "spool-stuck", "firing"), 1);
 	/* Processed at last (filed, which removes the spool entry). */
 	{
@@ -656,7 +657,7 @@ START_TEST(test_failed_and_hung_command_retried)
 			       at("2026-10-16T12:00:00+09:00"), POC_ACK_QUEUED, fx->rt->cal);
 	char *fail = g_build_filename(fx->dir, "fail", NULL);
 	char *hang = g_build_filename(fx->dir, "hang", NULL);
-	poc_watch_status st;
+	poc_page_status st;
 	gint64 started;
 
 	file_msg(fx, m);
@@ -665,7 +666,7 @@ START_TEST(test_failed_and_hung_command_retried)
 	check_at(fx, t, &st);
 	ck_assert_int_eq(st.pages_failed, 1);
 	ck_assert_int_eq(st.pages_sent, 0);
-	poc_watch_status_clear(&st);
+	poc_page_status_clear(&st);
 	expect_none(fx, "PageCommand failing");
 	ck_assert_int_eq(events_of(fx, "JPCERT#10000009").paged, 0);
 
@@ -677,52 +678,19 @@ START_TEST(test_failed_and_hung_command_retried)
 	check_at(fx, t + 60, &st);
 	ck_assert_msg(g_get_monotonic_time() - started < 10 * G_USEC_PER_SEC, "not killed in time");
 	ck_assert_int_eq(st.pages_failed, 1);
-	poc_watch_status_clear(&st);
+	poc_page_status_clear(&st);
 	expect_none(fx, "PageCommand hanging");
 
 	/* Working again: the page goes out on the next round, as the first. */
 	g_unlink(hang);
 	check_at(fx, t + 120, &st);
 	ck_assert_int_eq(st.pages_sent, 1);
-	poc_watch_status_clear(&st);
+	poc_page_status_clear(&st);
 	ck_assert_int_eq(expect_one(fx, "ack-overdue", "firing"), 1);
 	ck_assert_int_eq(events_of(fx, "JPCERT#10000009").paged, 1);
 	g_free(fail);
 	g_free(hang);
 	fx_free(fx);
-}
-END_TEST
-
-START_TEST(test_exec)
-{
-	GBytes *in = g_bytes_new_static("{}\n", 3);
-	char *diag = NULL;
-
-	ck_assert_int_eq(poc_page_exec("/bin/true", in, 5, &diag), POC_OK);
-	ck_assert_ptr_null(diag);
-	ck_assert_int_eq(poc_page_exec("/bin/sh -c 'echo nope >&2; exit 3'", in, 5, &diag),
-			 POC_ERR_SEND);
-	ck_assert_str_eq(diag, "/bin/sh exited with 3: nope");
-	g_free(diag);
-	ck_assert_int_eq(poc_page_exec("/nonexistent/pager", in, 5, &diag), POC_ERR_SEND);
-	g_free(diag);
-	ck_assert_int_eq(poc_page_exec("'unbalanced", in, 5, &diag), POC_ERR_CONFIG);
-	g_free(diag);
-	/* Does not read stdin and exits: no SIGPIPE death (ignored, as the programs do). */
-	ck_assert_int_eq(poc_page_exec("/bin/true", in, 5, &diag), POC_OK);
-	/* A grandchild keeping stderr open does not keep us waiting past the timeout. */
-	ck_assert_int_eq(poc_page_exec("/bin/sh -c 'sleep 30 & exec sleep 30'", in, 1, &diag),
-			 POC_ERR_TEMP);
-	g_free(diag);
-	/* Exited 0, leaving a helper that holds stderr: success, without waiting for it. */
-	{
-		gint64 t0 = g_get_monotonic_time();
-
-		ck_assert_int_eq(poc_page_exec("/bin/sh -c 'sleep 30 & exit 0'", in, 20, &diag),
-				 POC_OK);
-		ck_assert_msg(g_get_monotonic_time() - t0 < 5 * G_USEC_PER_SEC, "waited for the helper");
-	}
-	g_bytes_unref(in);
 }
 END_TEST
 
@@ -736,7 +704,7 @@ static int
 race_child(const char *dir, const char *when, const char *daemon)
 {
 	poc_runtime rt = { 0 };
-	poc_watch_status st;
+	poc_page_status st;
 	char *db = g_build_filename(dir, "db", NULL);
 	int rc;
 
@@ -745,9 +713,9 @@ race_child(const char *dir, const char *when, const char *daemon)
 	rt.cal = poc_calendar_new();
 	if (poc_store_open(db, 0, &rt.store, NULL) != POC_OK)
 		return 10;
-	rc = poc_watch_run(&rt, g_ascii_strtoll(when, NULL, 10), TRUE, strcmp(daemon, "1") == 0,
-			   &st, NULL);
-	poc_watch_status_clear(&st);
+	rc = poc_page_check(&rt, g_ascii_strtoll(when, NULL, 10), TRUE, strcmp(daemon, "1") == 0,
+			    &st, NULL);
+	poc_page_status_clear(&st);
 	poc_store_close(rt.store);
 	poc_calendar_free(rt.cal);
 	poc_config_free(rt.cfg);
@@ -797,35 +765,35 @@ END_TEST
 START_TEST(test_status_read_only)
 {
 	fixture *fx = fx_new();
-	poc_watch_status st;
+	poc_page_status st;
 	GError *err = NULL;
 	gint64 t = at("2026-10-19T18:00:00+09:00");
 	poc_store *keep;
 	char *state;
 
 	ck_assert_int_eq(poc_store_heartbeat(fx->rt->store, t, NULL), POC_OK);
-	ck_assert_int_eq(poc_watch_run(fx->rt, t + 10, FALSE, FALSE, &st, NULL), POC_OK);
-	ck_assert_int_eq(st.level, POC_WATCH_OK);
+	ck_assert_int_eq(poc_page_check(fx->rt, t + 10, FALSE, FALSE, &st, NULL), POC_OK);
+	ck_assert_int_eq(st.level, POC_PAGE_OK);
 	ck_assert_str_eq(st.line, "POCMILTER OK - 0 open cases | open=0 overdue=0 held=0 unacked=0 "
 				  "due_soon=0 failed=0 spooled=0 heartbeat_age=10s;;300");
-	poc_watch_status_clear(&st);
+	poc_page_status_clear(&st);
 	/* Without send_pages nothing is written or sent. */
-	ck_assert_int_eq(poc_watch_run(fx->rt, t + 400, FALSE, FALSE, &st, NULL), POC_OK);
-	ck_assert_int_eq(st.level, POC_WATCH_CRITICAL);
+	ck_assert_int_eq(poc_page_check(fx->rt, t + 400, FALSE, FALSE, &st, NULL), POC_OK);
+	ck_assert_int_eq(st.level, POC_PAGE_CRITICAL);
 	ck_assert_int_eq(st.conditions->len, 1);
 	ck_assert_str_eq(g_ptr_array_index(st.conditions, 0),
 			 "CRITICAL filter-silent (no heartbeat for 400s)");
-	poc_watch_status_clear(&st);
+	poc_page_status_clear(&st);
 	state = poc_store_meta_get(fx->rt->store, "page:filter-silent:daemon");
 	ck_assert_ptr_null(state);
 	expect_none(fx, "read-only check");
 	/* No database: UNKNOWN. */
 	keep = fx->rt->store;
 	fx->rt->store = NULL;
-	ck_assert_int_ne(poc_watch_run(fx->rt, t, FALSE, FALSE, &st, &err), POC_OK);
-	ck_assert_int_eq(st.level, POC_WATCH_UNKNOWN);
+	ck_assert_int_ne(poc_page_check(fx->rt, t, FALSE, FALSE, &st, &err), POC_OK);
+	ck_assert_int_eq(st.level, POC_PAGE_UNKNOWN);
 	ck_assert(g_str_has_prefix(st.line, "POCMILTER UNKNOWN - "));
-	poc_watch_status_clear(&st);
+	poc_page_status_clear(&st);
 	g_clear_error(&err);
 	fx->rt->store = keep;
 	fx_free(fx);
@@ -1084,7 +1052,7 @@ START_TEST(test_clock_stepped_back)
 	gint64 t = at("2026-10-20T10:00:00+09:00");
 	poc_message *m = mkmsg(mid, "JPCERT#20000003", at("2026-10-16T10:00:00+09:00"),
 			       POC_ACK_QUEUED, fx->rt->cal);
-	poc_watch_status st;
+	poc_page_status st;
 
 	file_msg(fx, m);
 	poc_message_free(m);
@@ -1101,7 +1069,7 @@ START_TEST(test_clock_stepped_back)
 	/* No daemon since the step: its heartbeat is ten days ahead. */
 	fx->live_daemon = FALSE;
 	ck_assert_int_eq(poc_store_heartbeat(fx->rt->store, t + 10 * 86400, NULL), POC_OK);
-	ck_assert_int_eq(check_at(fx, t + 3660, &st), POC_WATCH_CRITICAL);
+	ck_assert_int_eq(check_at(fx, t + 3660, &st), POC_PAGE_CRITICAL);
 	{
 		gboolean said = FALSE;
 
@@ -1110,7 +1078,7 @@ START_TEST(test_clock_stepped_back)
 				       "filter-silent (heartbeat 860340s in the future: clock stepped back?)") != NULL;
 		ck_assert_msg(said, "a future heartbeat was counted fresh: %s", st.line);
 	}
-	poc_watch_status_clear(&st);
+	poc_page_status_clear(&st);
 	ck_assert_int_eq(expect_one(fx, "filter-silent", "firing"), 1);
 	fx_free(fx);
 }
@@ -1161,7 +1129,6 @@ page_suite(void)
 	tcase_add_test(tc, test_filter_silent_and_spool_stuck);
 	tcase_add_test(tc, test_page_json_fields);
 	tcase_add_test(tc, test_failed_and_hung_command_retried);
-	tcase_add_test(tc, test_exec);
 	tcase_add_test(tc, test_no_double_page);
 	tcase_add_test(tc, test_status_read_only);
 	tcase_add_test(tc, test_publication_reminders);

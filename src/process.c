@@ -1,10 +1,17 @@
 /*
  * NAME
- *	worker.c - the runtime and the processing of one spooled message
+ *	process.c - file one message, read a filed one again, claim spool
+ *	entries
+ * SYNOPSIS
+ *	#include "process.h"
  * DESCRIPTION
- *	See worker.h. One log line per message: queue id, Message-ID, case,
- *	tracking number, kind, crypto outcome, ack state. Never a subject
- *	or body.
+ *	See process.h. A message is read once per path by read_notice (the
+ *	same limits and trust everywhere); the acknowledgement is decided by
+ *	ack.c and composed here when it goes out by itself, or the message's
+ *	ack state becomes failed with the reason in ack_note.
+ * DIAGNOSTICS
+ *	One log line per message: queue id, Message-ID, case, tracking
+ *	number, kind, crypto outcome, ack state. Never a subject or body.
  */
 #include "config.h"
 
@@ -12,80 +19,7 @@
 
 #include "log.h"
 #include "notice.h"
-#include "worker.h"
-
-int
-poc_calendar_from_config(const poc_config *cfg, poc_calendar **out, GError **error)
-{
-	poc_calendar *cal = poc_calendar_new();
-	int start, end, status = POC_OK;
-
-	*out = NULL;
-	if (cfg->business_hours &&
-	    poc_calendar_parse_business_hours(cfg->business_hours, &start, &end) == POC_OK)
-		poc_calendar_set_business_hours(cal, start, end);
-	if ((status = poc_calendar_set_closures(cal, cfg->closures ? cfg->closures : "", error)) ||
-	    (cfg->working_days &&
-	     (status = poc_calendar_set_working_days(cal, cfg->working_days, error))) ||
-	    (cfg->holiday_file &&
-	     (status = poc_calendar_load_holiday_file(cal, cfg->holiday_file, error)))) {
-		poc_calendar_free(cal);
-		return status;
-	}
-	*out = cal;
-	return POC_OK;
-}
-
-int
-poc_runtime_open(const char *path, unsigned flags, poc_runtime **out, GError **error)
-{
-	poc_runtime *rt = g_new0(poc_runtime, 1);
-	int status;
-
-	*out = NULL;
-	if (path)
-		status = poc_config_load(path, &rt->cfg, error);
-	else
-		rt->cfg = poc_config_new(), status = POC_OK;
-	if (status != POC_OK)
-		goto fail;
-	if ((status = poc_calendar_from_config(rt->cfg, &rt->cal, error)) != POC_OK)
-		goto fail;
-	rt->rules = poc_kind_rules_default();
-	if (rt->cfg->kind_rules &&
-	    (status = poc_kind_rules_load(rt->rules, rt->cfg->kind_rules, error)) != POC_OK)
-		goto fail;
-	if (!(flags & POC_RUNTIME_NO_TEMPLATES) && rt->cfg->ack_mode != POC_ACK_MODE_OFF &&
-	    (status = poc_templates_load(rt->cfg->template_dir, rt->cfg->template_lang,
-					 &rt->templates, error)) != POC_OK)
-		goto fail;
-	if (!(flags & POC_RUNTIME_NO_STORE) &&
-	    (status = poc_store_open(rt->cfg->database,
-				     (flags & POC_RUNTIME_STORE_RDONLY) ? POC_STORE_RDONLY : 0,
-				     &rt->store, error)) != POC_OK)
-		goto fail;
-	*out = rt;
-	return POC_OK;
-fail:
-	poc_runtime_close(rt);
-	return status;
-}
-
-void
-poc_runtime_close(poc_runtime *rt)
-{
-	if (!rt)
-		return;
-	if (rt->store)
-		poc_store_close(rt->store);
-	poc_templates_free(rt->templates);
-	if (rt->rules)
-		poc_kind_rules_free(rt->rules);
-	if (rt->cal)
-		poc_calendar_free(rt->cal);
-	poc_config_free(rt->cfg);
-	g_free(rt);
-}
+#include "process.h"
 
 static void
 log_filed(const poc_message *m, const char *what)
@@ -151,70 +85,81 @@ keep_reception(poc_message *fresh, const poc_message *old)
 	fresh->message_id = g_strdup(old->message_id);
 }
 
-int
-poc_reprocess_message(poc_runtime *rt, poc_crypto *crypto, const char *message_id,
-		      const char *actor, poc_message **out, GError **error)
+/*
+ * Compose the acknowledgement of msg (queued) into *ack. When it cannot
+ * be composed (no templates, no key to encrypt to, GnuPG failed), msg's
+ * acknowledgement becomes failed with the reason in ack_note, for paging.
+ */
+static gboolean
+compose_or_fail(poc_runtime *rt, poc_crypto *crypto, poc_message *msg, poc_outbox_entry **ack)
 {
-	poc_message *old = NULL, *fresh = NULL;
-	poc_outbox_entry *ack = NULL;
-	GBytes *raw = NULL;
-	poc_event ev = { 0 };
-	char *detail = NULL;
-	int status;
+	GError *cerr = NULL;
 
-	if ((status = poc_store_get_message(rt->store, message_id, &old, error)) != POC_OK ||
-	    (status = poc_store_get_raw(rt->store, message_id, &raw, error)) != POC_OK)
-		goto out;
-	fresh = poc_message_new();
-	fresh->envelope_from = g_strdup(old->envelope_from);
-	fresh->received_at = old->received_at;	/* dates without a year read against it */
-	if ((status = read_notice(rt, crypto, raw, fresh, error)) != POC_OK)
-		goto out;
-	keep_reception(fresh, old);
-	/* The same replay rule as filing: a signature another message owns is a replay. */
-	if ((status = poc_store_signature_claim(rt->store, fresh, error)) != POC_OK)
-		goto out;
-	if (old->tracking && g_strcmp0(fresh->tracking, old->case_id) != 0 && fresh->tracking &&
-	    g_strcmp0(fresh->tracking, old->tracking) != 0) {
-		if (!fresh->problems)
-			fresh->problems = g_ptr_array_new_with_free_func(g_free);
-		g_ptr_array_add(fresh->problems,
-				g_strdup_printf("reprocessing read tracking number %s; the message "
-						"stays in case %s",
-						fresh->tracking, old->case_id));
-	}
-	/* At most one acknowledgement per notice, ever: a decided one stays decided. */
+	if (rt->templates && poc_ack_compose(rt->cfg, rt->templates, crypto, msg, NULL, poc_now(),
+					     ack, &cerr) == POC_OK)
+		return TRUE;
+	msg->ack_state = POC_ACK_FAILED;
+	g_free(msg->ack_note);
+	msg->ack_note = g_strdup_printf("acknowledgement not composed: %s",
+					cerr ? cerr->message : "no templates");
+	g_clear_error(&cerr);
+	return FALSE;
+}
+
+/* A tracking number read again that differs from the case's is a problem, not a move. */
+static void
+note_tracking_change(poc_message *fresh, const poc_message *old)
+{
+	if (!old->tracking || g_strcmp0(fresh->tracking, old->case_id) == 0 || !fresh->tracking ||
+	    g_strcmp0(fresh->tracking, old->tracking) == 0)
+		return;
+	if (!fresh->problems)
+		fresh->problems = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(fresh->problems,
+			g_strdup_printf("reprocessing read tracking number %s; the message "
+					"stays in case %s",
+					fresh->tracking, old->case_id));
+}
+
+/*
+ * The acknowledgement of a message read again. At most one per notice,
+ * ever: a decided one (queued, sent, settled by a person) stays decided;
+ * otherwise it is decided afresh, and composed into *ack when it goes out.
+ */
+static void
+decide_again(poc_runtime *rt, poc_crypto *crypto, poc_message *fresh, const poc_message *old,
+	     poc_outbox_entry **ack)
+{
 	if (old->ack_state == POC_ACK_SENT || old->ack_state == POC_ACK_QUEUED ||
 	    (old->ack_state == POC_ACK_NOT_REQUIRED && old->ack_note && !old->ack_required)) {
 		fresh->ack_required = old->ack_required;
 		fresh->ack_state = old->ack_state;
 		g_free(fresh->ack_note);
 		fresh->ack_note = g_strdup(old->ack_note);
-	} else {
-		poc_ack_decide(rt->cfg, fresh);
-		if (fresh->ack_state == POC_ACK_QUEUED &&
-		    !poc_ack_may_auto(rt->cfg, rt->store, fresh)) {
-			fresh->ack_state = POC_ACK_HELD;
-			g_free(fresh->ack_note);
-			fresh->ack_note = g_strdup("replay (same signature as a message filed "
-						   "before): a person decides");
-		}
-		if (fresh->ack_required && !fresh->ack_deadline)
-			fresh->ack_deadline = poc_calendar_ack_deadline(rt->cal, fresh->received_at);
-		if (fresh->ack_state == POC_ACK_QUEUED) {
-			GError *cerr = NULL;
-
-			if (!rt->templates ||
-			    poc_ack_compose(rt->cfg, rt->templates, crypto, fresh, NULL, poc_now(),
-					    &ack, &cerr) != POC_OK) {
-				fresh->ack_state = POC_ACK_FAILED;
-				g_free(fresh->ack_note);
-				fresh->ack_note = g_strdup_printf("acknowledgement not composed: %s",
-								  cerr ? cerr->message : "no templates");
-				g_clear_error(&cerr);
-			}
-		}
+		return;
 	}
+	poc_ack_decide(rt->cfg, fresh);
+	if (fresh->ack_state == POC_ACK_QUEUED && !poc_ack_may_auto(rt->cfg, rt->store, fresh)) {
+		fresh->ack_state = POC_ACK_HELD;
+		g_free(fresh->ack_note);
+		fresh->ack_note = g_strdup("replay (same signature as a message filed "
+					   "before): a person decides");
+	}
+	if (fresh->ack_required && !fresh->ack_deadline)
+		fresh->ack_deadline = poc_calendar_ack_deadline(rt->cal, fresh->received_at);
+	if (fresh->ack_state == POC_ACK_QUEUED)
+		compose_or_fail(rt, crypto, fresh, ack);
+}
+
+/* Write the record read again, with its "reprocessed" event, and its acknowledgement. */
+static int
+update_reprocessed(poc_runtime *rt, poc_message *fresh, const poc_message *old,
+		   poc_outbox_entry *ack, const char *actor, GError **error)
+{
+	poc_event ev = { 0 };
+	char *detail;
+	int status;
+
 	detail = g_strdup_printf("decryption %s -> %s, signature %s -> %s, kind %s -> %s (%s), "
 				 "ack %s -> %s",
 				 poc_decryption_name(old->decryption),
@@ -240,6 +185,34 @@ poc_reprocess_message(poc_runtime *rt, poc_crypto *crypto, const char *message_i
 		if (status == POC_OK)
 			fresh->ack_state = POC_ACK_QUEUED;
 	}
+	g_free(detail);
+	return status;
+}
+
+int
+poc_process_again(poc_runtime *rt, poc_crypto *crypto, const char *message_id,
+		  const char *actor, poc_message **out, GError **error)
+{
+	poc_message *old = NULL, *fresh = NULL;
+	poc_outbox_entry *ack = NULL;
+	GBytes *raw = NULL;
+	int status;
+
+	if ((status = poc_store_get_message(rt->store, message_id, &old, error)) != POC_OK ||
+	    (status = poc_store_get_raw(rt->store, message_id, &raw, error)) != POC_OK)
+		goto out;
+	fresh = poc_message_new();
+	fresh->envelope_from = g_strdup(old->envelope_from);
+	fresh->received_at = old->received_at;	/* dates without a year read against it */
+	if ((status = read_notice(rt, crypto, raw, fresh, error)) != POC_OK)
+		goto out;
+	keep_reception(fresh, old);
+	/* The same replay rule as filing: a signature another message owns is a replay. */
+	if ((status = poc_store_signature_claim(rt->store, fresh, error)) != POC_OK)
+		goto out;
+	note_tracking_change(fresh, old);
+	decide_again(rt, crypto, fresh, old, &ack);
+	status = update_reprocessed(rt, fresh, old, ack, actor, error);
 	if (status == POC_OK)
 		log_filed(fresh, "reprocessed");
 	if (status == POC_OK && out) {
@@ -247,7 +220,6 @@ poc_reprocess_message(poc_runtime *rt, poc_crypto *crypto, const char *message_i
 		fresh = NULL;
 	}
 out:
-	g_free(detail);
 	poc_outbox_entry_free(ack);
 	poc_message_free(old);
 	poc_message_free(fresh);
@@ -308,22 +280,12 @@ process_one(poc_runtime *rt, poc_crypto *crypto, guint64 spool_id, GBytes *raw,
 	if (msg->ack_required)
 		msg->ack_deadline = poc_calendar_ack_deadline(rt->cal, msg->received_at);
 	if (msg->ack_state == POC_ACK_QUEUED) {
-		GError *cerr = NULL;
-
 		/* The case id is known only once filed; the tracking number stands for it. */
 		if (!msg->case_id && msg->tracking)
 			msg->case_id = g_strdup(msg->tracking);
-		if (!rt->templates ||
-		    poc_ack_compose(cfg, rt->templates, crypto, msg, NULL, poc_now(), &ack, &cerr) !=
-			    POC_OK) {
-			msg->ack_state = POC_ACK_FAILED;
-			g_free(msg->ack_note);
-			msg->ack_note = g_strdup_printf("acknowledgement not composed: %s",
-							cerr ? cerr->message : "no templates");
+		if (!compose_or_fail(rt, crypto, msg, &ack))
 			msg_warn("event=ack-not-composed message_id=%s note=%s", poc_log_q(msg->message_id),
 				 poc_log_q(msg->ack_note));
-			g_clear_error(&cerr);
-		}
 	}
 	status = file_message(rt, spool_id, raw, msg, ack, error);
 	if (status == POC_ERR_EXISTS) {
@@ -369,16 +331,16 @@ poc_process_message(poc_runtime *rt, poc_crypto *crypto, GBytes *raw,
 
 /* --- claims on spool entries (filer threads) ------------------------------- */
 
-struct poc_spool_claims {
+struct poc_process_claims {
 	GMutex lock;
 	GHashTable *claimed;	/* spool id -> GINT_TO_POINTER(1 busy, 2 failed) */
 	gint64 retry_at;
 };
 
-poc_spool_claims *
-poc_spool_claims_new(void)
+poc_process_claims *
+poc_process_claims_new(void)
 {
-	poc_spool_claims *c = g_new0(poc_spool_claims, 1);
+	poc_process_claims *c = g_new0(poc_process_claims, 1);
 
 	g_mutex_init(&c->lock);
 	c->claimed = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
@@ -386,7 +348,7 @@ poc_spool_claims_new(void)
 }
 
 void
-poc_spool_claims_free(poc_spool_claims *c)
+poc_process_claims_free(poc_process_claims *c)
 {
 	if (!c)
 		return;
@@ -396,7 +358,7 @@ poc_spool_claims_free(poc_spool_claims *c)
 }
 
 gboolean
-poc_spool_claim(poc_spool_claims *c, poc_store *store, guint64 *id)
+poc_process_claim(poc_process_claims *c, poc_store *store, guint64 *id)
 {
 	GArray *ids = g_array_new(FALSE, FALSE, sizeof(guint64));
 	gboolean found = FALSE;
@@ -412,7 +374,7 @@ poc_spool_claim(poc_spool_claims *c, poc_store *store, guint64 *id)
 		while (g_hash_table_iter_next(&it, &k, &v))
 			if (GPOINTER_TO_INT(v) == 2)
 				g_hash_table_iter_remove(&it);
-		c->retry_at = poc_now() + POC_SPOOL_RETRY;
+		c->retry_at = poc_now() + POC_PROCESS_RETRY;
 	}
 	if (poc_store_spool_pending(store, ids, &err) != POC_OK) {
 		msg_error("event=spool-read-failed error=%s", poc_log_q(err ? err->message : "?"));
@@ -433,7 +395,7 @@ poc_spool_claim(poc_spool_claims *c, poc_store *store, guint64 *id)
 }
 
 void
-poc_spool_release(poc_spool_claims *c, guint64 id, gboolean failed)
+poc_process_release(poc_process_claims *c, guint64 id, gboolean failed)
 {
 	g_mutex_lock(&c->lock);
 	if (failed)
@@ -457,95 +419,5 @@ poc_process_pending(poc_runtime *rt, poc_crypto *crypto, int *done, GError **err
 			(*done)++;
 	}
 	g_array_free(ids, TRUE);
-	return status;
-}
-
-typedef struct guard_ctx {
-	const poc_runtime *rt;
-	gint64 now;
-	GPtrArray *due;		/* Message-IDs to acknowledge now */
-} guard_ctx;
-
-static int
-guard_pick(poc_message *m, void *data)
-{
-	guard_ctx *g = data;
-	gint64 left;
-
-	if (m->ack_state != POC_ACK_HELD || !m->ack_required || m->ack_deadline <= 0)
-		return 0;
-	/* Spoofed, unsigned, undecryptable, reports, automatic mail, replays: stay held for a person. */
-	if (!poc_ack_may_auto(g->rt->cfg, g->rt->store, m))
-		return 0;
-	left = poc_calendar_business_seconds(g->rt->cal, g->now, m->ack_deadline);
-	if (left < g->rt->cfg->ack_guard)
-		g_ptr_array_add(g->due, g_strdup(m->message_id));
-	return 0;
-}
-
-int
-poc_ack_guard_run(poc_runtime *rt, poc_crypto *crypto, gint64 now, int *queued, GError **error)
-{
-	guard_ctx g = { rt, now, NULL };
-	int status;
-
-	*queued = 0;
-	if (rt->cfg->ack_mode != POC_ACK_MODE_HOLD || !rt->templates || !rt->store || !crypto)
-		return POC_OK;
-	g.due = g_ptr_array_new_with_free_func(g_free);
-	/* Pick first, write after: the walk is by deadline, which the writes change. */
-	status = poc_store_foreach_open_ack(rt->store, guard_pick, &g, error);
-	for (guint i = 0; status == POC_OK && i < g.due->len; i++) {
-		const char *mid = g_ptr_array_index(g.due, i);
-		poc_message *m = NULL;
-		poc_outbox_entry *e = NULL;
-		GError *err = NULL;
-		char detail[256], left[POC_TIME_BUFSIZE];
-		poc_event ev = { .type = "ack-guard", .actor = "pocmilter", .detail = detail };
-		int rc;
-
-		if (poc_store_get_message(rt->store, mid, &m, &err) != POC_OK) {
-			msg_warn("event=ack-guard-failed message_id=%s error=%s", poc_log_q(mid),
-				 poc_log_q(err ? err->message : "?"));
-			g_clear_error(&err);
-			continue;
-		}
-		poc_time_format(m->ack_deadline, left);
-		rc = poc_ack_compose(rt->cfg, rt->templates, crypto, m, NULL, now, &e, &err);
-		if (rc == POC_OK) {
-			g_snprintf(detail, sizeof(detail),
-				   "still held %" G_GINT64_FORMAT "m of business time before the "
-				   "deadline %s: template %s queued by the guard",
-				   rt->cfg->ack_guard / 60, left, e->template_name);
-			rc = poc_store_outbox_add_held(rt->store, e, &ev, &err);
-		} else {
-			poc_event fev = { .type = "ack-guard-failed", .actor = "pocmilter",
-					  .detail = detail };
-
-			/* No key to encrypt to, or GnuPG failed: recorded, and paging tells people. */
-			g_snprintf(detail, sizeof(detail), "the guard could not compose: %s",
-				   err ? err->message : "?");
-			m->ack_state = POC_ACK_FAILED;
-			g_free(m->ack_note);
-			m->ack_note = g_strdup(detail);
-			poc_store_update_message(rt->store, m, &fev, NULL);
-		}
-		if (rc == POC_OK) {
-			(*queued)++;
-			msg_info("event=ack-guard case=%s message_id=%s result=%s",
-				 poc_log_q(m->case_id ? m->case_id : "-"), poc_log_q(m->message_id),
-				 poc_log_q(detail));
-		} else if (rc == POC_ERR_EXISTS) {
-			/* A person acted meanwhile: nothing to do. */
-		} else {
-			msg_warn("event=ack-guard-failed case=%s message_id=%s error=%s",
-				 poc_log_q(m->case_id ? m->case_id : "-"), poc_log_q(m->message_id),
-				 poc_log_q(err ? err->message : poc_strerror(rc)));
-		}
-		g_clear_error(&err);
-		poc_outbox_entry_free(e);
-		poc_message_free(m);
-	}
-	g_ptr_array_free(g.due, TRUE);
 	return status;
 }
