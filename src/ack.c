@@ -54,14 +54,9 @@ kind_listed(const poc_config *cfg, poc_kind kind)
 static const char *
 not_auto_reason(const poc_config *cfg, const poc_message *msg)
 {
-	if (msg->auto_submitted) {
-		gboolean own = FALSE;
-
-		for (guint i = 0; msg->problems && i < msg->problems->len; i++)
-			own |= strcmp(g_ptr_array_index(msg->problems, i), "own mail") == 0;
-		return own ? "our own mail: never acknowledged"
-			   : "auto-submitted, bounce or list mail: never acknowledged by itself";
-	}
+	if (msg->auto_submitted)
+		return msg->own_mail ? "our own mail: never acknowledged"
+				     : "auto-submitted, bounce or list mail: never acknowledged by itself";
 	if (!msg->from_coordinator)
 		return "direct report (not from a coordinator): a person answers";
 	if (msg->decryption == POC_DECRYPTION_FAILED)

@@ -31,7 +31,8 @@
  *	("" or "<>") or MAILER-DAEMON envelope sender (NULL: unknown); From: mailer-daemon@ or postmaster@;
  *	a multipart/report; List-Id; Precedence bulk, list or junk;
  *	X-Autoreply / X-Autorespond; our own mail (From: one of
- *	own_addresses, or the POC_OWN_HEADER header), noted "own mail".
+ *	own_addresses, or the POC_OWN_HEADER header), which also sets
+ *	own_mail and the problem POC_PROBLEM_OWN_MAIL ("own mail").
  *	X-Auto-Response-Suppress alone is not enough: Outlook sets it on
  *	ordinary mail.
  * DIAGNOSTICS
@@ -214,16 +215,22 @@ local_part_is(const char *addr, const char *name)
 	return addr && g_ascii_strncasecmp(addr, name, n) == 0 && addr[n] == '@';
 }
 
-/* Why this mail is automatic, or NULL. */
+/* Is this our own mail: From: one of own_addresses, or our POC_OWN_HEADER? */
+static gboolean
+is_own_mail(const poc_reader *reader, GMimeMessage *message, const poc_message *msg)
+{
+	return in_list(msg->from, reader->own_addresses) ||
+	       raw_header(GMIME_OBJECT(message), POC_OWN_HEADER);
+}
+
+/* Why this mail (not our own) is automatic, or NULL. */
 static const char *
-automatic_reason(const poc_reader *reader, GMimeMessage *message, const poc_message *msg)
+automatic_reason(GMimeMessage *message, const poc_message *msg)
 {
 	GMimeObject *obj = GMIME_OBJECT(message);
 	GMimeObject *body = g_mime_message_get_mime_part(message);
 	const char *v;
 
-	if (in_list(msg->from, reader->own_addresses) || raw_header(obj, POC_OWN_HEADER))
-		return "own mail";
 	if ((v = raw_header(obj, "Auto-Submitted")) != NULL) {
 		char *s = g_strstrip(g_ascii_strdown(v, -1));
 		gboolean no = g_str_has_prefix(s, "no") && (s[2] == '\0' || s[2] == ';' || s[2] == ' ');
@@ -359,7 +366,6 @@ poc_notice_read(const poc_reader *reader, const char *raw, size_t len, poc_messa
 	GMimeMessage *message = NULL;
 	poc_mime_walk walk;
 	size_t parse_len;
-	const char *why;
 	char *body = NULL, *subject_norm = NULL, *kind_subject, *text_all;
 	const char *facts, *facts_subject, *outer_subject;
 
@@ -411,10 +417,11 @@ poc_notice_read(const poc_reader *reader, const char *raw, size_t len, poc_messa
 	if (msg->from == NULL)
 		add_problem(msg, "no sender address in From:");
 	msg->from_coordinator = in_list(msg->from, reader->coordinators);
-	if ((why = automatic_reason(reader, message, msg)) != NULL) {
+	if (is_own_mail(reader, message, msg)) {
+		msg->own_mail = msg->auto_submitted = TRUE;
+		add_problem(msg, POC_PROBLEM_OWN_MAIL);
+	} else if (automatic_reason(message, msg)) {
 		msg->auto_submitted = TRUE;
-		if (strcmp(why, "own mail") == 0)
-			add_problem(msg, "own mail");
 	}
 
 	/* The body: decryption, signatures, text. */

@@ -44,9 +44,12 @@ typedef struct poc_reader {
 
 /*
  * A header our acknowledgements carry: mail with it is our own (never
- * acked, noted "own mail"), like mail From: one of own_addresses.
+ * acked: msg->own_mail, and the problem POC_PROBLEM_OWN_MAIL), like mail
+ * From: one of own_addresses.
  */
 #define POC_OWN_HEADER "X-POC-Ack"
+/* The problem line of our own mail, as records hold it. */
+#define POC_PROBLEM_OWN_MAIL "own mail"
 
 /*
  * msg->envelope_from: NULL when unknown (an import without one), "" or
