@@ -760,7 +760,7 @@ poc_reply_compose(const poc_config *cfg, poc_crypto *crypto, const poc_reply *r,
 	g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_TO, NULL, to);
 	set_encoded_header(GMIME_OBJECT(m), "Subject", r->subject,
 			   poc_ack_charset_for(r->subject, cfg->ack_charset));
-	jst = g_time_zone_new_offset(9 * 3600);
+	jst = g_time_zone_new_offset(POC_JST_OFFSET);
 	date = g_date_time_new_from_unix_local(now);
 	{
 		GDateTime *jdate = g_date_time_to_timezone(date, jst);
