@@ -22,7 +22,9 @@
  *	otherwise).
  * SECURITY
  *	Header values taken from a notice (subject, Message-ID, From) pass
- *	through poc_header_sanitise(): no CR/LF/NUL, bounded length.
+ *	through poc_header_sanitise(): no CR/LF/NUL, bounded length; text
+ *	a person gives (a statement) through poc_text_sanitise() with its
+ *	line breaks kept.
  */
 #include "config.h"
 
@@ -302,7 +304,7 @@ poc_templates_names(const poc_templates *t)
 /* --- composing -------------------------------------------------------- */
 
 char *
-poc_header_sanitise(const char *value, gsize max)
+poc_text_sanitise(const char *value, gsize max, poc_sanitise_mode mode)
 {
 	GString *out;
 
@@ -310,9 +312,11 @@ poc_header_sanitise(const char *value, gsize max)
 		return g_strdup("");
 	out = g_string_sized_new(strlen(value));
 	for (const char *p = value; *p && out->len < max; p++) {
-		if (*p == '\r' || *p == '\n' || *p == '\t')
+		gboolean blank = *p == '\r' || *p == '\n' || *p == '\t';
+
+		if (blank && mode == POC_SANITISE_HEADER)
 			g_string_append_c(out, ' ');
-		else if ((unsigned char)*p >= 0x20 && *p != 0x7f)
+		else if (*p == '\n' || *p == '\t' || ((unsigned char)*p >= 0x20 && *p != 0x7f))
 			g_string_append_c(out, *p);
 	}
 	if (!g_utf8_validate(out->str, out->len, NULL)) {

@@ -777,6 +777,19 @@ START_TEST(test_compose_injection)
 	s = poc_header_sanitise("abcdef", 3);
 	ck_assert_str_eq(s, "abc");
 	g_free(s);
+	/* A person's text keeps its lines and tabs, loses CR and other controls. */
+	s = poc_text_sanitise("a\r\nb\tc\x01\x7f\nd\0e", 100, POC_SANITISE_LINES);
+	ck_assert_str_eq(s, "a\nb\tc\nd");
+	g_free(s);
+	s = poc_text_sanitise("ab\ncdef", 4, POC_SANITISE_LINES);
+	ck_assert_str_eq(s, "ab\nc");
+	g_free(s);
+	s = poc_text_sanitise("\xff\n", 10, POC_SANITISE_LINES);
+	ck_assert_str_eq(s, "\xef\xbf\xbd\n");
+	g_free(s);
+	s = poc_text_sanitise(NULL, 10, POC_SANITISE_LINES);
+	ck_assert_str_eq(s, "");
+	g_free(s);
 	poc_message_free(m);
 	poc_config_free(cfg);
 }
