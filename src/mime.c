@@ -122,7 +122,7 @@ note_outcome(poc_mime_walk *w, const poc_crypto_outcome *o, gboolean was_encrypt
 			w->decrypt_ok = TRUE;
 		else
 			w->decrypt_failed = TRUE;
-		w->decryption = w->decrypt_failed ? POC_DECRYPTION_FAILED
+		w->outcome.decryption = w->decrypt_failed ? POC_DECRYPTION_FAILED
 			: w->decrypt_ok ? POC_DECRYPTION_OK : POC_DECRYPTION_NONE;
 	}
 	if (o->signature == POC_SIGNATURE_NONE)
@@ -133,7 +133,7 @@ note_outcome(poc_mime_walk *w, const poc_crypto_outcome *o, gboolean was_encrypt
 		return FALSE;
 	}
 	if (w->have_signature) {
-		if (o->signature != w->signature)
+		if (o->signature != w->outcome.signature)
 			problem(w, "another signed part: signature %s",
 				poc_signature_name(o->signature));
 		else if (!w->in_sig)
@@ -141,10 +141,12 @@ note_outcome(poc_mime_walk *w, const poc_crypto_outcome *o, gboolean was_encrypt
 		return FALSE;
 	}
 	w->have_signature = TRUE;
-	w->signature = o->signature;
-	memcpy(w->signer, o->signer, sizeof w->signer);
-	w->sig_created = o->sig_created;
-	memcpy(w->signed_digest, o->signed_digest, sizeof w->signed_digest);
+	{
+		poc_decryption decryption = w->outcome.decryption;	/* the walk's, not o's */
+
+		w->outcome = *o;
+		w->outcome.decryption = decryption;
+	}
 	return TRUE;
 }
 
@@ -780,7 +782,7 @@ decrypt_and_walk(poc_mime_walk *w, const void *data, size_t len, const char *cha
 	}
 	if (!openpgp_budget(w)) {
 		w->decrypt_failed = TRUE;
-		w->decryption = POC_DECRYPTION_FAILED;
+		w->outcome.decryption = POC_DECRYPTION_FAILED;
 		return;
 	}
 	if (poc_crypto_decrypt_verify(w->crypto, data, len, w->trusted, &plain, &o, &error)
@@ -968,7 +970,7 @@ walk_inline_text(poc_mime_walk *w, const char *data, size_t len, const char *cha
 		} else {
 			w->encrypted = TRUE;
 			w->decrypt_failed = TRUE;
-			w->decryption = POC_DECRYPTION_FAILED;
+			w->outcome.decryption = POC_DECRYPTION_FAILED;
 		}
 		p = after;
 	}
@@ -1039,7 +1041,7 @@ walk_encrypted(poc_mime_walk *w, GMimeMultipart *mp, int depth, int level)
 	if (enc == NULL || !GMIME_IS_PART(enc)) {
 		problem(w, "multipart/encrypted without its encrypted part");
 		w->decrypt_failed = TRUE;
-		w->decryption = POC_DECRYPTION_FAILED;
+		w->outcome.decryption = POC_DECRYPTION_FAILED;
 		return;
 	}
 	bytes = part_bytes(GMIME_PART(enc));
@@ -1284,6 +1286,6 @@ poc_mime_walk_message(poc_mime_walk *w, GMimeMessage *message)
 		return;
 	}
 	walk_object(w, body, 0, 0);
-	w->decryption = w->decrypt_failed ? POC_DECRYPTION_FAILED
+	w->outcome.decryption = w->decrypt_failed ? POC_DECRYPTION_FAILED
 		: w->decrypt_ok ? POC_DECRYPTION_OK : POC_DECRYPTION_NONE;
 }

@@ -59,11 +59,11 @@ typedef struct poc_mime_walk {
 	gboolean protected_subject_covered;	/* protected_subject is from inside it */
 	GPtrArray *outside;			/* char *: where text outside it was (at most 8) */
 	gboolean encrypted;
-	poc_decryption decryption;
-	poc_signature signature;
-	char signer[41];
-	gint64 sig_created;
-	char signed_digest[17];
+	/*
+	 * decryption: of all encrypted parts together; the rest: the
+	 * message's signature (the first at the top level), or none.
+	 */
+	poc_crypto_outcome outcome;
 	GPtrArray *problems;			/* char *, one line each */
 
 	/* bookkeeping */

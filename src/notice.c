@@ -436,17 +436,17 @@ poc_notice_read(const poc_reader *reader, const char *raw, size_t len, poc_messa
 	walk.max_parts = max_parts;
 	poc_mime_walk_message(&walk, message);
 	msg->encrypted = walk.encrypted;
-	msg->decryption = walk.decryption;
-	msg->signature = walk.signature;
+	msg->decryption = walk.outcome.decryption;
+	msg->signature = walk.outcome.signature;
 	g_free(msg->signer);
-	msg->signer = walk.signer[0] ? g_strdup(walk.signer) : NULL;
+	msg->signer = walk.outcome.signer[0] ? g_strdup(walk.outcome.signer) : NULL;
 	/* A valid signature is unique to what was signed, when: a replay shows it again. */
 	g_free(msg->signature_id);
-	msg->signature_id = walk.signer[0] && walk.sig_created > 0 &&
-					    (walk.signature == POC_SIGNATURE_GOOD ||
-					     walk.signature == POC_SIGNATURE_UNTRUSTED)
-				    ? g_strdup_printf("%s@%" G_GINT64_FORMAT "@%s", walk.signer,
-						      walk.sig_created, walk.signed_digest)
+	msg->signature_id = walk.outcome.signer[0] && walk.outcome.sig_created > 0 &&
+					    (walk.outcome.signature == POC_SIGNATURE_GOOD ||
+					     walk.outcome.signature == POC_SIGNATURE_UNTRUSTED)
+				    ? g_strdup_printf("%s@%" G_GINT64_FORMAT "@%s", walk.outcome.signer,
+						      walk.outcome.sig_created, walk.outcome.signed_digest)
 				    : NULL;
 	for (guint i = 0; i < walk.problems->len; i++)
 		g_ptr_array_add(msg->problems, g_strdup(g_ptr_array_index(walk.problems, i)));
@@ -468,7 +468,7 @@ poc_notice_read(const poc_reader *reader, const char *raw, size_t len, poc_messa
 	 * text and a protected Subject from inside it, never the outer
 	 * Subject or unsigned parts (doc/NOTICES.md).
 	 */
-	if (walk.signature == POC_SIGNATURE_GOOD) {
+	if (walk.outcome.signature == POC_SIGNATURE_GOOD) {
 		facts = walk.covered->str;
 		facts_subject = walk.protected_subject_covered ? walk.protected_subject : NULL;
 		outer_subject = NULL;
@@ -484,7 +484,7 @@ poc_notice_read(const poc_reader *reader, const char *raw, size_t len, poc_messa
 	 * under its unsigned Subject's, so that its case is found, but held
 	 * for a person (notice.h).
 	 */
-	if (walk.signature == POC_SIGNATURE_GOOD && msg->tracking == NULL && msg->subject) {
+	if (walk.outcome.signature == POC_SIGNATURE_GOOD && msg->tracking == NULL && msg->subject) {
 		GPtrArray *tn = g_ptr_array_new_with_free_func(g_free);
 		char *norm = poc_text_normalise(msg->subject);
 
@@ -510,7 +510,7 @@ poc_notice_read(const poc_reader *reader, const char *raw, size_t len, poc_messa
 	 * kind is read with that Subject, and checked against the signed text
 	 * alone; where they differ the kind is a label only (notice.h).
 	 */
-	if (walk.signature == POC_SIGNATURE_GOOD && !facts_subject && msg->subject) {
+	if (walk.outcome.signature == POC_SIGNATURE_GOOD && !facts_subject && msg->subject) {
 		char *outer = poc_text_normalise(msg->subject), *rule = NULL;
 		poc_kind with = poc_kind_classify_rule(reader->rules ? reader->rules : default_rules(),
 						       msg->from_coordinator, outer, body, &rule);
