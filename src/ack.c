@@ -327,7 +327,7 @@ poc_text_sanitise(const char *value, gsize max, poc_sanitise_mode mode)
 	return g_string_free(out, FALSE);
 }
 
-/* Only reads ids (poc_config_strv's old add-and-remove crashed filers). */
+/* Only reads ids: filer threads may read the same list at once. */
 static char *
 join_ids(const GPtrArray *ids)
 {

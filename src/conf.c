@@ -913,9 +913,8 @@ poc_config_list_new(void)
 }
 
 /*
- * Only reads: the config is shared by the filer threads. (This used to
- * add a NULL and take it off again, in every filer at once: two filers
- * freed each other's elements, which was the crash with Workers 2.)
+ * Only reads, never writes the list, not even to add a NULL and take it
+ * off again: the filer threads share one config and call this at once.
  */
 const char *const *
 poc_config_strv(const GPtrArray *list)

@@ -55,7 +55,7 @@ reader(gpointer unused)
 	return GINT_TO_POINTER(1);
 }
 
-/* The old poc_config_strv added and removed a NULL: this crashed or read freed strings. */
+/* Threads read one list at once: poc_config_strv never writes it (no NULL added and removed). */
 START_TEST(test_strv_shared_by_threads)
 {
 	GThread *t[READERS];
