@@ -421,13 +421,102 @@ decode_word(const char *p, const char **end, char **charset, GByteArray *out)
 	return TRUE;
 }
 
+/*
+ * Encoded words decoded but not yet converted: adjacent words of one
+ * charset are joined before conversion, since a JIS escape or a UTF-8
+ * sequence may be split between them.
+ */
+typedef struct word_run {
+	GByteArray *bytes;
+	char *charset;		/* NULL: no word pending */
+} word_run;
+
+/* Convert the pending words to UTF-8 onto out; none pending after. */
+static void
+run_flush(word_run *run, GString *out)
+{
+	if (run->bytes->len) {
+		char *t = poc_mime_text_to_utf8(run->charset, (const char *)run->bytes->data,
+						run->bytes->len);
+
+		g_string_append(out, t);
+		g_free(t);
+		g_byte_array_set_size(run->bytes, 0);
+	}
+	g_free(run->charset);
+	run->charset = NULL;
+}
+
+/* Decode the encoded word at p into run: where it ends, or NULL when p starts none. */
+static const char *
+run_take_word(word_run *run, GString *out, const char *p)
+{
+	const char *end;
+	char *cs = NULL;
+	GByteArray *word = g_byte_array_new();
+
+	if (!decode_word(p, &end, &cs, word)) {
+		g_free(cs);
+		g_byte_array_unref(word);
+		return NULL;
+	}
+	if (run->charset && g_ascii_strcasecmp(run->charset, cs) != 0)
+		run_flush(run, out);
+	if (run->charset == NULL)
+		run->charset = g_strdup(cs);
+	g_byte_array_append(run->bytes, word->data, word->len);
+	g_free(cs);
+	g_byte_array_unref(word);
+	return end;
+}
+
+/*
+ * Whitespace between two encoded words is dropped (RFC 2047 6.2): when
+ * blanks at p are followed by an encoded word (and words is below the
+ * limit), where that word starts; otherwise NULL.
+ */
+static const char *
+blanks_before_word(const char *p, int words)
+{
+	const char *q = p, *e2;
+	char *cs2 = NULL;
+	GByteArray *probe;
+	gboolean is_word;
+
+	if (*p != ' ' && *p != '\t')
+		return NULL;
+	while (*q == ' ' || *q == '\t')
+		q++;
+	if (q[0] != '=' || q[1] != '?' || words >= POC_MAX_ENCODED_WORDS)
+		return NULL;
+	probe = g_byte_array_new();
+	is_word = decode_word(q, &e2, &cs2, probe);
+	g_free(cs2);
+	g_byte_array_unref(probe);
+	return is_word ? q : NULL;
+}
+
+/* A run of plain text from p up to the next possible encoded word, onto out: where it ends. */
+static const char *
+append_plain(const char *p, GString *out)
+{
+	const char *q = p + 1;
+	char *t;
+
+	while (*q && !(q[0] == '=' && q[1] == '?'))
+		q++;
+	t = bytes_to_utf8_guess(NULL, p, q - p);
+	g_string_append(out, t);
+	g_free(t);
+	return q;
+}
+
 char *
 poc_mime_decode_header(const char *raw)
 {
 	GString *unfolded, *out;
-	GByteArray *pending = g_byte_array_new();
-	char *pending_cs = NULL, *result;
-	const char *p, *gap = NULL;
+	word_run run = { NULL, NULL };
+	const char *p, *next, *gap = NULL;
 	int words = 0;		/* decoded; the rest is text (POC_MAX_ENCODED_WORDS) */
 
 	if (raw == NULL)
@@ -437,87 +526,30 @@ poc_mime_decode_header(const char *raw)
 		if (*p != '\r' && *p != '\n')
 			g_string_append_c(unfolded, *p);
 	out = g_string_new(NULL);
-
-#define FLUSH_PENDING() do { \
-		if (pending->len) { \
-			char *t = poc_mime_text_to_utf8(pending_cs, (const char *) pending->data, pending->len); \
-			g_string_append(out, t); \
-			g_free(t); \
-			g_byte_array_set_size(pending, 0); \
-		} \
-		g_free(pending_cs); \
-		pending_cs = NULL; \
-	} while (0)
-
+	run.bytes = g_byte_array_new();
 	p = unfolded->str;
 	while (*p) {
-		const char *end;
-		char *cs = NULL;
-		GByteArray *word = g_byte_array_new();
-
-		if (words < POC_MAX_ENCODED_WORDS && decode_word(p, &end, &cs, word)) {
+		if (words < POC_MAX_ENCODED_WORDS && (next = run_take_word(&run, out, p)) != NULL) {
 			words++;
-			/* Adjacent words of one charset are joined before conversion:
-			 * a JIS escape or a UTF-8 sequence may be split between them. */
-			if (pending_cs && g_ascii_strcasecmp(pending_cs, cs) != 0)
-				FLUSH_PENDING();
-			if (pending_cs == NULL)
-				pending_cs = g_strdup(cs);
-			g_byte_array_append(pending, word->data, word->len);
-			gap = end;
-			p = end;
-			g_free(cs);
-			g_byte_array_unref(word);
+			gap = p = next;
 			continue;
 		}
-		g_byte_array_unref(word);
-		if (gap && (*p == ' ' || *p == '\t')) {
-			/* Whitespace between two encoded words is dropped (RFC 2047 6.2). */
-			const char *q = p;
-
-			while (*q == ' ' || *q == '\t')
-				q++;
-			if (q[0] == '=' && q[1] == '?' && words < POC_MAX_ENCODED_WORDS) {
-				const char *e2;
-				char *cs2 = NULL;
-				GByteArray *probe = g_byte_array_new();
-				gboolean is_word = decode_word(q, &e2, &cs2, probe);
-
-				g_free(cs2);
-				g_byte_array_unref(probe);
-				if (is_word) {
-					p = q;
-					continue;
-				}
-			}
+		if (gap && (next = blanks_before_word(p, words)) != NULL) {
+			p = next;
+			continue;
 		}
-		FLUSH_PENDING();
+		run_flush(&run, out);
 		gap = NULL;
-		{
-			/* A run of plain text up to the next possible encoded word. */
-			const char *q = p + 1;
-
-			while (*q && !(q[0] == '=' && q[1] == '?'))
-				q++;
-			{
-				char *t = bytes_to_utf8_guess(NULL, p, q - p);
-
-				g_string_append(out, t);
-				g_free(t);
-			}
-			p = q;
-		}
+		p = append_plain(p, out);
 	}
-	FLUSH_PENDING();
-#undef FLUSH_PENDING
-	g_byte_array_unref(pending);
+	run_flush(&run, out);
+	g_byte_array_unref(run.bytes);
 	g_string_free(unfolded, TRUE);
 	/* Tabs from folding become spaces; trim. */
 	for (char *c = out->str; *c; c++)
 		if (*c == '\t')
 			*c = ' ';
-	result = g_strstrip(g_string_free(out, FALSE));
-	return result;
+	return g_strstrip(g_string_free(out, FALSE));
 }
 
 static char *
@@ -880,6 +912,59 @@ armour_has_data(const char *start, const char *after, gboolean is_sig)
 }
 
 /*
+ * Text of an inline-OpenPGP part outside any armour block, appended as
+ * the part's; side ("before", "after" or NULL) names where it is
+ * relative to a clear-signed block, for outside.
+ */
+static void
+append_outside_armour(poc_mime_walk *w, const char *p, size_t n, const char *charset,
+		      gboolean flowed, gboolean delsp, const char *side, const char *part_where)
+{
+	char *t = poc_mime_text_to_utf8(charset, p, n);
+	char *u = flowed ? poc_mime_unflow(t, delsp) : NULL;
+
+	if (side)
+		set_where(w, "text %s the clear-signed block (%s)", side, part_where);
+	append_text(w, u ? u : t);
+	memcpy(w->where, part_where, sizeof w->where);
+	g_free(u);
+	g_free(t);
+}
+
+/*
+ * The signed text of a clear-signed block from start to after: after
+ * the armour headers, up to the signature, dash-escaped lines ("- -----")
+ * without their escape.
+ */
+static void
+append_clear_signed(poc_mime_walk *w, const char *start, const char *after, const char *charset)
+{
+	const char *body = memstr(start, after - start, "\n\n"), *sigstart, *tend;
+	char *t, **lines;
+	GString *undashed;
+
+	if (body == NULL)
+		body = memstr(start, after - start, "\r\n\r\n");
+	sigstart = memstr(start, after - start, "-----BEGIN PGP SIGNATURE-----");
+	if (!body || (sigstart && body >= sigstart))
+		return;
+	tend = sigstart ? sigstart : after;
+	t = poc_mime_text_to_utf8(charset, body, tend - body);
+	undashed = g_string_new(NULL);
+	lines = g_strsplit(t, "\n", -1);
+	for (char **l = lines; *l; l++) {
+		g_string_append(undashed, g_str_has_prefix(*l, "- ") ? *l + 2 : *l);
+		if (l[1])
+			g_string_append_c(undashed, '\n');
+	}
+	g_strfreev(lines);
+	append_text(w, undashed->str);
+	explicit_bzero(undashed->str, undashed->len);
+	g_string_free(undashed, TRUE);
+	g_free(t);
+}
+
+/*
  * A text part that may carry inline OpenPGP: text outside the armour is
  * kept as it is; an armoured message is decrypted, a clear-signed block
  * verified (its text is the part's, minus the armour lines). Linear in
@@ -911,19 +996,10 @@ walk_inline_text(poc_mime_walk *w, const char *data, size_t len, const char *cha
 		is_sig = sig && (msg == NULL || sig < msg);
 		start = is_sig ? sig : msg;
 		/* The text before the armour. */
-		if (start > p) {
-			char *t = poc_mime_text_to_utf8(charset, p, start - p);
-			char *u = flowed ? poc_mime_unflow(t, delsp) : NULL;
-
-			if (is_sig)
-				set_where(w, "text before the clear-signed block (%s)", part_where);
-			else if (after_signed)
-				set_where(w, "text after the clear-signed block (%s)", part_where);
-			append_text(w, u ? u : t);
-			memcpy(w->where, part_where, sizeof w->where);
-			g_free(u);
-			g_free(t);
-		}
+		if (start > p)
+			append_outside_armour(w, p, start - p, charset, flowed, delsp,
+					      is_sig ? "before" : after_signed ? "after" : NULL,
+					      part_where);
 		stop = memstr(start, end - start, is_sig ? ARMOR_SIG_END : ARMOR_MESSAGE_END);
 		if (stop == NULL) {
 			problem(w, "inline OpenPGP block without its end line");
@@ -935,35 +1011,12 @@ walk_inline_text(poc_mime_walk *w, const char *data, size_t len, const char *cha
 		if (stop && !run_gpg)
 			problem(w, "empty inline OpenPGP block: not read");
 		if (is_sig) {
-			const char *body, *sigstart;
 			gboolean saved_in_sig = w->in_sig;
 
 			if (run_gpg && verify_inline_and_append(w, start, after - start, charset, level))
 				w->in_sig = TRUE;
 			after_signed = TRUE;
-			/* The signed text: after the armour headers, up to the signature. */
-			body = memstr(start, after - start, "\n\n");
-			if (body == NULL)
-				body = memstr(start, after - start, "\r\n\r\n");
-			sigstart = memstr(start, after - start, "-----BEGIN PGP SIGNATURE-----");
-			if (body && (sigstart == NULL || body < sigstart)) {
-				const char *tend = sigstart ? sigstart : after;
-				char *t = poc_mime_text_to_utf8(charset, body, tend - body);
-				GString *undashed = g_string_new(NULL);
-				char **lines = g_strsplit(t, "\n", -1);
-
-				/* Dash-escaped lines ("- -----") lose their escape. */
-				for (char **l = lines; *l; l++) {
-					g_string_append(undashed, g_str_has_prefix(*l, "- ") ? *l + 2 : *l);
-					if (l[1])
-						g_string_append_c(undashed, '\n');
-				}
-				g_strfreev(lines);
-				append_text(w, undashed->str);
-				explicit_bzero(undashed->str, undashed->len);
-				g_string_free(undashed, TRUE);
-				g_free(t);
-			}
+			append_clear_signed(w, start, after, charset);
 			w->in_sig = saved_in_sig;
 		} else if (run_gpg) {
 			decrypt_and_walk(w, start, after - start, charset, FALSE, depth, level);
@@ -974,17 +1027,9 @@ walk_inline_text(poc_mime_walk *w, const char *data, size_t len, const char *cha
 		}
 		p = after;
 	}
-	if (p < end) {
-		char *t = poc_mime_text_to_utf8(charset, p, end - p);
-		char *u = flowed ? poc_mime_unflow(t, delsp) : NULL;
-
-		if (after_signed)
-			set_where(w, "text after the clear-signed block (%s)", part_where);
-		append_text(w, u ? u : t);
-		memcpy(w->where, part_where, sizeof w->where);
-		g_free(u);
-		g_free(t);
-	}
+	if (p < end)
+		append_outside_armour(w, p, end - p, charset, flowed, delsp,
+				      after_signed ? "after" : NULL, part_where);
 }
 
 /* A binary OpenPGP message starts with a PKESK, SKESK, compressed or signed packet. */
