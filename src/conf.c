@@ -682,6 +682,63 @@ poc_config_load(const char *path, poc_config **out, GError **error)
 	return status;
 }
 
+/*
+ * One line of a file (n: its number, from 1) into cfg; seen holds the
+ * keys given so far. POC_OK, or POC_ERR_CONFIG with "FILE:LINE: Key: why".
+ */
+static int
+parse_line(poc_config *cfg, GHashTable *seen, char *line, int n, const char *path,
+	   const char *dir, GError **error)
+{
+	char *sep, *value, *err;
+	const config_key *key;
+
+	line = g_strstrip(line);
+	if (*line == '\0' || *line == '#')
+		return POC_OK;
+	sep = line + strcspn(line, " \t=");
+	value = sep;
+	if (*sep) {
+		*sep = '\0';
+		value = g_strstrip(sep + 1);
+		if (*value == '=')
+			value = g_strstrip(value + 1);
+	}
+	key = find_key(line);
+	if (!key) {
+		g_set_error(error, POC_ERROR, POC_ERR_CONFIG, "%s:%d: %s: unknown key", path, n, line);
+		return POC_ERR_CONFIG;
+	}
+	/* A bare Closures / WorkingDays is an empty list: no such days. */
+	if (*value == '\0' && key->type != T_DAYS) {
+		g_set_error(error, POC_ERROR, POC_ERR_CONFIG, "%s:%d: %s: no value", path, n,
+			    key->name);
+		return POC_ERR_CONFIG;
+	}
+	if (g_hash_table_contains(seen, key) && !is_list(key)) {
+		g_set_error(error, POC_ERROR, POC_ERR_CONFIG,
+			    "%s:%d: %s: given twice (it takes one value)", path, n, key->name);
+		return POC_ERR_CONFIG;
+	}
+	/* The first occurrence of a list key replaces its default. */
+	if (is_list(key) && !g_hash_table_contains(seen, key)) {
+		GPtrArray **list = FIELD(cfg, key, GPtrArray *);
+		if (*list)
+			g_ptr_array_set_size(*list, 0);
+	}
+	g_hash_table_add(seen, (gpointer)key);
+	if (!g_hash_table_contains(cfg->key_lines, key->name))
+		g_hash_table_insert(cfg->key_lines, (gpointer)key->name, GINT_TO_POINTER(n));
+	err = set_key(cfg, key, value, dir);
+	if (err) {
+		g_set_error(error, POC_ERROR, POC_ERR_CONFIG, "%s:%d: %s: %s", path, n, key->name,
+			    err);
+		g_free(err);
+		return POC_ERR_CONFIG;
+	}
+	return POC_OK;
+}
+
 int
 poc_config_parse(const char *input, gsize len, const char *path, poc_config **out,
 		 GError **error)
@@ -704,59 +761,8 @@ poc_config_parse(const char *input, gsize len, const char *path, poc_config **ou
 	cfg->file = abspath;
 	seen = g_hash_table_new(g_direct_hash, g_direct_equal);
 	lines = g_strsplit(text, "\n", -1);
-	for (int n = 0; lines[n] && status == POC_OK; n++) {
-		char *line = g_strstrip(lines[n]);
-		char *sep, *value, *err;
-		const config_key *key;
-
-		if (*line == '\0' || *line == '#')
-			continue;
-		sep = line + strcspn(line, " \t=");
-		value = sep;
-		if (*sep) {
-			*sep = '\0';
-			value = g_strstrip(sep + 1);
-			if (*value == '=')
-				value = g_strstrip(value + 1);
-		}
-		key = find_key(line);
-		if (!key) {
-			g_set_error(error, POC_ERROR, POC_ERR_CONFIG, "%s:%d: %s: unknown key", path,
-				    n + 1, line);
-			status = POC_ERR_CONFIG;
-			break;
-		}
-		/* A bare Closures / WorkingDays is an empty list: no such days. */
-		if (*value == '\0' && key->type != T_DAYS) {
-			g_set_error(error, POC_ERROR, POC_ERR_CONFIG, "%s:%d: %s: no value", path,
-				    n + 1, key->name);
-			status = POC_ERR_CONFIG;
-			break;
-		}
-		if (g_hash_table_contains(seen, key) && !is_list(key)) {
-			g_set_error(error, POC_ERROR, POC_ERR_CONFIG,
-				    "%s:%d: %s: given twice (it takes one value)", path, n + 1,
-				    key->name);
-			status = POC_ERR_CONFIG;
-			break;
-		}
-		/* The first occurrence of a list key replaces its default. */
-		if (is_list(key) && !g_hash_table_contains(seen, key)) {
-			GPtrArray **list = FIELD(cfg, key, GPtrArray *);
-			if (*list)
-				g_ptr_array_set_size(*list, 0);
-		}
-		g_hash_table_add(seen, (gpointer)key);
-		if (!g_hash_table_contains(cfg->key_lines, key->name))
-			g_hash_table_insert(cfg->key_lines, (gpointer)key->name, GINT_TO_POINTER(n + 1));
-		err = set_key(cfg, key, value, dir);
-		if (err) {
-			g_set_error(error, POC_ERROR, POC_ERR_CONFIG, "%s:%d: %s: %s", path, n + 1,
-				    key->name, err);
-			g_free(err);
-			status = POC_ERR_CONFIG;
-		}
-	}
+	for (int n = 0; lines[n] && status == POC_OK; n++)
+		status = parse_line(cfg, seen, lines[n], n + 1, path, dir, error);
 	g_strfreev(lines);
 	g_hash_table_destroy(seen);
 	g_free(dir);
