@@ -634,91 +634,98 @@ tag_is(const char *tag, size_t n, const char *name)
 		&& (n == k || !g_ascii_isalnum(tag[k]));
 }
 
+/*
+ * The tag or comment at p ('<'): a line break or a space for the tags
+ * that make one, nothing for the others, script and style skipped with
+ * their content. Where the text goes on, or NULL when the tag has no
+ * '>' (the rest is dropped).
+ */
+static const char *
+html_tag(const char *p, GString *out)
+{
+	const char *end = strchr(p, '>');
+	const char *name = p + 1;
+	gboolean closing = FALSE;
+	size_t n;
+
+	if (end == NULL)
+		return NULL;
+	if (strncmp(p, "<!--", 4) == 0) {
+		const char *c = strstr(p + 4, "-->");
+
+		return c ? c + 3 : p + strlen(p);
+	}
+	if (*name == '/') {
+		closing = TRUE;
+		name++;
+	}
+	n = end - name;
+	if (!closing && (tag_is(name, n, "script") || tag_is(name, n, "style"))) {
+		const char *c = tag_is(name, n, "script") ? "</script" : "</style";
+
+		for (const char *s = end; *s; s++)
+			if (g_ascii_strncasecmp(s, c, strlen(c)) == 0)
+				return s;
+		return p + strlen(p);
+	}
+	if (tag_is(name, n, "br") || tag_is(name, n, "p") || tag_is(name, n, "div")
+	    || tag_is(name, n, "tr") || tag_is(name, n, "li") || tag_is(name, n, "h1")
+	    || tag_is(name, n, "h2") || tag_is(name, n, "h3") || tag_is(name, n, "table")
+	    || tag_is(name, n, "blockquote") || tag_is(name, n, "pre"))
+		g_string_append_c(out, '\n');
+	else if (tag_is(name, n, "td") || tag_is(name, n, "th"))
+		g_string_append_c(out, ' ');
+	return end + 1;
+}
+
+/* The character reference at p ('&') onto out, or the '&' when none is known: where the text goes on. */
+static const char *
+html_entity(const char *p, GString *out)
+{
+	const char *semi = NULL;
+
+	/* Look no further than the longest entity, "&#x10FFFF;": linear. */
+	for (int i = 1; i <= HTML_ENTITY_MAX && p[i]; i++)
+		if (p[i] == ';') {
+			semi = p + i;
+			break;
+		}
+	if (semi && p[1] == '#') {
+		gunichar c = (p[2] == 'x' || p[2] == 'X')
+			? (gunichar) g_ascii_strtoull(p + 3, NULL, 16)
+			: (gunichar) g_ascii_strtoull(p + 2, NULL, 10);
+		char buf[8];
+
+		if (c == 0 || !g_unichar_validate(c))
+			c = 0xFFFD;
+		g_string_append_len(out, buf, g_unichar_to_utf8(c, buf));
+		return semi + 1;
+	}
+	for (size_t i = 0; semi && i < G_N_ELEMENTS(entities); i++)
+		if ((size_t) (semi - p - 1) == strlen(entities[i].name)
+		    && strncmp(p + 1, entities[i].name, semi - p - 1) == 0) {
+			g_string_append(out, entities[i].utf8);
+			return semi + 1;
+		}
+	g_string_append_c(out, *p);
+	return p + 1;
+}
+
 char *
 poc_mime_html_to_text(const char *html)
 {
 	GString *out = g_string_new(NULL);
 	const char *p = html;
 
-	while (*p) {
-		if (*p == '<') {
-			const char *end = strchr(p, '>');
-			const char *name = p + 1;
-			gboolean closing = FALSE;
-			size_t n;
-
-			if (end == NULL)
-				break;
-			if (strncmp(p, "<!--", 4) == 0) {
-				const char *c = strstr(p + 4, "-->");
-
-				p = c ? c + 3 : p + strlen(p);
-				continue;
-			}
-			if (*name == '/') {
-				closing = TRUE;
-				name++;
-			}
-			n = end - name;
-			if (!closing && (tag_is(name, n, "script") || tag_is(name, n, "style"))) {
-				const char *c = tag_is(name, n, "script") ? "</script" : "</style";
-				const char *close = NULL;
-
-				for (const char *s = end; *s; s++)
-					if (g_ascii_strncasecmp(s, c, strlen(c)) == 0) {
-						close = s;
-						break;
-					}
-				p = close ? close : p + strlen(p);
-				continue;
-			}
-			if (tag_is(name, n, "br") || tag_is(name, n, "p") || tag_is(name, n, "div")
-			    || tag_is(name, n, "tr") || tag_is(name, n, "li") || tag_is(name, n, "h1")
-			    || tag_is(name, n, "h2") || tag_is(name, n, "h3") || tag_is(name, n, "table")
-			    || tag_is(name, n, "blockquote") || tag_is(name, n, "pre"))
-				g_string_append_c(out, '\n');
-			else if (tag_is(name, n, "td") || tag_is(name, n, "th"))
-				g_string_append_c(out, ' ');
-			p = end + 1;
-		} else if (*p == '&') {
-			const char *semi = NULL;
-			gboolean done = FALSE;
-
-			/* Look no further than the longest entity, "&#x10FFFF;": linear. */
-			for (int i = 1; i <= HTML_ENTITY_MAX && p[i]; i++)
-				if (p[i] == ';') {
-					semi = p + i;
-					break;
-				}
-			if (semi) {
-				if (p[1] == '#') {
-					gunichar c = (p[2] == 'x' || p[2] == 'X')
-						? (gunichar) g_ascii_strtoull(p + 3, NULL, 16)
-						: (gunichar) g_ascii_strtoull(p + 2, NULL, 10);
-					char buf[8];
-
-					if (c == 0 || !g_unichar_validate(c))
-						c = 0xFFFD;
-					g_string_append_len(out, buf, g_unichar_to_utf8(c, buf));
-					done = TRUE;
-				} else
-					for (size_t i = 0; i < G_N_ELEMENTS(entities); i++)
-						if ((size_t) (semi - p - 1) == strlen(entities[i].name)
-						    && strncmp(p + 1, entities[i].name, semi - p - 1) == 0) {
-							g_string_append(out, entities[i].utf8);
-							done = TRUE;
-							break;
-						}
-			}
-			if (done)
-				p = semi + 1;
-			else
-				g_string_append_c(out, *p++);
-		} else if (*p == '\r') {
+	while (p && *p) {
+		if (*p == '<')
+			p = html_tag(p, out);
+		else if (*p == '&')
+			p = html_entity(p, out);
+		else if (*p == '\r')
 			p++;
-		} else {
+		else
 			g_string_append_c(out, *p++);
-		}
 	}
 	return g_string_free(out, FALSE);
 }
