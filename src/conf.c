@@ -327,7 +327,6 @@ set_string(void *field, char *s)
 static char *
 parse_string(const key_type_desc *t, void *field, const char *value, const char *dir)
 {
-	(void)t, (void)dir;
 	set_string(field, g_strdup(value));
 	return NULL;
 }
@@ -343,7 +342,6 @@ parse_facility(const key_type_desc *t, void *field, const char *value, const cha
 static char *
 parse_path(const key_type_desc *t, void *field, const char *value, const char *dir)
 {
-	(void)t;
 	set_string(field, make_path(dir, value));
 	return NULL;
 }
@@ -359,7 +357,6 @@ parse_hostport(const key_type_desc *t, void *field, const char *value, const cha
 static char *
 parse_addr(const key_type_desc *t, void *field, const char *value, const char *dir)
 {
-	(void)t, (void)dir;
 	if (!valid_address(value))
 		return g_strdup_printf("\"%s\" is not a mail address", value);
 	set_string(field, g_ascii_strdown(value, -1));
@@ -369,7 +366,6 @@ parse_addr(const key_type_desc *t, void *field, const char *value, const char *d
 static char *
 parse_command(const key_type_desc *t, void *field, const char *value, const char *dir)
 {
-	(void)t;
 	if (value[0] != '/' && dir && strchr(value, '/'))
 		set_string(field, g_build_filename(dir, value, NULL));
 	else
@@ -425,21 +421,18 @@ check_kind(const char *w)
 static char *
 parse_addrs(const key_type_desc *t, void *field, const char *value, const char *dir)
 {
-	(void)t, (void)dir;
 	return parse_words(field, value, check_address, FALSE);
 }
 
 static char *
 parse_fprs(const key_type_desc *t, void *field, const char *value, const char *dir)
 {
-	(void)t, (void)dir;
 	return parse_words(field, value, check_fpr, TRUE);
 }
 
 static char *
 parse_kinds(const key_type_desc *t, void *field, const char *value, const char *dir)
 {
-	(void)t, (void)dir;
 	return parse_words(field, value, check_kind, FALSE);
 }
 
@@ -449,7 +442,6 @@ parse_bool(const key_type_desc *t, void *field, const char *value, const char *d
 	static const char *const yes[] = { "yes", "true", "on", "1", NULL };
 	static const char *const no[] = { "no", "false", "off", "0", NULL };
 
-	(void)t, (void)dir;
 	if (enum_index(yes, value) >= 0)
 		*(gboolean *)field = TRUE;
 	else if (enum_index(no, value) >= 0)
@@ -465,7 +457,6 @@ parse_int(const key_type_desc *t, void *field, const char *value, const char *di
 	char *end;
 	gint64 n = g_ascii_strtoll(value, &end, 10);
 
-	(void)t, (void)dir;
 	if (*end || n < 1 || n > 4096)
 		return g_strdup_printf("\"%s\" is not a number from 1 to 4096", value);
 	*(int *)field = (int)n;
@@ -478,7 +469,6 @@ parse_mode(const key_type_desc *t, void *field, const char *value, const char *d
 	char *end;
 	guint64 n = g_ascii_strtoull(value, &end, 8);
 
-	(void)t, (void)dir;
 	if (*end || n > 0777)
 		return g_strdup_printf("\"%s\" is not an octal file mode", value);
 	*(guint *)field = (guint)n;
@@ -490,7 +480,6 @@ parse_size_value(const key_type_desc *t, void *field, const char *value, const c
 {
 	gint64 n = parse_size(value);
 
-	(void)t, (void)dir;
 	if (n <= 0)
 		return g_strdup_printf("\"%s\" is not a size (bytes, or with k, M, G)", value);
 	*(gsize *)field = (gsize)n;
@@ -502,7 +491,6 @@ parse_duration(const key_type_desc *t, void *field, const char *value, const cha
 {
 	gint64 n = poc_parse_duration(value);
 
-	(void)t, (void)dir;
 	if (n < 0)
 		return g_strdup_printf("\"%s\" is not a duration (like 30s, 5m, 4h, 3d)", value);
 	*(gint64 *)field = n;
@@ -515,7 +503,6 @@ parse_enum(const key_type_desc *t, void *field, const char *value, const char *d
 {
 	int i = enum_index(t->values, value);
 
-	(void)dir;
 	if (i < 0) {
 		char *all = g_strjoinv(", ", (char **)t->values);
 		char *msg = g_strdup_printf("\"%s\" is not one of %s", value, all);
@@ -533,7 +520,6 @@ parse_choice(const key_type_desc *t, void *field, const char *value, const char 
 {
 	int i = enum_index(t->values, value);
 
-	(void)dir;
 	if (i < 0)
 		return g_strdup_printf("\"%s\" is not one of %s, %s", value, t->values[0], t->values[1]);
 	set_string(field, g_strdup(t->values[i]));
