@@ -16,9 +16,10 @@
  *
  *	Crypto outcome of the walk (doc/NOTICES.md):
  *	- encrypted: some part was OpenPGP-encrypted;
- *	- decryption: failed if any encrypted part could not be decrypted,
- *	  else ok if one was, else none;
- *	- signature, signer: the first signature met in walk order (outer
+ *	- outcome.decryption: failed if any encrypted part could not be
+ *	  decrypted, else ok if one was, else none;
+ *	- outcome's signature, signer, sig_created, signed_digest: those of
+ *	  the first signature met in walk order (outer
  *	  layers before inner ones, then document order), outside forwarded
  *	  messages; a forwarded message's signature is only noted in problems.
  *

@@ -12,7 +12,8 @@
  *	It fills the metadata fields of msg (message_id, from, subject,
  *	date, in_reply_to, kind, encrypted, decryption, signature, signer,
  *	tracking, related_tracking, vuln_ids, publication_date,
- *	auto_submitted, from_coordinator, problems, size, kind_rule). The
+ *	auto_submitted, own_mail, from_coordinator, problems, size,
+ *	kind_rule). The
  *	caller sets msg->envelope_from before the call (a null sender is a
  *	bounce) and msg->received_at (dates without a year are read against
  *	it; 0: now), and the other reception fields and the ack fields after.
