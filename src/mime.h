@@ -19,9 +19,9 @@
  *	- outcome.decryption: failed if any encrypted part could not be
  *	  decrypted, else ok if one was, else none;
  *	- outcome's signature, signer, sig_created, signed_digest: those of
- *	  the first signature met in walk order (outer
- *	  layers before inner ones, then document order), outside forwarded
- *	  messages; a forwarded message's signature is only noted in problems.
+ *	  the first signature met in walk order (outer layers before inner
+ *	  ones, then document order), outside forwarded messages; a
+ *	  forwarded message's signature is only noted in problems.
  *
  *	Coverage (doc/NOTICES.md, "What the signature covers"): text read
  *	inside what the message's signature signed (the first part of a
