@@ -678,6 +678,7 @@ reload(void)
 {
 	poc_runtime *fresh = NULL;
 	GError *err = NULL;
+	char *restart_keys;
 
 	if (poc_runtime_open(config_path, POC_RUNTIME_NO_STORE, &fresh, &err) != POC_OK ||
 	    poc_config_validate(fresh->cfg, &err) != POC_OK) {
@@ -686,19 +687,11 @@ reload(void)
 		poc_runtime_close(fresh);
 		return;
 	}
-	if (g_strcmp0(fresh->cfg->database, runtime->cfg->database) ||
-	    g_strcmp0(fresh->cfg->socket, runtime->cfg->socket) ||
-	    g_strcmp0(fresh->cfg->user, runtime->cfg->user) ||
-	    g_strcmp0(fresh->cfg->pid_file, runtime->cfg->pid_file) ||
-	    g_strcmp0(fresh->cfg->syslog_facility, runtime->cfg->syslog_facility) ||
-	    g_strcmp0(fresh->cfg->gnupg_home, runtime->cfg->gnupg_home) ||
-	    fresh->cfg->socket_mode != runtime->cfg->socket_mode ||
-	    g_strcmp0(fresh->cfg->socket_group, runtime->cfg->socket_group) ||
-	    fresh->cfg->database_mode != runtime->cfg->database_mode ||
-	    fresh->cfg->core_dumps != runtime->cfg->core_dumps)
-		msg_warn("event=reload-needs-restart keys=Socket,SocketMode,SocketGroup,User,PidFile,"
-			 "SyslogFacility,GnuPGHome,Database,DatabaseMode,CoreDumps detail=\"changes "
-			 "of these take effect at restart\"");
+	restart_keys = poc_config_restart_keys(runtime->cfg, fresh->cfg);
+	if (restart_keys)
+		msg_warn("event=reload-needs-restart keys=%s detail=\"changes of these take effect "
+			 "at restart\"", restart_keys);
+	g_free(restart_keys);
 	g_rw_lock_writer_lock(&runtime_lock);
 	/* Swap everything but the store, which stays open. */
 	poc_runtime_swap_config(runtime, fresh);

@@ -27,7 +27,9 @@
  *	each; one that cannot be composed becomes failed (paged).
  * SECURITY
  *	Header values taken from a notice (subject, Message-ID, From) pass
- *	through poc_header_sanitise(): no CR/LF/NUL, bounded length.
+ *	through poc_header_sanitise(): no CR/LF/NUL, bounded length; text
+ *	a person gives (a statement) through poc_text_sanitise() with its
+ *	line breaks kept.
  */
 #include "config.h"
 
@@ -60,14 +62,9 @@ kind_listed(const poc_config *cfg, poc_kind kind)
 static const char *
 not_auto_reason(const poc_config *cfg, const poc_message *msg)
 {
-	if (msg->auto_submitted) {
-		gboolean own = FALSE;
-
-		for (guint i = 0; msg->problems && i < msg->problems->len; i++)
-			own |= strcmp(g_ptr_array_index(msg->problems, i), "own mail") == 0;
-		return own ? "our own mail: never acknowledged"
-			   : "auto-submitted, bounce or list mail: never acknowledged by itself";
-	}
+	if (msg->auto_submitted)
+		return msg->own_mail ? "our own mail: never acknowledged"
+				     : "auto-submitted, bounce or list mail: never acknowledged by itself";
 	if (!msg->from_coordinator)
 		return "direct report (not from a coordinator): a person answers";
 	if (msg->decryption == POC_DECRYPTION_FAILED)
@@ -313,7 +310,7 @@ poc_templates_names(const poc_templates *t)
 /* --- composing -------------------------------------------------------- */
 
 char *
-poc_header_sanitise(const char *value, gsize max)
+poc_text_sanitise(const char *value, gsize max, poc_sanitise_mode mode)
 {
 	GString *out;
 
@@ -321,9 +318,11 @@ poc_header_sanitise(const char *value, gsize max)
 		return g_strdup("");
 	out = g_string_sized_new(strlen(value));
 	for (const char *p = value; *p && out->len < max; p++) {
-		if (*p == '\r' || *p == '\n' || *p == '\t')
+		gboolean blank = *p == '\r' || *p == '\n' || *p == '\t';
+
+		if (blank && mode == POC_SANITISE_HEADER)
 			g_string_append_c(out, ' ');
-		else if ((unsigned char)*p >= 0x20 && *p != 0x7f)
+		else if (*p == '\n' || *p == '\t' || ((unsigned char)*p >= 0x20 && *p != 0x7f))
 			g_string_append_c(out, *p);
 	}
 	if (!g_utf8_validate(out->str, out->len, NULL)) {
@@ -334,7 +333,7 @@ poc_header_sanitise(const char *value, gsize max)
 	return g_string_free(out, FALSE);
 }
 
-/* Only reads ids (poc_config_strv's old add-and-remove crashed filers). */
+/* Only reads ids: filer threads may read the same list at once. */
 static char *
 join_ids(const GPtrArray *ids)
 {
@@ -691,94 +690,73 @@ poc_ack_new_message_id(const char *from)
 }
 
 /*
- * The reply itself, once its text is known: sign and encrypt the inner
- * entity, wrap it in RFC 3156 multipart/encrypted with our headers, and
- * return it as a queued outbox entry with its Message-ID fixed. Shared by
- * acknowledgements and vendor statements (statement.c).
+ * The keys to encrypt to, NULL-terminated (pointers into cfg): the
+ * coordinator's pinned keys (AckEncryptTo, else CoordinatorKey) and us;
+ * never the key that signed the notice, which may be anybody's key in
+ * the keyring, or only a key id. NULL when there is none to the
+ * coordinator and AckEncrypt is required.
  */
-int
-poc_reply_compose(const poc_config *cfg, poc_crypto *crypto, const poc_reply *r, gint64 now,
-		  poc_outbox_entry **out, GError **error)
+static GPtrArray *
+encryption_recipients(const poc_config *cfg, GError **error)
 {
 	GPtrArray *recipients = g_ptr_array_new();
-	char *to = NULL, *msgid = NULL;
-	GBytes *inner = NULL, *armoured = NULL;
-	GMimeMessage *m = NULL;
-	GMimeMultipart *mp = NULL;
-	GMimeFormatOptions *fmt = NULL;
-	GDateTime *date = NULL;
-	GTimeZone *jst = NULL;
-	int status = POC_OK;
+	const GPtrArray *keys = cfg->ack_encrypt_to && cfg->ack_encrypt_to->len
+					? cfg->ack_encrypt_to
+					: cfg->coordinator_key;
 
-	*out = NULL;
-	to = poc_header_sanitise(r->to, 254);
-	if (!strchr(to, '@') || strpbrk(to, " <>\",;")) {
-		g_set_error(error, POC_ERROR, POC_ERR_INVAL, "notice has no usable From address");
-		status = POC_ERR_INVAL;
-		goto cleanup;
-	}
-	/*
-	 * Encrypt to the coordinator's pinned keys (AckEncryptTo, else
-	 * CoordinatorKey) and to us: never to the key that signed the notice,
-	 * which may be anybody's key in the keyring, or only a key id.
-	 */
-	{
-		const GPtrArray *keys = cfg->ack_encrypt_to && cfg->ack_encrypt_to->len
-						? cfg->ack_encrypt_to
-						: cfg->coordinator_key;
-
-		for (guint i = 0; keys && i < keys->len; i++)
-			g_ptr_array_add(recipients, g_ptr_array_index(keys, i));
-	}
+	for (guint i = 0; keys && i < keys->len; i++)
+		g_ptr_array_add(recipients, g_ptr_array_index(keys, i));
 	if (recipients->len == 0 && cfg->ack_encrypt == POC_ENCRYPT_REQUIRED) {
 		g_set_error(error, POC_ERROR, POC_ERR_NOTFOUND,
 			    "no key to encrypt to (neither AckEncryptTo nor CoordinatorKey is set)");
-		status = POC_ERR_NOTFOUND;
-		goto cleanup;
+		g_ptr_array_free(recipients, TRUE);
+		return NULL;
 	}
 	g_ptr_array_add(recipients, cfg->ack_sign_key ? cfg->ack_sign_key : cfg->ack_from);
 	g_ptr_array_add(recipients, NULL);
+	return recipients;
+}
 
-	inner = inner_entity(r->body, r->subject, cfg->ack_charset ? cfg->ack_charset : "iso-2022-jp");
-	status = poc_crypto_sign_encrypt(crypto, cfg->ack_sign_key ? cfg->ack_sign_key : cfg->ack_from,
-					 (const char *const *)recipients->pdata,
-					 g_bytes_get_data(inner, NULL), g_bytes_get_size(inner),
-					 &armoured, error);
-	if (status != POC_OK)
-		goto cleanup;
+/* RFC 3156 multipart/encrypted around an armoured OpenPGP message. */
+static GMimeMultipart *
+pgp_mime_encrypted(GBytes *armoured)
+{
+	static const char version[] = "Version: 1\n";
+	GMimeMultipart *mp = g_mime_multipart_new_with_subtype("encrypted");
+	GMimePart *ver = part_from_bytes("application", "pgp-encrypted", version,
+					 sizeof(version) - 1, GMIME_CONTENT_ENCODING_7BIT);
+	GMimePart *data = part_from_bytes("application", "octet-stream",
+					  g_bytes_get_data(armoured, NULL),
+					  g_bytes_get_size(armoured), GMIME_CONTENT_ENCODING_7BIT);
 
-	mp = g_mime_multipart_new_with_subtype("encrypted");
 	g_mime_object_set_content_type_parameter(GMIME_OBJECT(mp), "protocol",
 						 "application/pgp-encrypted");
-	{
-		static const char version[] = "Version: 1\n";
-		GMimePart *ver = part_from_bytes("application", "pgp-encrypted", version,
-						 sizeof(version) - 1, GMIME_CONTENT_ENCODING_7BIT);
-		GMimePart *data = part_from_bytes("application", "octet-stream",
-						  g_bytes_get_data(armoured, NULL),
-						  g_bytes_get_size(armoured), GMIME_CONTENT_ENCODING_7BIT);
+	g_mime_object_set_disposition(GMIME_OBJECT(data), "inline");
+	g_mime_part_set_filename(data, "encrypted.asc");
+	g_mime_multipart_add(mp, GMIME_OBJECT(ver));
+	g_mime_multipart_add(mp, GMIME_OBJECT(data));
+	g_object_unref(ver);
+	g_object_unref(data);
+	return mp;
+}
 
-		g_mime_object_set_disposition(GMIME_OBJECT(data), "inline");
-		g_mime_part_set_filename(data, "encrypted.asc");
-		g_mime_multipart_add(mp, GMIME_OBJECT(ver));
-		g_mime_multipart_add(mp, GMIME_OBJECT(data));
-		g_object_unref(ver);
-		g_object_unref(data);
-	}
-	m = g_mime_message_new(TRUE);
-	g_mime_message_set_mime_part(m, GMIME_OBJECT(mp));
+/* The reply's outer headers: From, To, Subject, Date (JST), Message-ID, threading, ours. */
+static void
+set_reply_headers(GMimeMessage *m, const poc_config *cfg, const poc_reply *r, const char *to,
+		  const char *msgid, gint64 now)
+{
+	GTimeZone *jst = g_time_zone_new_offset(POC_JST_OFFSET);
+	GDateTime *date = g_date_time_new_from_unix_local(now);
+	GDateTime *jdate = g_date_time_to_timezone(date, jst);
+
 	g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_FROM, cfg->poc_name, cfg->ack_from);
 	g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_TO, NULL, to);
 	set_encoded_header(GMIME_OBJECT(m), "Subject", r->subject,
 			   poc_ack_charset_for(r->subject, cfg->ack_charset));
-	jst = g_time_zone_new_offset(9 * 3600);
-	date = g_date_time_new_from_unix_local(now);
-	{
-		GDateTime *jdate = g_date_time_to_timezone(date, jst);
-		g_mime_message_set_date(m, jdate);
-		g_date_time_unref(jdate);
-	}
-	msgid = poc_ack_new_message_id(cfg->ack_from);
+	g_mime_message_set_date(m, jdate);
+	g_date_time_unref(jdate);
+	g_date_time_unref(date);
+	g_time_zone_unref(jst);
 	g_mime_message_set_message_id(m, msgid);
 	/* Thread to the notice, unless its id is our stand-in for a missing one, or not an id. */
 	if (r->in_reply_to && msg_id_usable(r->in_reply_to)) {
@@ -791,31 +769,74 @@ poc_reply_compose(const poc_config *cfg, poc_crypto *crypto, const poc_reply *r,
 		g_mime_object_set_header(GMIME_OBJECT(m), "Auto-Submitted", "auto-replied", NULL);
 	g_mime_object_set_header(GMIME_OBJECT(m), r->case_header ? r->case_header : "X-POC-Ack",
 				 r->case_id ? r->case_id : "", NULL);
+}
 
-	fmt = g_mime_format_options_new();
-	{
-		char *text = g_mime_object_to_string(GMIME_OBJECT(m), fmt);
-		poc_outbox_entry *e = poc_outbox_entry_new();
+/* The composed mail m as a queued outbox entry. */
+static poc_outbox_entry *
+queued_entry(GMimeMessage *m, const poc_reply *r, const char *to, const char *msgid, gint64 now)
+{
+	GMimeFormatOptions *fmt = g_mime_format_options_new();
+	char *text = g_mime_object_to_string(GMIME_OBJECT(m), fmt);
+	poc_outbox_entry *e = poc_outbox_entry_new();
 
-		e->payload = g_bytes_new_take(text, strlen(text));
-		e->message_id = g_strdup(r->message_id);
-		e->case_id = g_strdup(r->case_id);
-		e->ack_message_id = g_strdup_printf("<%s>", msgid);
-		e->recipient = g_strdup(to);
-		e->template_name = g_strdup(r->template_name);
-		e->state = POC_OUTBOX_QUEUED;
-		e->created_at = now;
-		e->next_attempt_at = now;
-		*out = e;
+	e->payload = g_bytes_new_take(text, strlen(text));
+	e->message_id = g_strdup(r->message_id);
+	e->case_id = g_strdup(r->case_id);
+	e->ack_message_id = g_strdup_printf("<%s>", msgid);
+	e->recipient = g_strdup(to);
+	e->template_name = g_strdup(r->template_name);
+	e->state = POC_OUTBOX_QUEUED;
+	e->created_at = now;
+	e->next_attempt_at = now;
+	g_mime_format_options_free(fmt);
+	return e;
+}
+
+/*
+ * The reply itself, once its text is known: sign and encrypt the inner
+ * entity, wrap it in RFC 3156 multipart/encrypted with our headers, and
+ * return it as a queued outbox entry with its Message-ID fixed. Shared by
+ * acknowledgements and vendor statements (statement.c).
+ */
+int
+poc_reply_compose(const poc_config *cfg, poc_crypto *crypto, const poc_reply *r, gint64 now,
+		  poc_outbox_entry **out, GError **error)
+{
+	GPtrArray *recipients = NULL;
+	char *to = NULL, *msgid = NULL;
+	GBytes *inner = NULL, *armoured = NULL;
+	GMimeMessage *m = NULL;
+	GMimeMultipart *mp = NULL;
+	int status = POC_OK;
+
+	*out = NULL;
+	to = poc_header_sanitise(r->to, 254);
+	if (!strchr(to, '@') || strpbrk(to, " <>\",;")) {
+		g_set_error(error, POC_ERROR, POC_ERR_INVAL, "notice has no usable From address");
+		status = POC_ERR_INVAL;
+		goto cleanup;
 	}
+	recipients = encryption_recipients(cfg, error);
+	if (!recipients) {
+		status = POC_ERR_NOTFOUND;
+		goto cleanup;
+	}
+	inner = inner_entity(r->body, r->subject, cfg->ack_charset ? cfg->ack_charset : "iso-2022-jp");
+	status = poc_crypto_sign_encrypt(crypto, cfg->ack_sign_key ? cfg->ack_sign_key : cfg->ack_from,
+					 (const char *const *)recipients->pdata,
+					 g_bytes_get_data(inner, NULL), g_bytes_get_size(inner),
+					 &armoured, error);
+	if (status != POC_OK)
+		goto cleanup;
+
+	mp = pgp_mime_encrypted(armoured);
+	m = g_mime_message_new(TRUE);
+	g_mime_message_set_mime_part(m, GMIME_OBJECT(mp));
+	msgid = poc_ack_new_message_id(cfg->ack_from);
+	set_reply_headers(m, cfg, r, to, msgid, now);
+	*out = queued_entry(m, r, to, msgid, now);
 
 cleanup:
-	if (fmt)
-		g_mime_format_options_free(fmt);
-	if (date)
-		g_date_time_unref(date);
-	if (jst)
-		g_time_zone_unref(jst);
 	if (m)
 		g_object_unref(m);
 	if (mp)
@@ -826,7 +847,8 @@ cleanup:
 	}
 	if (armoured)
 		g_bytes_unref(armoured);
-	g_ptr_array_free(recipients, TRUE);
+	if (recipients)
+		g_ptr_array_free(recipients, TRUE);
 	g_free(to);
 	g_free(msgid);
 	return status;

@@ -107,8 +107,26 @@ const char *poc_templates_get(const poc_templates *t, const char *name);
 /* "Re: " + subject, once, sanitised for a header. */
 char *poc_reply_subject(const char *subject);
 
+/* What poc_text_sanitise keeps of line breaks. */
+typedef enum {
+	POC_SANITISE_HEADER,	/* one line: CR, LF and TAB each become a space */
+	POC_SANITISE_LINES,	/* text a person gave: LF and TAB kept, CR dropped */
+} poc_sanitise_mode;
+
+/*
+ * Outside text made safe for a mail we compose: NULL is "", other
+ * control characters and DEL are dropped (line breaks as mode says), at
+ * most max bytes are kept, and what is not UTF-8 is repaired (U+FFFD).
+ * A new string.
+ */
+char *poc_text_sanitise(const char *value, gsize max, poc_sanitise_mode mode);
+
 /* A header value from a notice made safe for ours: no CR, LF or NUL, bounded. */
-char *poc_header_sanitise(const char *value, gsize max);
+static inline char *
+poc_header_sanitise(const char *value, gsize max)
+{
+	return poc_text_sanitise(value, max, POC_SANITISE_HEADER);
+}
 
 /*
  * AckMode hold: queue the default template for every held notice whose

@@ -25,11 +25,10 @@
 #ifndef POC_CALENDAR_H
 #define POC_CALENDAR_H
 
+#include "jst.h"
 #include "poc.h"
 
 G_BEGIN_DECLS
-
-#define POC_JST_OFFSET (9 * 3600)
 
 /* National holidays are known for these years; outside them there are none. */
 #define POC_HOLIDAY_FIRST_YEAR 1948

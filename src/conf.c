@@ -4,7 +4,11 @@
  * DESCRIPTION
  *	config_keys[] below is the single source of truth: name, type,
  *	default (as written in the file), where it goes in poc_config, and
- *	the description used for the sample file and the manual page.
+ *	the description used for the sample file and the manual page,
+ *	and whether only a restart applies it (poc_config_restart_keys).
+ *	Each key type is described once, in key_types[]: its parser, the
+ *	hint shown in the sample and the manual, and how its value is kept
+ *	(which decides how it is freed, compared and printed).
  *
  *	poc_config_watched_recipient() decides which envelope recipients
  *	are watched, from the RCPT argument and {rcpt_addr} together (the
@@ -49,6 +53,40 @@ typedef enum {
 	T_HOSTPORT,	/* HOST:PORT (port 25 when left out) */
 } key_type;
 
+/*
+ * How a value is kept in poc_config: this decides how it is freed,
+ * compared and printed.
+ */
+typedef enum {
+	S_STRING,	/* char *, NULL when unset */
+	S_LIST,		/* GPtrArray * of char * (poc_config_list_new) */
+	S_BOOL,		/* gboolean */
+	S_INT,		/* int */
+	S_MODE,		/* guint, printed in octal */
+	S_SIZE,		/* gsize */
+	S_DURATION,	/* gint64 seconds */
+	S_ENUM,		/* int: an index into the type's values */
+} key_storage;
+
+typedef struct key_type_desc key_type_desc;
+
+/*
+ * Set the field (a pointer into poc_config) from the text of a value;
+ * dir anchors relative paths (NULL for defaults). Returns NULL or a
+ * message saying what is wrong (the field is then unchanged, or a list
+ * holds the values before the bad one).
+ */
+typedef char *(*key_parse_fn)(const key_type_desc *t, void *field, const char *value,
+			      const char *dir);
+
+/* One key type, described once: parse_* below, key_types[] after them. */
+struct key_type_desc {
+	const char *hint;		/* for the sample file and the manual */
+	key_storage storage;
+	key_parse_fn parse;
+	const char *const *values;	/* the words an S_ENUM or a fixed string takes */
+};
+
 typedef struct config_key {
 	const char *name;
 	key_type type;
@@ -56,6 +94,12 @@ typedef struct config_key {
 	size_t offset;
 	const char *example;	/* for the sample file when there is no default */
 	const char *doc;
+	/*
+	 * 0: a reload applies it. Otherwise it is read only at start, and
+	 * this is its place in the list that event=reload-needs-restart
+	 * names (poc_config_restart_keys).
+	 */
+	int restart;
 } config_key;
 
 #define OFF(f) offsetof(poc_config, f)
@@ -63,17 +107,17 @@ typedef struct config_key {
 static const config_key config_keys[] = {
 	/* --- the milter --- */
 	{ "Socket", T_STRING, "unix:/run/pocmilter/pocmilter.sock", OFF(socket), NULL,
-	  "libmilter socket: unix:PATH (preferred: ~6x the throughput of loopback TCP with postfix) or inet:PORT@HOST." },
+	  "libmilter socket: unix:PATH (preferred: ~6x the throughput of loopback TCP with postfix) or inet:PORT@HOST.", 1 },
 	{ "SocketMode", T_MODE, "0660", OFF(socket_mode), NULL,
-	  "Mode of a unix socket, so that the MTA's group can connect." },
+	  "Mode of a unix socket, so that the MTA's group can connect.", 2 },
 	{ "SocketGroup", T_STRING, NULL, OFF(socket_group), "postfix",
-	  "Group of a unix socket (default: the group of User): postfix for Postfix. Sendmail's daemon connects as root and needs none (smmsp is its MSP's group)." },
+	  "Group of a unix socket (default: the group of User): postfix for Postfix. Sendmail's daemon connects as root and needs none (smmsp is its MSP's group).", 3 },
 	{ "User", T_STRING, NULL, OFF(user), "pocmilter",
-	  "User (and its group) to run as after opening the socket and the database. Required when started as root." },
+	  "User (and its group) to run as after opening the socket and the database. Required when started as root.", 4 },
 	{ "PidFile", T_PATH, NULL, OFF(pid_file), "/run/pocmilter/pocmilter.pid",
-	  "Pid file, written before privileges are dropped." },
+	  "Pid file, written before privileges are dropped.", 5 },
 	{ "SyslogFacility", T_FACILITY, "mail", OFF(syslog_facility), NULL,
-	  "Syslog facility (mail, daemon, local0..local7)." },
+	  "Syslog facility (mail, daemon, local0..local7).", 6 },
 	{ "AddHeader", T_BOOL, "no", OFF(add_header), NULL,
 	  "Add an X-POC-Case: header to POC mail. Any such header from outside is always removed." },
 	{ "OnStoreFailure", T_STOREFAIL, "tempfail", OFF(on_store_failure), NULL,
@@ -81,7 +125,7 @@ static const config_key config_keys[] = {
 	{ "MaxMessageSize", T_SIZE, "32M", OFF(max_message_size), NULL,
 	  "Largest POC message spooled whole; of a larger one (delivered whole) only the first MaxMessageSize bytes are spooled and filed, held and paged (too-large)." },
 	{ "CoreDumps", T_BOOL, "no", OFF(core_dumps), NULL,
-	  "A core dump holds the daemon's memory, decrypted notices included: with no (the default) the daemon is not dumpable (no core file, no ptrace by other processes of User). Set yes only to debug a crash, on a machine whose core files are as private as the notices (doc/OPERATIONS.md). Read at start." },
+	  "A core dump holds the daemon's memory, decrypted notices included: with no (the default) the daemon is not dumpable (no core file, no ptrace by other processes of User). Set yes only to debug a crash, on a machine whose core files are as private as the notices (doc/OPERATIONS.md). Read at start.", 10 },
 	{ "MaxConnections", T_INT, "32", OFF(max_connections), NULL,
 	  "MTA connections served at once; beyond, POC mail gets a temporary failure at DATA (other mail passes). Memory for POC mail is at most MaxConnections times MaxMessageSize." },
 	{ "Workers", T_INT, "2", OFF(workers), NULL,
@@ -96,14 +140,14 @@ static const config_key config_keys[] = {
 	{ "CoordinatorKey", T_FPRS, NULL, OFF(coordinator_key), "0123456789ABCDEF0123456789ABCDEF01234567",
 	  "Fingerprints of trusted coordinator signing keys (40 hex digits). Only a signature by one of these is good." },
 	{ "GnuPGHome", T_PATH, "/var/lib/pocmilter/gnupg", OFF(gnupg_home), NULL,
-	  "GnuPG home with the POC secret key and the coordinator public keys." },
+	  "GnuPG home with the POC secret key and the coordinator public keys.", 7 },
 	{ "KindRules", T_PATH, NULL, OFF(kind_rules), "/etc/pocmilter/kinds.rules",
 	  "Extra rules classifying notices, before the built-in ones (doc/KINDS.md). pocctl show names the rule that decided (FILE:LINE); after a change, pocctl reprocess reads a case again." },
 	/* --- the database --- */
 	{ "Database", T_PATH, "/var/lib/pocmilter/db", OFF(database), NULL,
-	  "LMDB environment directory (doc/DATABASE.md)." },
+	  "LMDB environment directory (doc/DATABASE.md).", 8 },
 	{ "DatabaseMode", T_MODE, "0600", OFF(database_mode), NULL,
-	  "Mode of the database files: 0600, or 0640 to let a group of read-only operators and downstream readers in (the directory is then 0750 and lock.mdb 0660: an LMDB reader registers there)." },
+	  "Mode of the database files: 0600, or 0640 to let a group of read-only operators and downstream readers in (the directory is then 0750 and lock.mdb 0660: an LMDB reader registers there).", 9 },
 	{ "DatabaseMaxSize", T_SIZE, "1024G", OFF(database_max_size), NULL,
 	  "Largest the database may grow (its LMDB map doubles up to this). Beyond, POC mail is refused like on a full disk (OnStoreFailure) and paged (store-failed); raise it and reload." },
 	/* --- acknowledgements --- */
@@ -176,6 +220,9 @@ static const char *const encrypt_values[] = { "required", "optional", "never", N
 static const char *const storefail_values[] = { "tempfail", "accept", NULL };
 static const char *const charset_values[] = { "iso-2022-jp", "utf-8", NULL };
 static const char *const lang_values[] = { "ja", "en", NULL };
+static const char *const facility_values[] = { "mail", "daemon", "user", "local0", "local1",
+					       "local2", "local3", "local4", "local5",
+					       "local6", "local7", NULL };
 
 static int
 enum_index(const char *const *values, const char *v)
@@ -267,176 +314,280 @@ make_path(const char *dir, const char *value)
 	return g_build_filename(dir, value, NULL);
 }
 
+/* --- one parser per key type (key_type_desc.parse) ------------------------- */
+
+/* Replace a string field; takes s. */
+static void
+set_string(void *field, char *s)
+{
+	g_free(*(char **)field);
+	*(char **)field = s;
+}
+
+static char *
+parse_string(const key_type_desc *t, void *field, const char *value, const char *dir)
+{
+	set_string(field, g_strdup(value));
+	return NULL;
+}
+
+static char *
+parse_facility(const key_type_desc *t, void *field, const char *value, const char *dir)
+{
+	if (enum_index(t->values, value) < 0)
+		return g_strdup_printf("unknown syslog facility \"%s\"", value);
+	return parse_string(t, field, value, dir);
+}
+
+static char *
+parse_path(const key_type_desc *t, void *field, const char *value, const char *dir)
+{
+	set_string(field, make_path(dir, value));
+	return NULL;
+}
+
+static char *
+parse_hostport(const key_type_desc *t, void *field, const char *value, const char *dir)
+{
+	char *why = poc_smtp_check_address(value);
+
+	return why ? why : parse_string(t, field, value, dir);
+}
+
+static char *
+parse_addr(const key_type_desc *t, void *field, const char *value, const char *dir)
+{
+	if (!valid_address(value))
+		return g_strdup_printf("\"%s\" is not a mail address", value);
+	set_string(field, g_ascii_strdown(value, -1));
+	return NULL;
+}
+
+static char *
+parse_command(const key_type_desc *t, void *field, const char *value, const char *dir)
+{
+	if (value[0] != '/' && dir && strchr(value, '/'))
+		set_string(field, g_build_filename(dir, value, NULL));
+	else
+		set_string(field, g_strdup(value));
+	return NULL;
+}
+
+/*
+ * Append the words of value (separated by commas or blanks) to a list;
+ * check says what is wrong with a word (or NULL), upper keeps a word in
+ * upper case instead of lower.
+ */
+static char *
+parse_words(void *field, const char *value, char *(*check)(const char *word), gboolean upper)
+{
+	GPtrArray **list = field;
+	char **words = g_regex_split_simple("[,\\s]+", value, 0, 0);
+	char *err = NULL;
+
+	if (!*list)
+		*list = poc_config_list_new();
+	for (char **w = words; *w && !err; w++) {
+		if (!**w)
+			continue;
+		err = check(*w);
+		if (!err)
+			g_ptr_array_add(*list, upper ? g_ascii_strup(*w, -1) : g_ascii_strdown(*w, -1));
+	}
+	g_strfreev(words);
+	return err;
+}
+
+static char *
+check_address(const char *w)
+{
+	return valid_address(w) ? NULL : g_strdup_printf("\"%s\" is not a mail address", w);
+}
+
+static char *
+check_fpr(const char *w)
+{
+	return valid_fpr(w) ? NULL : g_strdup_printf("\"%s\" is not a 40-hex-digit fingerprint", w);
+}
+
+static char *
+check_kind(const char *w)
+{
+	return poc_kind_parse(w) >= 0
+		       ? NULL
+		       : g_strdup_printf("\"%s\" is not a kind (summary, detail, publication, schedule, direct-report, other)", w);
+}
+
+static char *
+parse_addrs(const key_type_desc *t, void *field, const char *value, const char *dir)
+{
+	return parse_words(field, value, check_address, FALSE);
+}
+
+static char *
+parse_fprs(const key_type_desc *t, void *field, const char *value, const char *dir)
+{
+	return parse_words(field, value, check_fpr, TRUE);
+}
+
+static char *
+parse_kinds(const key_type_desc *t, void *field, const char *value, const char *dir)
+{
+	return parse_words(field, value, check_kind, FALSE);
+}
+
+static char *
+parse_bool(const key_type_desc *t, void *field, const char *value, const char *dir)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1", NULL };
+	static const char *const no[] = { "no", "false", "off", "0", NULL };
+
+	if (enum_index(yes, value) >= 0)
+		*(gboolean *)field = TRUE;
+	else if (enum_index(no, value) >= 0)
+		*(gboolean *)field = FALSE;
+	else
+		return g_strdup_printf("\"%s\" is not yes or no", value);
+	return NULL;
+}
+
+static char *
+parse_int(const key_type_desc *t, void *field, const char *value, const char *dir)
+{
+	char *end;
+	gint64 n = g_ascii_strtoll(value, &end, 10);
+
+	if (*end || n < 1 || n > 4096)
+		return g_strdup_printf("\"%s\" is not a number from 1 to 4096", value);
+	*(int *)field = (int)n;
+	return NULL;
+}
+
+static char *
+parse_mode(const key_type_desc *t, void *field, const char *value, const char *dir)
+{
+	char *end;
+	guint64 n = g_ascii_strtoull(value, &end, 8);
+
+	if (*end || n > 0777)
+		return g_strdup_printf("\"%s\" is not an octal file mode", value);
+	*(guint *)field = (guint)n;
+	return NULL;
+}
+
+static char *
+parse_size_value(const key_type_desc *t, void *field, const char *value, const char *dir)
+{
+	gint64 n = parse_size(value);
+
+	if (n <= 0)
+		return g_strdup_printf("\"%s\" is not a size (bytes, or with k, M, G)", value);
+	*(gsize *)field = (gsize)n;
+	return NULL;
+}
+
+static char *
+parse_duration(const key_type_desc *t, void *field, const char *value, const char *dir)
+{
+	gint64 n = poc_parse_duration(value);
+
+	if (n < 0)
+		return g_strdup_printf("\"%s\" is not a duration (like 30s, 5m, 4h, 3d)", value);
+	*(gint64 *)field = n;
+	return NULL;
+}
+
+/* One of t->values, kept as its index. */
+static char *
+parse_enum(const key_type_desc *t, void *field, const char *value, const char *dir)
+{
+	int i = enum_index(t->values, value);
+
+	if (i < 0) {
+		char *all = g_strjoinv(", ", (char **)t->values);
+		char *msg = g_strdup_printf("\"%s\" is not one of %s", value, all);
+
+		g_free(all);
+		return msg;
+	}
+	*(int *)field = i;
+	return NULL;
+}
+
+/* One of the two t->values, kept as that string (in its case). */
+static char *
+parse_choice(const key_type_desc *t, void *field, const char *value, const char *dir)
+{
+	int i = enum_index(t->values, value);
+
+	if (i < 0)
+		return g_strdup_printf("\"%s\" is not one of %s, %s", value, t->values[0], t->values[1]);
+	set_string(field, g_strdup(t->values[i]));
+	return NULL;
+}
+
+static char *
+parse_hours(const key_type_desc *t, void *field, const char *value, const char *dir)
+{
+	int start, end;
+
+	if (poc_calendar_parse_business_hours(value, &start, &end) != POC_OK)
+		return g_strdup_printf("\"%s\" is not HH:MM-HH:MM with start before end", value);
+	return parse_string(t, field, value, dir);
+}
+
+static char *
+parse_days(const key_type_desc *t, void *field, const char *value, const char *dir)
+{
+	poc_calendar *cal = poc_calendar_new();
+	GError *cerr = NULL;
+	char *msg = NULL;
+
+	if (poc_calendar_set_closures(cal, value, &cerr) != POC_OK) {
+		msg = g_strdup(cerr ? cerr->message : "not a list of days");
+		g_clear_error(&cerr);
+	} else {
+		parse_string(t, field, value, dir);
+	}
+	poc_calendar_free(cal);
+	return msg;
+}
+
+static const key_type_desc key_types[] = {
+	[T_STRING] = { "text", S_STRING, parse_string, NULL },
+	[T_PATH] = { "path", S_STRING, parse_path, NULL },
+	[T_COMMAND] = { "command", S_STRING, parse_command, NULL },
+	[T_ADDR] = { "address", S_STRING, parse_addr, NULL },
+	[T_ADDRS] = { "addresses", S_LIST, parse_addrs, NULL },
+	[T_FPRS] = { "fingerprints", S_LIST, parse_fprs, NULL },
+	[T_KINDS] = { "kinds", S_LIST, parse_kinds, NULL },
+	[T_BOOL] = { "yes|no", S_BOOL, parse_bool, NULL },
+	[T_INT] = { "number", S_INT, parse_int, NULL },
+	[T_MODE] = { "octal mode", S_MODE, parse_mode, NULL },
+	[T_SIZE] = { "size", S_SIZE, parse_size_value, NULL },
+	[T_DURATION] = { "duration", S_DURATION, parse_duration, NULL },
+	[T_ACKMODE] = { "auto|hold|off", S_ENUM, parse_enum, ackmode_values },
+	[T_ENCRYPT] = { "required|optional|never", S_ENUM, parse_enum, encrypt_values },
+	[T_STOREFAIL] = { "tempfail|accept", S_ENUM, parse_enum, storefail_values },
+	[T_CHARSET] = { "iso-2022-jp|utf-8", S_STRING, parse_choice, charset_values },
+	[T_LANG] = { "ja|en", S_STRING, parse_choice, lang_values },
+	[T_HOURS] = { "HH:MM-HH:MM", S_STRING, parse_hours, NULL },
+	[T_DAYS] = { "days", S_STRING, parse_days, NULL },
+	[T_FACILITY] = { "facility", S_STRING, parse_facility, facility_values },
+	[T_HOSTPORT] = { "host:port", S_STRING, parse_hostport, NULL },
+};
+
+static const key_type_desc *
+type_of(const config_key *key)
+{
+	return &key_types[key->type];
+}
+
 /* Set one key from its text. Returns NULL or a message saying what is wrong. */
 static char *
 set_key(poc_config *cfg, const config_key *key, const char *value, const char *dir)
 {
-	switch (key->type) {
-	case T_STRING:
-	case T_FACILITY:
-		if (key->type == T_FACILITY) {
-			static const char *const fac[] = { "mail", "daemon", "user", "local0", "local1",
-							   "local2", "local3", "local4", "local5",
-							   "local6", "local7", NULL };
-			if (enum_index(fac, value) < 0)
-				return g_strdup_printf("unknown syslog facility \"%s\"", value);
-		}
-		g_free(*FIELD(cfg, key, char *));
-		*FIELD(cfg, key, char *) = g_strdup(value);
-		return NULL;
-	case T_PATH:
-		g_free(*FIELD(cfg, key, char *));
-		*FIELD(cfg, key, char *) = make_path(dir, value);
-		return NULL;
-	case T_HOSTPORT: {
-		char *why = poc_smtp_check_address(value);
-
-		if (why)
-			return why;
-		g_free(*FIELD(cfg, key, char *));
-		*FIELD(cfg, key, char *) = g_strdup(value);
-		return NULL;
-	}
-	case T_ADDR:
-		if (!valid_address(value))
-			return g_strdup_printf("\"%s\" is not a mail address", value);
-		g_free(*FIELD(cfg, key, char *));
-		*FIELD(cfg, key, char *) = g_ascii_strdown(value, -1);
-		return NULL;
-	case T_COMMAND: {
-		g_free(*FIELD(cfg, key, char *));
-		if (value[0] != '/' && dir && strchr(value, '/')) {
-			*FIELD(cfg, key, char *) = g_build_filename(dir, value, NULL);
-		} else {
-			*FIELD(cfg, key, char *) = g_strdup(value);
-		}
-		return NULL;
-	}
-	case T_ADDRS:
-	case T_FPRS:
-	case T_KINDS: {
-		GPtrArray **list = FIELD(cfg, key, GPtrArray *);
-		char **words = g_regex_split_simple("[,\\s]+", value, 0, 0);
-		char *err = NULL;
-
-		if (!*list)
-			*list = poc_config_list_new();
-		for (char **w = words; *w && !err; w++) {
-			if (!**w)
-				continue;
-			if (key->type == T_ADDRS && !valid_address(*w))
-				err = g_strdup_printf("\"%s\" is not a mail address", *w);
-			else if (key->type == T_FPRS && !valid_fpr(*w))
-				err = g_strdup_printf("\"%s\" is not a 40-hex-digit fingerprint", *w);
-			else if (key->type == T_KINDS && poc_kind_parse(*w) < 0)
-				err = g_strdup_printf("\"%s\" is not a kind (summary, detail, publication, schedule, direct-report, other)", *w);
-			else
-				g_ptr_array_add(*list, key->type == T_FPRS ? g_ascii_strup(*w, -1)
-									   : g_ascii_strdown(*w, -1));
-		}
-		g_strfreev(words);
-		return err;
-	}
-	case T_BOOL: {
-		static const char *const yes[] = { "yes", "true", "on", "1", NULL };
-		static const char *const no[] = { "no", "false", "off", "0", NULL };
-
-		if (enum_index(yes, value) >= 0)
-			*FIELD(cfg, key, gboolean) = TRUE;
-		else if (enum_index(no, value) >= 0)
-			*FIELD(cfg, key, gboolean) = FALSE;
-		else
-			return g_strdup_printf("\"%s\" is not yes or no", value);
-		return NULL;
-	}
-	case T_INT: {
-		char *end;
-		gint64 n = g_ascii_strtoll(value, &end, 10);
-
-		if (*end || n < 1 || n > 4096)
-			return g_strdup_printf("\"%s\" is not a number from 1 to 4096", value);
-		*FIELD(cfg, key, int) = (int)n;
-		return NULL;
-	}
-	case T_MODE: {
-		char *end;
-		guint64 n = g_ascii_strtoull(value, &end, 8);
-
-		if (*end || n > 0777)
-			return g_strdup_printf("\"%s\" is not an octal file mode", value);
-		*FIELD(cfg, key, guint) = (guint)n;
-		return NULL;
-	}
-	case T_SIZE: {
-		gint64 n = parse_size(value);
-
-		if (n <= 0)
-			return g_strdup_printf("\"%s\" is not a size (bytes, or with k, M, G)", value);
-		*FIELD(cfg, key, gsize) = (gsize)n;
-		return NULL;
-	}
-	case T_DURATION: {
-		gint64 n = poc_parse_duration(value);
-
-		if (n < 0)
-			return g_strdup_printf("\"%s\" is not a duration (like 30s, 5m, 4h, 3d)", value);
-		*FIELD(cfg, key, gint64) = n;
-		return NULL;
-	}
-	case T_ACKMODE:
-	case T_ENCRYPT:
-	case T_STOREFAIL: {
-		const char *const *values = key->type == T_ACKMODE  ? ackmode_values
-					    : key->type == T_ENCRYPT ? encrypt_values
-								     : storefail_values;
-		int i = enum_index(values, value);
-
-		if (i < 0) {
-			char *all = g_strjoinv(", ", (char **)values);
-			char *msg = g_strdup_printf("\"%s\" is not one of %s", value, all);
-			g_free(all);
-			return msg;
-		}
-		*FIELD(cfg, key, int) = i;
-		return NULL;
-	}
-	case T_CHARSET:
-	case T_LANG: {
-		const char *const *values = key->type == T_CHARSET ? charset_values : lang_values;
-		int i = enum_index(values, value);
-
-		if (i < 0)
-			return g_strdup_printf("\"%s\" is not one of %s, %s", value, values[0], values[1]);
-		g_free(*FIELD(cfg, key, char *));
-		*FIELD(cfg, key, char *) = g_strdup(values[i]);
-		return NULL;
-	}
-	case T_HOURS: {
-		int start, end;
-
-		if (poc_calendar_parse_business_hours(value, &start, &end) != POC_OK)
-			return g_strdup_printf("\"%s\" is not HH:MM-HH:MM with start before end", value);
-		g_free(*FIELD(cfg, key, char *));
-		*FIELD(cfg, key, char *) = g_strdup(value);
-		return NULL;
-	}
-	case T_DAYS: {
-		poc_calendar *cal = poc_calendar_new();
-		GError *cerr = NULL;
-		char *msg = NULL;
-
-		if (poc_calendar_set_closures(cal, value, &cerr) != POC_OK) {
-			msg = g_strdup(cerr ? cerr->message : "not a list of days");
-			g_clear_error(&cerr);
-		} else {
-			g_free(*FIELD(cfg, key, char *));
-			*FIELD(cfg, key, char *) = g_strdup(value);
-		}
-		poc_calendar_free(cal);
-		return msg;
-	}
-	}
-	return g_strdup("internal error: unknown key type");
+	return type_of(key)->parse(type_of(key), FIELD(cfg, key, void), value, dir);
 }
 
 static const config_key *
@@ -451,7 +602,7 @@ find_key(const char *name)
 static gboolean
 is_list(const config_key *key)
 {
-	return key->type == T_ADDRS || key->type == T_FPRS || key->type == T_KINDS;
+	return type_of(key)->storage == S_LIST;
 }
 
 poc_config *
@@ -488,9 +639,7 @@ poc_config_free(poc_config *cfg)
 			GPtrArray **list = FIELD(cfg, key, GPtrArray *);
 			if (*list)
 				g_ptr_array_unref(*list);
-		} else if (key->type == T_STRING || key->type == T_PATH || key->type == T_ADDR || key->type == T_COMMAND ||
-			   key->type == T_CHARSET || key->type == T_LANG || key->type == T_HOURS ||
-			   key->type == T_DAYS || key->type == T_FACILITY || key->type == T_HOSTPORT) {
+		} else if (type_of(key)->storage == S_STRING) {
 			g_free(*FIELD(cfg, key, char *));
 		}
 	}
@@ -519,6 +668,63 @@ poc_config_load(const char *path, poc_config **out, GError **error)
 	return status;
 }
 
+/*
+ * One line of a file (n: its number, from 1) into cfg; seen holds the
+ * keys given so far. POC_OK, or POC_ERR_CONFIG with "FILE:LINE: Key: why".
+ */
+static int
+parse_line(poc_config *cfg, GHashTable *seen, char *line, int n, const char *path,
+	   const char *dir, GError **error)
+{
+	char *sep, *value, *err;
+	const config_key *key;
+
+	line = g_strstrip(line);
+	if (*line == '\0' || *line == '#')
+		return POC_OK;
+	sep = line + strcspn(line, " \t=");
+	value = sep;
+	if (*sep) {
+		*sep = '\0';
+		value = g_strstrip(sep + 1);
+		if (*value == '=')
+			value = g_strstrip(value + 1);
+	}
+	key = find_key(line);
+	if (!key) {
+		g_set_error(error, POC_ERROR, POC_ERR_CONFIG, "%s:%d: %s: unknown key", path, n, line);
+		return POC_ERR_CONFIG;
+	}
+	/* A bare Closures / WorkingDays is an empty list: no such days. */
+	if (*value == '\0' && key->type != T_DAYS) {
+		g_set_error(error, POC_ERROR, POC_ERR_CONFIG, "%s:%d: %s: no value", path, n,
+			    key->name);
+		return POC_ERR_CONFIG;
+	}
+	if (g_hash_table_contains(seen, key) && !is_list(key)) {
+		g_set_error(error, POC_ERROR, POC_ERR_CONFIG,
+			    "%s:%d: %s: given twice (it takes one value)", path, n, key->name);
+		return POC_ERR_CONFIG;
+	}
+	/* The first occurrence of a list key replaces its default. */
+	if (is_list(key) && !g_hash_table_contains(seen, key)) {
+		GPtrArray **list = FIELD(cfg, key, GPtrArray *);
+		if (*list)
+			g_ptr_array_set_size(*list, 0);
+	}
+	g_hash_table_add(seen, (gpointer)key);
+	if (!g_hash_table_contains(cfg->key_lines, key->name))
+		g_hash_table_insert(cfg->key_lines, (gpointer)key->name, GINT_TO_POINTER(n));
+	err = set_key(cfg, key, value, dir);
+	if (err) {
+		g_set_error(error, POC_ERROR, POC_ERR_CONFIG, "%s:%d: %s: %s", path, n, key->name,
+			    err);
+		g_free(err);
+		return POC_ERR_CONFIG;
+	}
+	return POC_OK;
+}
+
 int
 poc_config_parse(const char *input, gsize len, const char *path, poc_config **out,
 		 GError **error)
@@ -541,59 +747,8 @@ poc_config_parse(const char *input, gsize len, const char *path, poc_config **ou
 	cfg->file = abspath;
 	seen = g_hash_table_new(g_direct_hash, g_direct_equal);
 	lines = g_strsplit(text, "\n", -1);
-	for (int n = 0; lines[n] && status == POC_OK; n++) {
-		char *line = g_strstrip(lines[n]);
-		char *sep, *value, *err;
-		const config_key *key;
-
-		if (*line == '\0' || *line == '#')
-			continue;
-		sep = line + strcspn(line, " \t=");
-		value = sep;
-		if (*sep) {
-			*sep = '\0';
-			value = g_strstrip(sep + 1);
-			if (*value == '=')
-				value = g_strstrip(value + 1);
-		}
-		key = find_key(line);
-		if (!key) {
-			g_set_error(error, POC_ERROR, POC_ERR_CONFIG, "%s:%d: %s: unknown key", path,
-				    n + 1, line);
-			status = POC_ERR_CONFIG;
-			break;
-		}
-		/* A bare Closures / WorkingDays is an empty list: no such days. */
-		if (*value == '\0' && key->type != T_DAYS) {
-			g_set_error(error, POC_ERROR, POC_ERR_CONFIG, "%s:%d: %s: no value", path,
-				    n + 1, key->name);
-			status = POC_ERR_CONFIG;
-			break;
-		}
-		if (g_hash_table_contains(seen, key) && !is_list(key)) {
-			g_set_error(error, POC_ERROR, POC_ERR_CONFIG,
-				    "%s:%d: %s: given twice (it takes one value)", path, n + 1,
-				    key->name);
-			status = POC_ERR_CONFIG;
-			break;
-		}
-		/* The first occurrence of a list key replaces its default. */
-		if (is_list(key) && !g_hash_table_contains(seen, key)) {
-			GPtrArray **list = FIELD(cfg, key, GPtrArray *);
-			if (*list)
-				g_ptr_array_set_size(*list, 0);
-		}
-		g_hash_table_add(seen, (gpointer)key);
-		if (!g_hash_table_contains(cfg->key_lines, key->name))
-			g_hash_table_insert(cfg->key_lines, (gpointer)key->name, GINT_TO_POINTER(n + 1));
-		err = set_key(cfg, key, value, dir);
-		if (err) {
-			g_set_error(error, POC_ERROR, POC_ERR_CONFIG, "%s:%d: %s: %s", path, n + 1,
-				    key->name, err);
-			g_free(err);
-			status = POC_ERR_CONFIG;
-		}
-	}
+	for (int n = 0; lines[n] && status == POC_OK; n++)
+		status = parse_line(cfg, seen, lines[n], n + 1, path, dir, error);
 	g_strfreev(lines);
 	g_hash_table_destroy(seen);
 	g_free(dir);
@@ -750,9 +905,8 @@ poc_config_list_new(void)
 }
 
 /*
- * Only reads: the config is shared by the filer threads. (This used to
- * add a NULL and take it off again, in every filer at once: two filers
- * freed each other's elements, which was the crash with Workers 2.)
+ * Only reads, never writes the list, not even to add a NULL and take it
+ * off again: the filer threads share one config and call this at once.
  */
 const char *const *
 poc_config_strv(const GPtrArray *list)
@@ -764,35 +918,6 @@ poc_config_strv(const GPtrArray *list)
 	if (!g_ptr_array_is_null_terminated((GPtrArray *) list))
 		msg_panic("poc_config_strv: a list not made by poc_config_list_new");
 	return (const char *const *) list->pdata;
-}
-
-static const char *
-type_hint(key_type t)
-{
-	switch (t) {
-	case T_ADDR: return "address";
-	case T_HOSTPORT: return "host:port";
-	case T_ADDRS: return "addresses";
-	case T_FPRS: return "fingerprints";
-	case T_KINDS: return "kinds";
-	case T_BOOL: return "yes|no";
-	case T_DURATION: return "duration";
-	case T_SIZE: return "size";
-	case T_MODE: return "octal mode";
-	case T_INT: return "number";
-	case T_PATH: return "path";
-	case T_COMMAND: return "command";
-	case T_ACKMODE: return "auto|hold|off";
-	case T_ENCRYPT: return "required|optional|never";
-	case T_STOREFAIL: return "tempfail|accept";
-	case T_CHARSET: return "iso-2022-jp|utf-8";
-	case T_LANG: return "ja|en";
-	case T_HOURS: return "HH:MM-HH:MM";
-	case T_DAYS: return "days";
-	case T_FACILITY: return "facility";
-	case T_STRING: return "text";
-	}
-	return "?";
 }
 
 /* Headings of the sample file and the manual, before the key they start at. */
@@ -856,7 +981,7 @@ poc_config_write_sample(FILE *fp)
 
 		if (section)
 			fprintf(fp, "\n# === %s ===\n", section);
-		doc = g_strdup_printf("%s (%s%s)", key->doc, type_hint(key->type),
+		doc = g_strdup_printf("%s (%s%s)", key->doc, type_of(key)->hint,
 				      is_list(key) ? ", several" : "");
 		fputc('\n', fp);
 		write_comment(fp, doc);
@@ -892,7 +1017,7 @@ poc_config_write_man(FILE *fp)
 
 		if (section)
 			fprintf(fp, ".SS %s\n", section);
-		fprintf(fp, ".TP\n.BI %s \" %s%s\"\n", key->name, type_hint(key->type),
+		fprintf(fp, ".TP\n.BI %s \" %s%s\"\n", key->name, type_of(key)->hint,
 			is_list(key) ? ", ..." : "");
 		write_roff(fp, key->doc);
 		fputc('\n', fp);
@@ -908,36 +1033,83 @@ poc_config_write_man(FILE *fp)
 	}
 }
 
+/* A key's value as the file would give it (what poc_config_dump prints). */
+static void
+print_value(const poc_config *cfg, const config_key *key, FILE *fp)
+{
+	const void *field = (const char *)cfg + key->offset;
+
+	switch (type_of(key)->storage) {
+	case S_LIST: {
+		const GPtrArray *list = *(GPtrArray *const *)field;
+
+		for (guint j = 0; list && j < list->len; j++)
+			fprintf(fp, "%s%s", j ? "," : "", (char *)g_ptr_array_index(list, j));
+		break;
+	}
+	case S_BOOL: fputs(*(const gboolean *)field ? "yes" : "no", fp); break;
+	case S_INT: fprintf(fp, "%d", *(const int *)field); break;
+	case S_MODE: fprintf(fp, "%04o", *(const guint *)field); break;
+	case S_SIZE: fprintf(fp, "%zu", *(const gsize *)field); break;
+	case S_DURATION: fprintf(fp, "%" G_GINT64_FORMAT "s", *(const gint64 *)field); break;
+	case S_ENUM: fputs(type_of(key)->values[*(const int *)field], fp); break;
+	case S_STRING: {
+		const char *s = *(char *const *)field;
+
+		fputs(s ? s : "", fp);
+		break;
+	}
+	}
+}
+
 void
 poc_config_dump(const poc_config *cfg, FILE *fp)
 {
 	for (size_t i = 0; i < G_N_ELEMENTS(config_keys); i++) {
-		const config_key *key = &config_keys[i];
-		const char *base = (const char *)cfg;
-
-		fprintf(fp, "%s ", key->name);
-		switch (key->type) {
-		case T_ADDRS:
-		case T_FPRS:
-		case T_KINDS: {
-			GPtrArray *list = *(GPtrArray *const *)(base + key->offset);
-			for (guint j = 0; list && j < list->len; j++)
-				fprintf(fp, "%s%s", j ? "," : "", (char *)g_ptr_array_index(list, j));
-			break;
-		}
-		case T_BOOL: fputs(*(const gboolean *)(base + key->offset) ? "yes" : "no", fp); break;
-		case T_INT: fprintf(fp, "%d", *(const int *)(base + key->offset)); break;
-		case T_MODE: fprintf(fp, "%04o", *(const guint *)(base + key->offset)); break;
-		case T_SIZE: fprintf(fp, "%zu", *(const gsize *)(base + key->offset)); break;
-		case T_DURATION: fprintf(fp, "%" G_GINT64_FORMAT "s", *(const gint64 *)(base + key->offset)); break;
-		case T_ACKMODE: fputs(ackmode_values[*(const int *)(base + key->offset)], fp); break;
-		case T_ENCRYPT: fputs(encrypt_values[*(const int *)(base + key->offset)], fp); break;
-		case T_STOREFAIL: fputs(storefail_values[*(const int *)(base + key->offset)], fp); break;
-		default: {
-			const char *s = *(char *const *)(base + key->offset);
-			fputs(s ? s : "", fp);
-		}
-		}
+		fprintf(fp, "%s ", config_keys[i].name);
+		print_value(cfg, &config_keys[i], fp);
 		fputc('\n', fp);
 	}
+}
+
+/* Do two configs hold the same value for a key? */
+static gboolean
+same_value(const poc_config *a, const poc_config *b, const config_key *key)
+{
+	const void *fa = (const char *)a + key->offset, *fb = (const char *)b + key->offset;
+
+	switch (type_of(key)->storage) {
+	case S_LIST: {
+		const char *const *va = poc_config_strv(*(GPtrArray *const *)fa);
+		const char *const *vb = poc_config_strv(*(GPtrArray *const *)fb);
+
+		return g_strv_equal((const char *const *)va, (const char *const *)vb);
+	}
+	case S_BOOL: return !*(const gboolean *)fa == !*(const gboolean *)fb;
+	case S_INT:
+	case S_ENUM: return *(const int *)fa == *(const int *)fb;
+	case S_MODE: return *(const guint *)fa == *(const guint *)fb;
+	case S_SIZE: return *(const gsize *)fa == *(const gsize *)fb;
+	case S_DURATION: return *(const gint64 *)fa == *(const gint64 *)fb;
+	case S_STRING: return g_strcmp0(*(char *const *)fa, *(char *const *)fb) == 0;
+	}
+	return FALSE;
+}
+
+char *
+poc_config_restart_keys(const poc_config *old, const poc_config *fresh)
+{
+	const char *names[G_N_ELEMENTS(config_keys) + 1] = { NULL };
+	gboolean changed = FALSE;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(config_keys); i++) {
+		const config_key *key = &config_keys[i];
+
+		if (!key->restart)
+			continue;
+		names[key->restart - 1] = key->name;
+		if (!same_value(old, fresh, key))
+			changed = TRUE;
+	}
+	return changed ? g_strjoinv(",", (char **)names) : NULL;
 }

@@ -129,6 +129,14 @@ void poc_config_write_sample(FILE *fp);
 void poc_config_write_man(FILE *fp);
 void poc_config_dump(const poc_config *cfg, FILE *fp);
 
+/*
+ * The keys read only at start (Socket, User, Database, ...), comma
+ * separated, when fresh differs from old in any of them; NULL when it
+ * does not. A reload warns with this list (event=reload-needs-restart):
+ * changes of these take effect at restart. A new string.
+ */
+char *poc_config_restart_keys(const poc_config *old, const poc_config *fresh);
+
 /* "4h", "90m", "30s", "2d", "1h30m"; plain digits are seconds. -1 on error. */
 gint64 poc_parse_duration(const char *text);
 

@@ -74,9 +74,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jst.h"
 #include "text.h"
 
-#define JST_OFFSET (9 * 3600)
 /* Bounds on the work: a publication date is near the top of a notice. */
 #define DATE_TEXT_MAX (256 * 1024)
 #define DATE_HITS_MAX 64
@@ -203,7 +203,7 @@ era_first_year(const char *name)
 static int
 yearless_year(gint64 received, int month, int day)
 {
-	GDateTime *r = g_date_time_new_from_unix_utc(received + JST_OFFSET);
+	GDateTime *r = g_date_time_new_from_unix_utc(received + POC_JST_OFFSET);
 	GDate floor, cand;
 	int year;
 
@@ -276,7 +276,7 @@ hit_resolve(date_hit *hit, gint64 anchor)
 	if (year >= 1989 && year <= 2100 && hit->month >= 1 && hit->month <= 12 && hit->day >= 1 &&
 	    g_date_valid_dmy((GDateDay)hit->day, (GDateMonth)hit->month, (GDateYear)year) &&
 	    hit->hour >= 0 && hit->hour <= 23 && hit->minute >= 0 && hit->minute <= 59) {
-		GTimeZone *jst = g_time_zone_new_offset(JST_OFFSET);
+		GTimeZone *jst = g_time_zone_new_offset(POC_JST_OFFSET);
 		GDateTime *dt = g_date_time_new(jst, year, hit->month, hit->day, hit->hour,
 						 hit->minute, 0);
 

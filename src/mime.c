@@ -122,7 +122,7 @@ note_outcome(poc_mime_walk *w, const poc_crypto_outcome *o, gboolean was_encrypt
 			w->decrypt_ok = TRUE;
 		else
 			w->decrypt_failed = TRUE;
-		w->decryption = w->decrypt_failed ? POC_DECRYPTION_FAILED
+		w->outcome.decryption = w->decrypt_failed ? POC_DECRYPTION_FAILED
 			: w->decrypt_ok ? POC_DECRYPTION_OK : POC_DECRYPTION_NONE;
 	}
 	if (o->signature == POC_SIGNATURE_NONE)
@@ -133,7 +133,7 @@ note_outcome(poc_mime_walk *w, const poc_crypto_outcome *o, gboolean was_encrypt
 		return FALSE;
 	}
 	if (w->have_signature) {
-		if (o->signature != w->signature)
+		if (o->signature != w->outcome.signature)
 			problem(w, "another signed part: signature %s",
 				poc_signature_name(o->signature));
 		else if (!w->in_sig)
@@ -141,10 +141,12 @@ note_outcome(poc_mime_walk *w, const poc_crypto_outcome *o, gboolean was_encrypt
 		return FALSE;
 	}
 	w->have_signature = TRUE;
-	w->signature = o->signature;
-	memcpy(w->signer, o->signer, sizeof w->signer);
-	w->sig_created = o->sig_created;
-	memcpy(w->signed_digest, o->signed_digest, sizeof w->signed_digest);
+	{
+		poc_decryption decryption = w->outcome.decryption;	/* the walk's, not o's */
+
+		w->outcome = *o;
+		w->outcome.decryption = decryption;
+	}
 	return TRUE;
 }
 
@@ -419,13 +421,102 @@ decode_word(const char *p, const char **end, char **charset, GByteArray *out)
 	return TRUE;
 }
 
+/*
+ * Encoded words decoded but not yet converted: adjacent words of one
+ * charset are joined before conversion, since a JIS escape or a UTF-8
+ * sequence may be split between them.
+ */
+typedef struct word_run {
+	GByteArray *bytes;
+	char *charset;		/* NULL: no word pending */
+} word_run;
+
+/* Convert the pending words to UTF-8 onto out; none pending after. */
+static void
+run_flush(word_run *run, GString *out)
+{
+	if (run->bytes->len) {
+		char *t = poc_mime_text_to_utf8(run->charset, (const char *)run->bytes->data,
+						run->bytes->len);
+
+		g_string_append(out, t);
+		g_free(t);
+		g_byte_array_set_size(run->bytes, 0);
+	}
+	g_free(run->charset);
+	run->charset = NULL;
+}
+
+/* Decode the encoded word at p into run: where it ends, or NULL when p starts none. */
+static const char *
+run_take_word(word_run *run, GString *out, const char *p)
+{
+	const char *end;
+	char *cs = NULL;
+	GByteArray *word = g_byte_array_new();
+
+	if (!decode_word(p, &end, &cs, word)) {
+		g_free(cs);
+		g_byte_array_unref(word);
+		return NULL;
+	}
+	if (run->charset && g_ascii_strcasecmp(run->charset, cs) != 0)
+		run_flush(run, out);
+	if (run->charset == NULL)
+		run->charset = g_strdup(cs);
+	g_byte_array_append(run->bytes, word->data, word->len);
+	g_free(cs);
+	g_byte_array_unref(word);
+	return end;
+}
+
+/*
+ * Whitespace between two encoded words is dropped (RFC 2047 6.2): when
+ * blanks at p are followed by an encoded word (and words is below the
+ * limit), where that word starts; otherwise NULL.
+ */
+static const char *
+blanks_before_word(const char *p, int words)
+{
+	const char *q = p, *e2;
+	char *cs2 = NULL;
+	GByteArray *probe;
+	gboolean is_word;
+
+	if (*p != ' ' && *p != '\t')
+		return NULL;
+	while (*q == ' ' || *q == '\t')
+		q++;
+	if (q[0] != '=' || q[1] != '?' || words >= POC_MAX_ENCODED_WORDS)
+		return NULL;
+	probe = g_byte_array_new();
+	is_word = decode_word(q, &e2, &cs2, probe);
+	g_free(cs2);
+	g_byte_array_unref(probe);
+	return is_word ? q : NULL;
+}
+
+/* A run of plain text from p up to the next possible encoded word, onto out: where it ends. */
+static const char *
+append_plain(const char *p, GString *out)
+{
+	const char *q = p + 1;
+	char *t;
+
+	while (*q && !(q[0] == '=' && q[1] == '?'))
+		q++;
+	t = bytes_to_utf8_guess(NULL, p, q - p);
+	g_string_append(out, t);
+	g_free(t);
+	return q;
+}
+
 char *
 poc_mime_decode_header(const char *raw)
 {
 	GString *unfolded, *out;
-	GByteArray *pending = g_byte_array_new();
-	char *pending_cs = NULL, *result;
-	const char *p, *gap = NULL;
+	word_run run = { NULL, NULL };
+	const char *p, *next, *gap = NULL;
 	int words = 0;		/* decoded; the rest is text (POC_MAX_ENCODED_WORDS) */
 
 	if (raw == NULL)
@@ -435,87 +526,30 @@ poc_mime_decode_header(const char *raw)
 		if (*p != '\r' && *p != '\n')
 			g_string_append_c(unfolded, *p);
 	out = g_string_new(NULL);
-
-#define FLUSH_PENDING() do { \
-		if (pending->len) { \
-			char *t = poc_mime_text_to_utf8(pending_cs, (const char *) pending->data, pending->len); \
-			g_string_append(out, t); \
-			g_free(t); \
-			g_byte_array_set_size(pending, 0); \
-		} \
-		g_free(pending_cs); \
-		pending_cs = NULL; \
-	} while (0)
-
+	run.bytes = g_byte_array_new();
 	p = unfolded->str;
 	while (*p) {
-		const char *end;
-		char *cs = NULL;
-		GByteArray *word = g_byte_array_new();
-
-		if (words < POC_MAX_ENCODED_WORDS && decode_word(p, &end, &cs, word)) {
+		if (words < POC_MAX_ENCODED_WORDS && (next = run_take_word(&run, out, p)) != NULL) {
 			words++;
-			/* Adjacent words of one charset are joined before conversion:
-			 * a JIS escape or a UTF-8 sequence may be split between them. */
-			if (pending_cs && g_ascii_strcasecmp(pending_cs, cs) != 0)
-				FLUSH_PENDING();
-			if (pending_cs == NULL)
-				pending_cs = g_strdup(cs);
-			g_byte_array_append(pending, word->data, word->len);
-			gap = end;
-			p = end;
-			g_free(cs);
-			g_byte_array_unref(word);
+			gap = p = next;
 			continue;
 		}
-		g_byte_array_unref(word);
-		if (gap && (*p == ' ' || *p == '\t')) {
-			/* Whitespace between two encoded words is dropped (RFC 2047 6.2). */
-			const char *q = p;
-
-			while (*q == ' ' || *q == '\t')
-				q++;
-			if (q[0] == '=' && q[1] == '?' && words < POC_MAX_ENCODED_WORDS) {
-				const char *e2;
-				char *cs2 = NULL;
-				GByteArray *probe = g_byte_array_new();
-				gboolean is_word = decode_word(q, &e2, &cs2, probe);
-
-				g_free(cs2);
-				g_byte_array_unref(probe);
-				if (is_word) {
-					p = q;
-					continue;
-				}
-			}
+		if (gap && (next = blanks_before_word(p, words)) != NULL) {
+			p = next;
+			continue;
 		}
-		FLUSH_PENDING();
+		run_flush(&run, out);
 		gap = NULL;
-		{
-			/* A run of plain text up to the next possible encoded word. */
-			const char *q = p + 1;
-
-			while (*q && !(q[0] == '=' && q[1] == '?'))
-				q++;
-			{
-				char *t = bytes_to_utf8_guess(NULL, p, q - p);
-
-				g_string_append(out, t);
-				g_free(t);
-			}
-			p = q;
-		}
+		p = append_plain(p, out);
 	}
-	FLUSH_PENDING();
-#undef FLUSH_PENDING
-	g_byte_array_unref(pending);
+	run_flush(&run, out);
+	g_byte_array_unref(run.bytes);
 	g_string_free(unfolded, TRUE);
 	/* Tabs from folding become spaces; trim. */
 	for (char *c = out->str; *c; c++)
 		if (*c == '\t')
 			*c = ' ';
-	result = g_strstrip(g_string_free(out, FALSE));
-	return result;
+	return g_strstrip(g_string_free(out, FALSE));
 }
 
 static char *
@@ -600,91 +634,98 @@ tag_is(const char *tag, size_t n, const char *name)
 		&& (n == k || !g_ascii_isalnum(tag[k]));
 }
 
+/*
+ * The tag or comment at p ('<'): a line break or a space for the tags
+ * that make one, nothing for the others, script and style skipped with
+ * their content. Where the text goes on, or NULL when the tag has no
+ * '>' (the rest is dropped).
+ */
+static const char *
+html_tag(const char *p, GString *out)
+{
+	const char *end = strchr(p, '>');
+	const char *name = p + 1;
+	gboolean closing = FALSE;
+	size_t n;
+
+	if (end == NULL)
+		return NULL;
+	if (strncmp(p, "<!--", 4) == 0) {
+		const char *c = strstr(p + 4, "-->");
+
+		return c ? c + 3 : p + strlen(p);
+	}
+	if (*name == '/') {
+		closing = TRUE;
+		name++;
+	}
+	n = end - name;
+	if (!closing && (tag_is(name, n, "script") || tag_is(name, n, "style"))) {
+		const char *c = tag_is(name, n, "script") ? "</script" : "</style";
+
+		for (const char *s = end; *s; s++)
+			if (g_ascii_strncasecmp(s, c, strlen(c)) == 0)
+				return s;
+		return p + strlen(p);
+	}
+	if (tag_is(name, n, "br") || tag_is(name, n, "p") || tag_is(name, n, "div")
+	    || tag_is(name, n, "tr") || tag_is(name, n, "li") || tag_is(name, n, "h1")
+	    || tag_is(name, n, "h2") || tag_is(name, n, "h3") || tag_is(name, n, "table")
+	    || tag_is(name, n, "blockquote") || tag_is(name, n, "pre"))
+		g_string_append_c(out, '\n');
+	else if (tag_is(name, n, "td") || tag_is(name, n, "th"))
+		g_string_append_c(out, ' ');
+	return end + 1;
+}
+
+/* The character reference at p ('&') onto out, or the '&' when none is known: where the text goes on. */
+static const char *
+html_entity(const char *p, GString *out)
+{
+	const char *semi = NULL;
+
+	/* Look no further than the longest entity, "&#x10FFFF;": linear. */
+	for (int i = 1; i <= HTML_ENTITY_MAX && p[i]; i++)
+		if (p[i] == ';') {
+			semi = p + i;
+			break;
+		}
+	if (semi && p[1] == '#') {
+		gunichar c = (p[2] == 'x' || p[2] == 'X')
+			? (gunichar) g_ascii_strtoull(p + 3, NULL, 16)
+			: (gunichar) g_ascii_strtoull(p + 2, NULL, 10);
+		char buf[8];
+
+		if (c == 0 || !g_unichar_validate(c))
+			c = 0xFFFD;
+		g_string_append_len(out, buf, g_unichar_to_utf8(c, buf));
+		return semi + 1;
+	}
+	for (size_t i = 0; semi && i < G_N_ELEMENTS(entities); i++)
+		if ((size_t) (semi - p - 1) == strlen(entities[i].name)
+		    && strncmp(p + 1, entities[i].name, semi - p - 1) == 0) {
+			g_string_append(out, entities[i].utf8);
+			return semi + 1;
+		}
+	g_string_append_c(out, *p);
+	return p + 1;
+}
+
 char *
 poc_mime_html_to_text(const char *html)
 {
 	GString *out = g_string_new(NULL);
 	const char *p = html;
 
-	while (*p) {
-		if (*p == '<') {
-			const char *end = strchr(p, '>');
-			const char *name = p + 1;
-			gboolean closing = FALSE;
-			size_t n;
-
-			if (end == NULL)
-				break;
-			if (strncmp(p, "<!--", 4) == 0) {
-				const char *c = strstr(p + 4, "-->");
-
-				p = c ? c + 3 : p + strlen(p);
-				continue;
-			}
-			if (*name == '/') {
-				closing = TRUE;
-				name++;
-			}
-			n = end - name;
-			if (!closing && (tag_is(name, n, "script") || tag_is(name, n, "style"))) {
-				const char *c = tag_is(name, n, "script") ? "</script" : "</style";
-				const char *close = NULL;
-
-				for (const char *s = end; *s; s++)
-					if (g_ascii_strncasecmp(s, c, strlen(c)) == 0) {
-						close = s;
-						break;
-					}
-				p = close ? close : p + strlen(p);
-				continue;
-			}
-			if (tag_is(name, n, "br") || tag_is(name, n, "p") || tag_is(name, n, "div")
-			    || tag_is(name, n, "tr") || tag_is(name, n, "li") || tag_is(name, n, "h1")
-			    || tag_is(name, n, "h2") || tag_is(name, n, "h3") || tag_is(name, n, "table")
-			    || tag_is(name, n, "blockquote") || tag_is(name, n, "pre"))
-				g_string_append_c(out, '\n');
-			else if (tag_is(name, n, "td") || tag_is(name, n, "th"))
-				g_string_append_c(out, ' ');
-			p = end + 1;
-		} else if (*p == '&') {
-			const char *semi = NULL;
-			gboolean done = FALSE;
-
-			/* Look no further than the longest entity, "&#x10FFFF;": linear. */
-			for (int i = 1; i <= HTML_ENTITY_MAX && p[i]; i++)
-				if (p[i] == ';') {
-					semi = p + i;
-					break;
-				}
-			if (semi) {
-				if (p[1] == '#') {
-					gunichar c = (p[2] == 'x' || p[2] == 'X')
-						? (gunichar) g_ascii_strtoull(p + 3, NULL, 16)
-						: (gunichar) g_ascii_strtoull(p + 2, NULL, 10);
-					char buf[8];
-
-					if (c == 0 || !g_unichar_validate(c))
-						c = 0xFFFD;
-					g_string_append_len(out, buf, g_unichar_to_utf8(c, buf));
-					done = TRUE;
-				} else
-					for (size_t i = 0; i < G_N_ELEMENTS(entities); i++)
-						if ((size_t) (semi - p - 1) == strlen(entities[i].name)
-						    && strncmp(p + 1, entities[i].name, semi - p - 1) == 0) {
-							g_string_append(out, entities[i].utf8);
-							done = TRUE;
-							break;
-						}
-			}
-			if (done)
-				p = semi + 1;
-			else
-				g_string_append_c(out, *p++);
-		} else if (*p == '\r') {
+	while (p && *p) {
+		if (*p == '<')
+			p = html_tag(p, out);
+		else if (*p == '&')
+			p = html_entity(p, out);
+		else if (*p == '\r')
 			p++;
-		} else {
+		else
 			g_string_append_c(out, *p++);
-		}
 	}
 	return g_string_free(out, FALSE);
 }
@@ -780,7 +821,7 @@ decrypt_and_walk(poc_mime_walk *w, const void *data, size_t len, const char *cha
 	}
 	if (!openpgp_budget(w)) {
 		w->decrypt_failed = TRUE;
-		w->decryption = POC_DECRYPTION_FAILED;
+		w->outcome.decryption = POC_DECRYPTION_FAILED;
 		return;
 	}
 	if (poc_crypto_decrypt_verify(w->crypto, data, len, w->trusted, &plain, &o, &error)
@@ -878,6 +919,59 @@ armour_has_data(const char *start, const char *after, gboolean is_sig)
 }
 
 /*
+ * Text of an inline-OpenPGP part outside any armour block, appended as
+ * the part's; side ("before", "after" or NULL) names where it is
+ * relative to a clear-signed block, for outside.
+ */
+static void
+append_outside_armour(poc_mime_walk *w, const char *p, size_t n, const char *charset,
+		      gboolean flowed, gboolean delsp, const char *side, const char *part_where)
+{
+	char *t = poc_mime_text_to_utf8(charset, p, n);
+	char *u = flowed ? poc_mime_unflow(t, delsp) : NULL;
+
+	if (side)
+		set_where(w, "text %s the clear-signed block (%s)", side, part_where);
+	append_text(w, u ? u : t);
+	memcpy(w->where, part_where, sizeof w->where);
+	g_free(u);
+	g_free(t);
+}
+
+/*
+ * The signed text of a clear-signed block from start to after: after
+ * the armour headers, up to the signature, dash-escaped lines ("- -----")
+ * without their escape.
+ */
+static void
+append_clear_signed(poc_mime_walk *w, const char *start, const char *after, const char *charset)
+{
+	const char *body = memstr(start, after - start, "\n\n"), *sigstart, *tend;
+	char *t, **lines;
+	GString *undashed;
+
+	if (body == NULL)
+		body = memstr(start, after - start, "\r\n\r\n");
+	sigstart = memstr(start, after - start, "-----BEGIN PGP SIGNATURE-----");
+	if (!body || (sigstart && body >= sigstart))
+		return;
+	tend = sigstart ? sigstart : after;
+	t = poc_mime_text_to_utf8(charset, body, tend - body);
+	undashed = g_string_new(NULL);
+	lines = g_strsplit(t, "\n", -1);
+	for (char **l = lines; *l; l++) {
+		g_string_append(undashed, g_str_has_prefix(*l, "- ") ? *l + 2 : *l);
+		if (l[1])
+			g_string_append_c(undashed, '\n');
+	}
+	g_strfreev(lines);
+	append_text(w, undashed->str);
+	explicit_bzero(undashed->str, undashed->len);
+	g_string_free(undashed, TRUE);
+	g_free(t);
+}
+
+/*
  * A text part that may carry inline OpenPGP: text outside the armour is
  * kept as it is; an armoured message is decrypted, a clear-signed block
  * verified (its text is the part's, minus the armour lines). Linear in
@@ -909,19 +1003,10 @@ walk_inline_text(poc_mime_walk *w, const char *data, size_t len, const char *cha
 		is_sig = sig && (msg == NULL || sig < msg);
 		start = is_sig ? sig : msg;
 		/* The text before the armour. */
-		if (start > p) {
-			char *t = poc_mime_text_to_utf8(charset, p, start - p);
-			char *u = flowed ? poc_mime_unflow(t, delsp) : NULL;
-
-			if (is_sig)
-				set_where(w, "text before the clear-signed block (%s)", part_where);
-			else if (after_signed)
-				set_where(w, "text after the clear-signed block (%s)", part_where);
-			append_text(w, u ? u : t);
-			memcpy(w->where, part_where, sizeof w->where);
-			g_free(u);
-			g_free(t);
-		}
+		if (start > p)
+			append_outside_armour(w, p, start - p, charset, flowed, delsp,
+					      is_sig ? "before" : after_signed ? "after" : NULL,
+					      part_where);
 		stop = memstr(start, end - start, is_sig ? ARMOR_SIG_END : ARMOR_MESSAGE_END);
 		if (stop == NULL) {
 			problem(w, "inline OpenPGP block without its end line");
@@ -933,56 +1018,25 @@ walk_inline_text(poc_mime_walk *w, const char *data, size_t len, const char *cha
 		if (stop && !run_gpg)
 			problem(w, "empty inline OpenPGP block: not read");
 		if (is_sig) {
-			const char *body, *sigstart;
 			gboolean saved_in_sig = w->in_sig;
 
 			if (run_gpg && verify_inline_and_append(w, start, after - start, charset, level))
 				w->in_sig = TRUE;
 			after_signed = TRUE;
-			/* The signed text: after the armour headers, up to the signature. */
-			body = memstr(start, after - start, "\n\n");
-			if (body == NULL)
-				body = memstr(start, after - start, "\r\n\r\n");
-			sigstart = memstr(start, after - start, "-----BEGIN PGP SIGNATURE-----");
-			if (body && (sigstart == NULL || body < sigstart)) {
-				const char *tend = sigstart ? sigstart : after;
-				char *t = poc_mime_text_to_utf8(charset, body, tend - body);
-				GString *undashed = g_string_new(NULL);
-				char **lines = g_strsplit(t, "\n", -1);
-
-				/* Dash-escaped lines ("- -----") lose their escape. */
-				for (char **l = lines; *l; l++) {
-					g_string_append(undashed, g_str_has_prefix(*l, "- ") ? *l + 2 : *l);
-					if (l[1])
-						g_string_append_c(undashed, '\n');
-				}
-				g_strfreev(lines);
-				append_text(w, undashed->str);
-				explicit_bzero(undashed->str, undashed->len);
-				g_string_free(undashed, TRUE);
-				g_free(t);
-			}
+			append_clear_signed(w, start, after, charset);
 			w->in_sig = saved_in_sig;
 		} else if (run_gpg) {
 			decrypt_and_walk(w, start, after - start, charset, FALSE, depth, level);
 		} else {
 			w->encrypted = TRUE;
 			w->decrypt_failed = TRUE;
-			w->decryption = POC_DECRYPTION_FAILED;
+			w->outcome.decryption = POC_DECRYPTION_FAILED;
 		}
 		p = after;
 	}
-	if (p < end) {
-		char *t = poc_mime_text_to_utf8(charset, p, end - p);
-		char *u = flowed ? poc_mime_unflow(t, delsp) : NULL;
-
-		if (after_signed)
-			set_where(w, "text after the clear-signed block (%s)", part_where);
-		append_text(w, u ? u : t);
-		memcpy(w->where, part_where, sizeof w->where);
-		g_free(u);
-		g_free(t);
-	}
+	if (p < end)
+		append_outside_armour(w, p, end - p, charset, flowed, delsp,
+				      after_signed ? "after" : NULL, part_where);
 }
 
 /* A binary OpenPGP message starts with a PKESK, SKESK, compressed or signed packet. */
@@ -1039,7 +1093,7 @@ walk_encrypted(poc_mime_walk *w, GMimeMultipart *mp, int depth, int level)
 	if (enc == NULL || !GMIME_IS_PART(enc)) {
 		problem(w, "multipart/encrypted without its encrypted part");
 		w->decrypt_failed = TRUE;
-		w->decryption = POC_DECRYPTION_FAILED;
+		w->outcome.decryption = POC_DECRYPTION_FAILED;
 		return;
 	}
 	bytes = part_bytes(GMIME_PART(enc));
@@ -1284,6 +1338,6 @@ poc_mime_walk_message(poc_mime_walk *w, GMimeMessage *message)
 		return;
 	}
 	walk_object(w, body, 0, 0);
-	w->decryption = w->decrypt_failed ? POC_DECRYPTION_FAILED
+	w->outcome.decryption = w->decrypt_failed ? POC_DECRYPTION_FAILED
 		: w->decrypt_ok ? POC_DECRYPTION_OK : POC_DECRYPTION_NONE;
 }

@@ -16,11 +16,12 @@
  *
  *	Crypto outcome of the walk (doc/NOTICES.md):
  *	- encrypted: some part was OpenPGP-encrypted;
- *	- decryption: failed if any encrypted part could not be decrypted,
- *	  else ok if one was, else none;
- *	- signature, signer: the first signature met in walk order (outer
- *	  layers before inner ones, then document order), outside forwarded
- *	  messages; a forwarded message's signature is only noted in problems.
+ *	- outcome.decryption: failed if any encrypted part could not be
+ *	  decrypted, else ok if one was, else none;
+ *	- outcome's signature, signer, sig_created, signed_digest: those of
+ *	  the first signature met in walk order (outer layers before inner
+ *	  ones, then document order), outside forwarded messages; a
+ *	  forwarded message's signature is only noted in problems.
  *
  *	Coverage (doc/NOTICES.md, "What the signature covers"): text read
  *	inside what the message's signature signed (the first part of a
@@ -59,11 +60,11 @@ typedef struct poc_mime_walk {
 	gboolean protected_subject_covered;	/* protected_subject is from inside it */
 	GPtrArray *outside;			/* char *: where text outside it was (at most 8) */
 	gboolean encrypted;
-	poc_decryption decryption;
-	poc_signature signature;
-	char signer[41];
-	gint64 sig_created;
-	char signed_digest[17];
+	/*
+	 * decryption: of all encrypted parts together; the rest: the
+	 * message's signature (the first at the top level), or none.
+	 */
+	poc_crypto_outcome outcome;
 	GPtrArray *problems;			/* char *, one line each */
 
 	/* bookkeeping */

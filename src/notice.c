@@ -31,7 +31,8 @@
  *	("" or "<>") or MAILER-DAEMON envelope sender (NULL: unknown); From: mailer-daemon@ or postmaster@;
  *	a multipart/report; List-Id; Precedence bulk, list or junk;
  *	X-Autoreply / X-Autorespond; our own mail (From: one of
- *	own_addresses, or the POC_OWN_HEADER header), noted "own mail".
+ *	own_addresses, or the POC_OWN_HEADER header), which also sets
+ *	own_mail and the problem POC_PROBLEM_OWN_MAIL ("own mail").
  *	X-Auto-Response-Suppress alone is not enough: Outlook sets it on
  *	ordinary mail.
  * DIAGNOSTICS
@@ -214,16 +215,22 @@ local_part_is(const char *addr, const char *name)
 	return addr && g_ascii_strncasecmp(addr, name, n) == 0 && addr[n] == '@';
 }
 
-/* Why this mail is automatic, or NULL. */
+/* Is this our own mail: From: one of own_addresses, or our POC_OWN_HEADER? */
+static gboolean
+is_own_mail(const poc_reader *reader, GMimeMessage *message, const poc_message *msg)
+{
+	return in_list(msg->from, reader->own_addresses) ||
+	       raw_header(GMIME_OBJECT(message), POC_OWN_HEADER);
+}
+
+/* Why this mail (not our own) is automatic, or NULL. */
 static const char *
-automatic_reason(const poc_reader *reader, GMimeMessage *message, const poc_message *msg)
+automatic_reason(GMimeMessage *message, const poc_message *msg)
 {
 	GMimeObject *obj = GMIME_OBJECT(message);
 	GMimeObject *body = g_mime_message_get_mime_part(message);
 	const char *v;
 
-	if (in_list(msg->from, reader->own_addresses) || raw_header(obj, POC_OWN_HEADER))
-		return "own mail";
 	if ((v = raw_header(obj, "Auto-Submitted")) != NULL) {
 		char *s = g_strstrip(g_ascii_strdown(v, -1));
 		gboolean no = g_str_has_prefix(s, "no") && (s[2] == '\0' || s[2] == ';' || s[2] == ' ');
@@ -348,6 +355,179 @@ read_identifiers(poc_message *msg, const char *protected_subject, const char *ou
 	g_ptr_array_unref(tn);
 }
 
+/* How much of raw GMime may parse: max_size, then bound_nesting(); each cut is a problem. */
+static size_t
+parse_length(poc_message *msg, const char *raw, size_t len, gsize max_size, int max_parts)
+{
+	size_t parse_len = MIN(len, max_size), bounded;
+
+	if (parse_len < len)
+		add_problem(msg, POC_PROBLEM_TOO_LARGE " (%" G_GSIZE_FORMAT
+			    " bytes): only its start is read", max_size);
+	bounded = bound_nesting(raw, parse_len, max_parts);
+	if (bounded < parse_len) {
+		add_problem(msg, "over the part limit (%d): the rest is not read", max_parts);
+		parse_len = bounded;
+	}
+	return parse_len;
+}
+
+/* The headers after Message-ID: ours to read, never GMime's charset guesses. */
+static void
+read_headers(const poc_reader *reader, GMimeMessage *message, poc_message *msg)
+{
+	const char *s;
+
+	msg->in_reply_to = message_id_header(GMIME_OBJECT(message), "In-Reply-To");
+	msg->date = header_trimmed(GMIME_OBJECT(message), "Date");
+	s = raw_header(GMIME_OBJECT(message), "Subject");
+	msg->subject = s ? poc_mime_decode_header(s) : NULL;
+	msg->from = from_address(message);
+	if (msg->from == NULL)
+		add_problem(msg, "no sender address in From:");
+	msg->from_coordinator = in_list(msg->from, reader->coordinators);
+	if (is_own_mail(reader, message, msg)) {
+		msg->own_mail = msg->auto_submitted = TRUE;
+		add_problem(msg, POC_PROBLEM_OWN_MAIL);
+	} else if (automatic_reason(message, msg)) {
+		msg->auto_submitted = TRUE;
+	}
+}
+
+/* What the walk found of encryption and signature, and the signature's coverage. */
+static void
+note_crypto(poc_message *msg, const poc_mime_walk *walk)
+{
+	const poc_crypto_outcome *o = &walk->outcome;
+
+	msg->encrypted = walk->encrypted;
+	msg->decryption = o->decryption;
+	msg->signature = o->signature;
+	g_free(msg->signer);
+	msg->signer = o->signer[0] ? g_strdup(o->signer) : NULL;
+	/* A valid signature is unique to what was signed, when: a replay shows it again. */
+	g_free(msg->signature_id);
+	msg->signature_id = o->signer[0] && o->sig_created > 0 &&
+					    (o->signature == POC_SIGNATURE_GOOD ||
+					     o->signature == POC_SIGNATURE_UNTRUSTED)
+				    ? g_strdup_printf("%s@%" G_GINT64_FORMAT "@%s", o->signer,
+						      o->sig_created, o->signed_digest)
+				    : NULL;
+	for (guint i = 0; i < walk->problems->len; i++)
+		g_ptr_array_add(msg->problems, g_strdup(g_ptr_array_index(walk->problems, i)));
+	msg->signature_covers = !walk->have_signature ? POC_COVERS_NONE
+		: walk->outside->len == 0 && (walk->protected_subject == NULL
+					      || walk->protected_subject_covered)
+		? POC_COVERS_ALL : POC_COVERS_PART;
+	if (walk->have_signature) {
+		for (guint i = 0; i < walk->outside->len; i++)
+			add_problem(msg, "text outside the signature: %s",
+				    (const char *)g_ptr_array_index(walk->outside, i));
+		if (walk->protected_subject && !walk->protected_subject_covered)
+			add_problem(msg, "protected Subject outside the signature");
+	}
+}
+
+/*
+ * A signed notice whose signed text names no tracking number: filed
+ * under its unsigned Subject's, so that its case is found, but held
+ * for a person (notice.h).
+ */
+static void
+tracking_from_unsigned_subject(poc_message *msg)
+{
+	GPtrArray *tn = g_ptr_array_new_with_free_func(g_free);
+	char *norm = poc_text_normalise(msg->subject);
+
+	poc_text_scan_ids(norm, tn, NULL);
+	if (tn->len > 0) {
+		msg->tracking = g_strdup(g_ptr_array_index(tn, 0));
+		add_problem(msg, POC_PROBLEM_TN_UNSIGNED " (%s): a person confirms it",
+			    msg->tracking);
+	}
+	g_free(norm);
+	g_ptr_array_unref(tn);
+}
+
+/*
+ * msg->kind and kind_rule from subject (normalised: the result, to wipe
+ * and free) and body. A signed notice without a signed Subject
+ * (signed_no_subject): the coordinator names the step in the outer
+ * Subject (doc/KINDS.md), which is not signed. Its kind is read with
+ * that Subject, and checked against the signed text alone; where they
+ * differ the kind is a label only (notice.h).
+ */
+static char *
+read_kind(const poc_reader *reader, poc_message *msg, const char *subject, const char *body,
+	  gboolean signed_no_subject)
+{
+	const poc_kind_rules *rules = reader->rules ? reader->rules : default_rules();
+	char *subject_norm = poc_text_normalise(subject);
+
+	g_free(msg->kind_rule);
+	msg->kind = poc_kind_classify_rule(rules, msg->from_coordinator, subject_norm, body,
+					   &msg->kind_rule);
+	if (signed_no_subject && msg->subject) {
+		char *outer = poc_text_normalise(msg->subject), *rule = NULL;
+		poc_kind with = poc_kind_classify_rule(rules, msg->from_coordinator, outer, body,
+						       &rule);
+
+		if (with != msg->kind) {
+			msg->kind = with;
+			g_free(msg->kind_rule);
+			msg->kind_rule = g_strdup_printf("%s" POC_KIND_RULE_UNSIGNED, rule ? rule : "?");
+		} else {
+			g_free(msg->kind_rule);
+			msg->kind_rule = g_strdup(rule);
+		}
+		g_free(rule);
+		explicit_bzero(outer, strlen(outer));
+		g_free(outer);
+	}
+	return subject_norm;
+}
+
+/* Wipe and free decrypted text. */
+static void
+wipe(char *text)
+{
+	if (text) {
+		explicit_bzero(text, strlen(text));
+		g_free(text);
+	}
+}
+
+/*
+ * Identifiers, kind, date: from normalised text. When the signature is
+ * good (what grants trust), only from what it signed: the covered text
+ * and a protected Subject from inside it, never the outer Subject or
+ * unsigned parts (doc/NOTICES.md).
+ */
+static void
+read_facts(const poc_reader *reader, const poc_mime_walk *walk, poc_message *msg)
+{
+	gboolean good = walk->outcome.signature == POC_SIGNATURE_GOOD;
+	const char *facts = good ? walk->covered->str : walk->body->str;
+	const char *facts_subject = !good || walk->protected_subject_covered
+					    ? walk->protected_subject : NULL;
+	const char *outer_subject = good ? NULL : msg->subject;
+	char *body = poc_text_normalise(facts), *subject_norm, *text_all;
+
+	read_identifiers(msg, facts_subject, outer_subject, body);
+	if (good && msg->tracking == NULL && msg->subject)
+		tracking_from_unsigned_subject(msg);
+	subject_norm = read_kind(reader, msg,
+				 facts_subject ? facts_subject : outer_subject ? outer_subject : "",
+				 body, good && !facts_subject);
+	text_all = g_strconcat(subject_norm, "\n", body, NULL);
+	/* Dates without a year are read against the received time (now, unset). */
+	msg->publication_date = poc_text_read_publication_date(
+		text_all, msg->received_at > 0 ? msg->received_at : poc_now(), msg->problems);
+	wipe(text_all);
+	wipe(subject_norm);
+	wipe(body);
+}
+
 int
 poc_notice_read(const poc_reader *reader, const char *raw, size_t len, poc_message *msg,
 		GError **error)
@@ -358,10 +538,6 @@ poc_notice_read(const poc_reader *reader, const char *raw, size_t len, poc_messa
 	GMimeParser *parser = NULL;
 	GMimeMessage *message = NULL;
 	poc_mime_walk walk;
-	size_t parse_len;
-	const char *why;
-	char *body = NULL, *subject_norm = NULL, *kind_subject, *text_all;
-	const char *facts, *facts_subject, *outer_subject;
 
 	if (reader == NULL || msg == NULL || (raw == NULL && len > 0)) {
 		g_set_error(error, POC_ERROR, POC_ERR_INVAL, "poc_notice_read: missing argument");
@@ -373,19 +549,8 @@ poc_notice_read(const poc_reader *reader, const char *raw, size_t len, poc_messa
 	ensure_array(&msg->related_tracking);
 	msg->size = len;
 
-	parse_len = MIN(len, max_size);
-	if (parse_len < len)
-		add_problem(msg, POC_PROBLEM_TOO_LARGE " (%" G_GSIZE_FORMAT
-			    " bytes): only its start is read", max_size);
-	{
-		size_t bounded = bound_nesting(raw, parse_len, max_parts);
-
-		if (bounded < parse_len) {
-			add_problem(msg, "over the part limit (%d): the rest is not read", max_parts);
-			parse_len = bounded;
-		}
-	}
-	stream = g_mime_stream_mem_new_with_buffer(raw ? raw : "", parse_len);
+	stream = g_mime_stream_mem_new_with_buffer(raw ? raw : "",
+						   parse_length(msg, raw, len, max_size, max_parts));
 	parser = g_mime_parser_new_with_stream(stream);
 	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
 	message = g_mime_parser_construct_message(parser, NULL);
@@ -400,22 +565,7 @@ poc_notice_read(const poc_reader *reader, const char *raw, size_t len, poc_messa
 	msg->message_id = message_id_header(GMIME_OBJECT(message), "Message-ID");
 	if (msg->message_id == NULL)
 		msg->message_id = sha256_message_id(raw, len);
-	msg->in_reply_to = message_id_header(GMIME_OBJECT(message), "In-Reply-To");
-	msg->date = header_trimmed(GMIME_OBJECT(message), "Date");
-	{
-		const char *s = raw_header(GMIME_OBJECT(message), "Subject");
-
-		msg->subject = s ? poc_mime_decode_header(s) : NULL;
-	}
-	msg->from = from_address(message);
-	if (msg->from == NULL)
-		add_problem(msg, "no sender address in From:");
-	msg->from_coordinator = in_list(msg->from, reader->coordinators);
-	if ((why = automatic_reason(reader, message, msg)) != NULL) {
-		msg->auto_submitted = TRUE;
-		if (strcmp(why, "own mail") == 0)
-			add_problem(msg, "own mail");
-	}
+	read_headers(reader, message, msg);
 
 	/* The body: decryption, signatures, text. */
 	poc_mime_walk_init(&walk);
@@ -428,115 +578,11 @@ poc_notice_read(const poc_reader *reader, const char *raw, size_t len, poc_messa
 		walk.max_depth = reader->max_depth;
 	walk.max_parts = max_parts;
 	poc_mime_walk_message(&walk, message);
-	msg->encrypted = walk.encrypted;
-	msg->decryption = walk.decryption;
-	msg->signature = walk.signature;
-	g_free(msg->signer);
-	msg->signer = walk.signer[0] ? g_strdup(walk.signer) : NULL;
-	/* A valid signature is unique to what was signed, when: a replay shows it again. */
-	g_free(msg->signature_id);
-	msg->signature_id = walk.signer[0] && walk.sig_created > 0 &&
-					    (walk.signature == POC_SIGNATURE_GOOD ||
-					     walk.signature == POC_SIGNATURE_UNTRUSTED)
-				    ? g_strdup_printf("%s@%" G_GINT64_FORMAT "@%s", walk.signer,
-						      walk.sig_created, walk.signed_digest)
-				    : NULL;
-	for (guint i = 0; i < walk.problems->len; i++)
-		g_ptr_array_add(msg->problems, g_strdup(g_ptr_array_index(walk.problems, i)));
-	msg->signature_covers = !walk.have_signature ? POC_COVERS_NONE
-		: walk.outside->len == 0 && (walk.protected_subject == NULL
-					     || walk.protected_subject_covered)
-		? POC_COVERS_ALL : POC_COVERS_PART;
-	if (walk.have_signature) {
-		for (guint i = 0; i < walk.outside->len; i++)
-			add_problem(msg, "text outside the signature: %s",
-				    (const char *)g_ptr_array_index(walk.outside, i));
-		if (walk.protected_subject && !walk.protected_subject_covered)
-			add_problem(msg, "protected Subject outside the signature");
-	}
-
-	/*
-	 * Identifiers, kind, date: from normalised text. When the signature
-	 * is good (what grants trust), only from what it signed: the covered
-	 * text and a protected Subject from inside it, never the outer
-	 * Subject or unsigned parts (doc/NOTICES.md).
-	 */
-	if (walk.signature == POC_SIGNATURE_GOOD) {
-		facts = walk.covered->str;
-		facts_subject = walk.protected_subject_covered ? walk.protected_subject : NULL;
-		outer_subject = NULL;
-	} else {
-		facts = walk.body->str;
-		facts_subject = walk.protected_subject;
-		outer_subject = msg->subject;
-	}
-	body = poc_text_normalise(facts);
-	read_identifiers(msg, facts_subject, outer_subject, body);
-	/*
-	 * A signed notice whose signed text names no tracking number: filed
-	 * under its unsigned Subject's, so that its case is found, but held
-	 * for a person (notice.h).
-	 */
-	if (walk.signature == POC_SIGNATURE_GOOD && msg->tracking == NULL && msg->subject) {
-		GPtrArray *tn = g_ptr_array_new_with_free_func(g_free);
-		char *norm = poc_text_normalise(msg->subject);
-
-		poc_text_scan_ids(norm, tn, NULL);
-		if (tn->len > 0) {
-			msg->tracking = g_strdup(g_ptr_array_index(tn, 0));
-			add_problem(msg, POC_PROBLEM_TN_UNSIGNED " (%s): a person confirms it",
-				    msg->tracking);
-		}
-		g_free(norm);
-		g_ptr_array_unref(tn);
-	}
-	kind_subject = facts_subject ? (char *)facts_subject
-		: outer_subject ? (char *)outer_subject : "";
-	subject_norm = poc_text_normalise(kind_subject);
-	g_free(msg->kind_rule);
-	msg->kind = poc_kind_classify_rule(reader->rules ? reader->rules : default_rules(),
-					   msg->from_coordinator, subject_norm, body,
-					   &msg->kind_rule);
-	/*
-	 * A signed notice without a signed Subject: the coordinator names the
-	 * step in the outer Subject (doc/KINDS.md), which is not signed. Its
-	 * kind is read with that Subject, and checked against the signed text
-	 * alone; where they differ the kind is a label only (notice.h).
-	 */
-	if (walk.signature == POC_SIGNATURE_GOOD && !facts_subject && msg->subject) {
-		char *outer = poc_text_normalise(msg->subject), *rule = NULL;
-		poc_kind with = poc_kind_classify_rule(reader->rules ? reader->rules : default_rules(),
-						       msg->from_coordinator, outer, body, &rule);
-
-		if (with != msg->kind) {
-			msg->kind = with;
-			g_free(msg->kind_rule);
-			msg->kind_rule = g_strdup_printf("%s" POC_KIND_RULE_UNSIGNED, rule ? rule : "?");
-		} else {
-			g_free(msg->kind_rule);
-			msg->kind_rule = g_strdup(rule);
-		}
-		g_free(rule);
-		explicit_bzero(outer, strlen(outer));
-		g_free(outer);
-	}
-	text_all = g_strconcat(subject_norm, "\n", body, NULL);
-	/* Dates without a year are read against the received time (now, unset). */
-	msg->publication_date = poc_text_read_publication_date(
-		text_all, msg->received_at > 0 ? msg->received_at : poc_now(), msg->problems);
-	explicit_bzero(text_all, strlen(text_all));
-	g_free(text_all);
+	note_crypto(msg, &walk);
+	read_facts(reader, &walk, msg);
 	poc_mime_walk_clear(&walk);
 
 cleanup:
-	if (body) {
-		explicit_bzero(body, strlen(body));
-		g_free(body);
-	}
-	if (subject_norm) {
-		explicit_bzero(subject_norm, strlen(subject_norm));
-		g_free(subject_norm);
-	}
 	if (message)
 		g_object_unref(message);
 	if (parser)

@@ -12,7 +12,8 @@
  *	It fills the metadata fields of msg (message_id, from, subject,
  *	date, in_reply_to, kind, encrypted, decryption, signature, signer,
  *	tracking, related_tracking, vuln_ids, publication_date,
- *	auto_submitted, from_coordinator, problems, size, kind_rule). The
+ *	auto_submitted, own_mail, from_coordinator, problems, size,
+ *	kind_rule). The
  *	caller sets msg->envelope_from before the call (a null sender is a
  *	bounce) and msg->received_at (dates without a year are read against
  *	it; 0: now), and the other reception fields and the ack fields after.
@@ -44,9 +45,12 @@ typedef struct poc_reader {
 
 /*
  * A header our acknowledgements carry: mail with it is our own (never
- * acked, noted "own mail"), like mail From: one of own_addresses.
+ * acked: msg->own_mail, and the problem POC_PROBLEM_OWN_MAIL), like mail
+ * From: one of own_addresses.
  */
 #define POC_OWN_HEADER "X-POC-Ack"
+/* The problem line of our own mail, as records hold it. */
+#define POC_PROBLEM_OWN_MAIL "own mail"
 
 /*
  * msg->envelope_from: NULL when unknown (an import without one), "" or

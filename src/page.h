@@ -23,11 +23,10 @@
  *	table under "page:REASON:SUBJECT", and every page is claimed in one
  *	write transaction, so the two never send the same page twice.
  *
- *	Reason codes (fixed): ack-due-soon, ack-overdue, ack-held,
- *	decrypt-failed, too-large, signature-not-good, claimed-change,
- *	send-failed, filter-silent, spool-stuck, store-failed, statement-due,
- *	publication-today, target-near; and morning-summary for the summary
- *	page. See doc/PAGING.md.
+ *	Reason codes (fixed): the table reasons[] in page.c is the one list,
+ *	each with its level, and morning-summary for the summary page.
+ *	doc/PAGING.md describes each (tests/doc-drift.sh keeps the two
+ *	equal, and doc/OPERATIONS.md's "When paged").
  *
  *	poc_page_store_alarm() is the daemon's page for a database that
  *	refuses POC mail (store-failed): its state is in memory, since the

@@ -203,7 +203,7 @@ disp_time_fmt(gint64 t, gboolean brief, char buf[POC_TIME_BUFSIZE])
 	if (t == 0 || (utc = g_date_time_new_from_unix_utc(t)) == NULL)
 		return buf;
 	dt = display_zone ? g_date_time_to_timezone(utc, display_zone)
-			  : g_date_time_add_seconds(utc, 9 * 3600);
+			  : g_date_time_add_seconds(utc, POC_JST_OFFSET);
 	s = g_date_time_format(dt, brief ? "%m-%d %H:%M"
 			       : display_zone && g_date_time_get_utc_offset(dt) == 0 && display_zone_name[0] == 'U'
 				       ? "%Y-%m-%dT%H:%M:%SZ"

@@ -9,7 +9,7 @@
  *	once per (reason, case id, due_at); doc/PUBLICATION.md gives the
  *	rules.
  *
- *	Reason codes (fixed, as in page.h):
+ *	Reason codes (fixed; three of the page reasons, reasons[] in page.c):
  *	statement-due	a publication notice asked for the vendor statement
  *			and none was sent: due StatementBefore business days
  *			before the publication date and again the business

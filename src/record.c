@@ -43,6 +43,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "jst.h"
 #include "record.h"
 
 /* --- life cycle ------------------------------------------------------- */
@@ -476,7 +477,7 @@ civil_from_days(gint64 z, gint64 *y, int *m, int *d)
 static const char *
 time_format_fast(gint64 t, char buf[POC_TIME_BUFSIZE])
 {
-	gint64 local = t + 9 * 3600, days, secs, y;
+	gint64 local = t + POC_JST_OFFSET, days, secs, y;
 	int m, d;
 
 	days = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);

@@ -67,6 +67,11 @@ typedef struct poc_message {
 	gboolean claimed_statement_request;	/* a publication notice's request */
 	gint64 claim_accepted_at;		/* 0: not (yet) accepted */
 	gboolean auto_submitted;	/* auto-reply, bounce, list mail: never acked */
+	/*
+	 * Our own mail (auto_submitted too), as poc_notice_read found it. Not
+	 * in the record: there its problem line POC_PROBLEM_OWN_MAIL says so.
+	 */
+	gboolean own_mail;
 	gboolean from_coordinator;
 	gboolean ack_required;
 	gint64 ack_deadline;

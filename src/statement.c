@@ -76,24 +76,6 @@ poc_statement_request(GPtrArray *messages)
 	return any;
 }
 
-/* Text a person gave: keep line breaks, drop other controls, bound it. */
-static char *
-clean_text(const char *text, gsize max)
-{
-	GString *out = g_string_new(NULL);
-
-	for (const char *p = text ? text : ""; *p && out->len < max; p++)
-		if (*p == '\n' || *p == '\t' || ((unsigned char)*p >= 0x20 && *p != 0x7f))
-			g_string_append_c(out, *p);
-	if (!g_utf8_validate(out->str, out->len, NULL)) {
-		char *valid = g_utf8_make_valid(out->str, out->len);
-
-		g_string_free(out, TRUE);
-		return valid;
-	}
-	return g_string_free(out, FALSE);
-}
-
 static char *
 case_numbers(const poc_case *c)
 {
@@ -138,7 +120,8 @@ poc_statement_render(const poc_config *cfg, const poc_templates *t, const poc_ca
 	g_hash_table_replace(vars, "vuln_ids", case_numbers(c));
 	g_hash_table_replace(vars, "status", g_strdup(poc_vendor_status_label(st->status)));
 	g_hash_table_replace(vars, "url", poc_header_sanitise(st->url ? st->url : "", 2000));
-	g_hash_table_replace(vars, "text", clean_text(st->text, 20000));
+	g_hash_table_replace(vars, "text",
+			     poc_text_sanitise(st->text, 20000, POC_SANITISE_LINES));
 	g_hash_table_replace(vars, "publication_date",
 			     c->publication_date ? g_strndup(poc_time_format(c->publication_date,
 									     date), 10)

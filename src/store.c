@@ -2651,7 +2651,7 @@ poc_store_get_heartbeat(poc_store *s)
 	return t < 0 ? 0 : t;
 }
 
-/* --- outbox: atomic claim, guarded add, update with an event (issue 6) ------- */
+/* --- outbox: atomic claim, guarded add, update with an event ---------------- */
 
 /*
  * Appended by the acknowledgement branch; the rest of this file belongs to

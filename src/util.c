@@ -21,6 +21,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
+#include "jst.h"
 #include "poc.h"
 
 static const char *const status_text[] = {
@@ -108,7 +109,7 @@ poc_time_format(gint64 t, char buf[POC_TIME_BUFSIZE])
 	buf[0] = '\0';
 	if (t == 0)
 		return buf;
-	dt = g_date_time_new_from_unix_utc(t + 9 * 3600);
+	dt = g_date_time_new_from_unix_utc(t + POC_JST_OFFSET);
 	if (!dt)
 		return buf;
 	g_snprintf(buf, POC_TIME_BUFSIZE, "%04d-%02d-%02dT%02d:%02d:%02d+09:00",

@@ -7,7 +7,9 @@
 #  - `--help` is not on stdout with exit 0 (watch: 3, as monitoring plugins);
 #  - an example command line in README.md, doc/*.md or a man page uses a verb
 #    or an option pocctl does not have, or a --template that no template
-#    file provides.
+#    file provides;
+#  - the page reasons of src/page.c (name, level) are not those of
+#    doc/PAGING.md and doc/OPERATIONS.md.
 # Config keys are kept equal to pocmilter.conf(5) by config-consistency.sh.
 set -u
 : "${TOP:=$(cd "$(dirname "$0")/.." && pwd)}"
@@ -90,6 +92,23 @@ for file in "$TOP/README.md" "$TOP"/doc/*.md "$TOP"/man/*.[158]; do
 		check_line "${file#"$TOP"/}" "$line"
 	done < <(grep -hE '^(\$ |# )? *pocctl( -c [^ ]+)? [a-z]' "$file" | grep -v '^pocctl \\-')
 done
+
+# Page reasons: reasons[] in src/page.c is the one list (name and level).
+# doc/PAGING.md's table gives each with the same level, doc/OPERATIONS.md's
+# "When paged" says what to do for each, morning-summary included; no other.
+reasons=$(sed -n 's/^\t\[R_[A-Z_]*\] = { "\([a-z-]*\)", POC_WATCH_\([A-Z]*\) },$/\1 \2/p' "$TOP/src/page.c" | sort)
+[ "$(printf '%s\n' "$reasons" | grep -c .)" -ge 10 ] && okk || bad "src/page.c: no reasons[] table read"
+grep -q '"morning-summary"' "$TOP/src/page.c" && okk || bad "src/page.c: no morning-summary page"
+paging=$(sed -n '/^## Reasons/,/^## [^R]/p' "$TOP/doc/PAGING.md" |
+	sed -n 's/^| `\([a-z-]*\)` | \(WARNING\|CRITICAL\).*/\1 \2/p' | sort)
+[ "$reasons" = "$paging" ] && okk || bad "doc/PAGING.md's reasons differ from src/page.c's (< page.c, > PAGING.md):
+$(diff <(printf '%s\n' "$reasons") <(printf '%s\n' "$paging") | grep '^[<>]')"
+grep -q '`morning-summary`' "$TOP/doc/PAGING.md" && okk || bad "doc/PAGING.md does not describe morning-summary"
+ops=$(sed -n '/^## When paged/,/^## [^W]/p' "$TOP/doc/OPERATIONS.md" | grep '^| `' | cut -d'|' -f2 |
+	grep -o '`[a-z-]*`' | tr -d '`' | sort)
+want=$( (printf '%s\n' "$reasons" | cut -d' ' -f1; echo morning-summary) | sort)
+[ "$ops" = "$want" ] && okk || bad "doc/OPERATIONS.md (When paged) reasons differ from src/page.c's (< page.c, > OPERATIONS.md):
+$(diff <(printf '%s\n' "$want") <(printf '%s\n' "$ops") | grep '^[<>]')"
 
 # The bash completion reads the same help: a verb and an option complete.
 complete_words() { # WORDS... -> COMPREPLY of the last word

@@ -4,7 +4,8 @@
 # started as root with `User nobody`; checks the drop of
 # privileges (/proc/PID/status), the socket's and the database's owners and
 # modes, the pid file, refusals (root without User, a second instance),
-# SIGHUP with a good and a bad configuration, and SIGTERM.
+# SIGHUP with a good and a bad configuration, and with a key read only at
+# start changed (reload-needs-restart), and SIGTERM.
 set -u
 . "$(dirname "$0")/../lib/harness.sh"
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
@@ -174,6 +175,15 @@ sleep 1
 kill -0 $PID || fail "the daemon died on a burst of SIGHUPs"
 out=$(mt security@vendor.example continue) || fail "after a burst of SIGHUPs: $out"
 ok "20 SIGHUPs in a row: still serving"
+
+# --- SIGHUP changing a key read only at start: a warning, the filter goes on -------
+grep -q "event=reload-needs-restart" "$H/pocmilter.log" && fail "reload-needs-restart when only Watch changed"
+sed -i 's/^SyslogFacility local3$/SyslogFacility local4/' "$CONF"
+kill -HUP $PID
+h_wait_for 10 grep -q 'event=reload-needs-restart keys=Socket,SocketMode,SocketGroup,User,PidFile,SyslogFacility,GnuPGHome,Database,DatabaseMode,CoreDumps detail="changes of these take effect at restart"' "$H/pocmilter.log" ||
+	fail "a changed SyslogFacility was not reported as needing a restart"
+out=$(mt security@vendor.example continue) || fail "after a restart-only change: $out"
+ok "SIGHUP with a restart-only key changed: reload-needs-restart names the keys, still serving"
 
 # --- SIGTERM ------------------------------------------------------------------------
 t0=$(date +%s%N)

@@ -16,7 +16,8 @@
  *	a template it accepts renders to valid UTF-8; poc_header_sanitise() never lets CR, LF
  *	or NUL through, stays within its bound (plus the UTF-8 repair) and
  *	gives valid UTF-8 - so no value can add a header line to an
- *	acknowledgement.
+ *	acknowledgement; poc_text_sanitise() for a person's text keeps no
+ *	CR, the same bound and valid UTF-8.
  */
 #include "config.h"
 
@@ -39,6 +40,11 @@ check_header_value(const char *in, gsize max)
 		abort();
 	/* Each byte over the bound can become at most one 3-byte U+FFFD. */
 	if (strlen(out) > max * 3 + 3)
+		abort();
+	g_free(out);
+	/* A person's text: line feeds may stay, never a CR. */
+	out = poc_text_sanitise(in, max, POC_SANITISE_LINES);
+	if (!out || strchr(out, '\r') || !g_utf8_validate(out, -1, NULL) || strlen(out) > max * 3 + 3)
 		abort();
 	g_free(out);
 }

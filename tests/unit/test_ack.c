@@ -154,6 +154,49 @@ good_notice(void)
 
 /* --- policy ------------------------------------------------------------------ */
 
+/*
+ * The reader marks our own mail (From: an own address, or our X-POC-Ack
+ * header) with own_mail and the problem line records keep; other
+ * automatic mail is auto_submitted only.
+ */
+START_TEST(test_read_own_mail)
+{
+	static const char *const own[] = { "security@vendor.example", NULL };
+	static const struct {
+		const char *headers;
+		gboolean auto_submitted, own_mail;
+	} mails[] = {
+		{ "From: security@vendor.example\n", TRUE, TRUE },
+		{ "From: vuls@jpcert.or.jp\n" POC_OWN_HEADER ": JPCERT#12345678\n", TRUE, TRUE },
+		{ "From: vuls@jpcert.or.jp\nAuto-Submitted: auto-replied\n", TRUE, FALSE },
+		{ "From: vuls@jpcert.or.jp\n", FALSE, FALSE },
+	};
+	poc_reader reader = { .own_addresses = own };
+	poc_config *cfg = test_config();
+
+	for (guint i = 0; i < G_N_ELEMENTS(mails); i++) {
+		char *raw = g_strdup_printf("%sTo: security@vendor.example\nSubject: [JPCERT#12345678]\n"
+					    "Message-ID: <own%u@x>\n\nbody\n", mails[i].headers, i);
+		poc_message *m = poc_message_new();
+		GError *err = NULL;
+
+		ck_assert_int_eq(poc_notice_read(&reader, raw, strlen(raw), m, &err), POC_OK);
+		ck_assert_int_eq(m->auto_submitted, mails[i].auto_submitted);
+		ck_assert_int_eq(m->own_mail, mails[i].own_mail);
+		ck_assert_int_eq(poc_notice_has_problem(m, POC_PROBLEM_OWN_MAIL), mails[i].own_mail);
+		if (mails[i].auto_submitted) {
+			poc_ack_decide(cfg, m);
+			ck_assert_str_eq(m->ack_note, mails[i].own_mail
+						     ? "our own mail: never acknowledged"
+						     : "auto-submitted, bounce or list mail: never acknowledged by itself");
+		}
+		poc_message_free(m);
+		g_free(raw);
+	}
+	poc_config_free(cfg);
+}
+END_TEST
+
 START_TEST(test_decide_auto)
 {
 	poc_config *cfg = test_config();
@@ -230,8 +273,7 @@ START_TEST(test_decide_held)
 
 	/* Our own acknowledgement coming back. */
 	m = good_notice();
-	m->auto_submitted = TRUE;
-	g_ptr_array_add(m->problems, g_strdup("own mail"));
+	m->auto_submitted = m->own_mail = TRUE;
 	poc_ack_decide(cfg, m);
 	ck_assert_int_eq(m->ack_state, POC_ACK_HELD);
 	ck_assert(strstr(m->ack_note, "own mail") != NULL);
@@ -735,6 +777,19 @@ START_TEST(test_compose_injection)
 	s = poc_header_sanitise("abcdef", 3);
 	ck_assert_str_eq(s, "abc");
 	g_free(s);
+	/* A person's text keeps its lines and tabs, loses CR and other controls. */
+	s = poc_text_sanitise("a\r\nb\tc\x01\x7f\nd\0e", 100, POC_SANITISE_LINES);
+	ck_assert_str_eq(s, "a\nb\tc\nd");
+	g_free(s);
+	s = poc_text_sanitise("ab\ncdef", 4, POC_SANITISE_LINES);
+	ck_assert_str_eq(s, "ab\nc");
+	g_free(s);
+	s = poc_text_sanitise("\xff\n", 10, POC_SANITISE_LINES);
+	ck_assert_str_eq(s, "\xef\xbf\xbd\n");
+	g_free(s);
+	s = poc_text_sanitise(NULL, 10, POC_SANITISE_LINES);
+	ck_assert_str_eq(s, "");
+	g_free(s);
 	poc_message_free(m);
 	poc_config_free(cfg);
 }
@@ -1003,6 +1058,7 @@ ack_suite(void)
 	TCase *tc = tcase_create("policy");
 
 	tcase_add_test(tc, test_decide_auto);
+	tcase_add_test(tc, test_read_own_mail);
 	tcase_add_test(tc, test_decide_held);
 	tcase_add_test(tc, test_template_check);
 	tcase_add_test(tc, test_template_load_errors);

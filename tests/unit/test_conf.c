@@ -2,7 +2,8 @@
  * test_conf - the config's lists: NULL-terminated as parsed, and read by
  * many threads at once without a write (the filers share one config); a
  * bare Closures is an empty list; which envelope recipients are watched
- * (RCPT argument and {rcpt_addr}).
+ * (RCPT argument and {rcpt_addr}); which keys a reload reports as
+ * restart-only; every key type read back from what poc_config_dump prints.
  */
 #include "config.h"
 
@@ -54,7 +55,7 @@ reader(gpointer unused)
 	return GINT_TO_POINTER(1);
 }
 
-/* The old poc_config_strv added and removed a NULL: this crashed or read freed strings. */
+/* Threads read one list at once: poc_config_strv never writes it (no NULL added and removed). */
 START_TEST(test_strv_shared_by_threads)
 {
 	GThread *t[READERS];
@@ -157,6 +158,182 @@ START_TEST(test_watched_recipient)
 }
 END_TEST
 
+/* Each key read only at start, a value other than its default, in the order the log names them. */
+static const char *const restart_only[][2] = {
+	{ "Socket", "inet:12345@127.0.0.1" }, { "SocketMode", "0600" },
+	{ "SocketGroup", "mail" },	      { "User", "nobody" },
+	{ "PidFile", "/tmp/other.pid" },      { "SyslogFacility", "local3" },
+	{ "GnuPGHome", "/tmp/other-gnupg" },  { "Database", "/tmp/other-db" },
+	{ "DatabaseMode", "0640" },	      { "CoreDumps", "yes" },
+};
+
+/* Keys a reload applies: a change of these is no reason to restart. */
+static const char *const reloadable[] = {
+	"AckMode hold",	   "PageRepeat 2h",	  "Coordinator a@b.example", "Workers 4",
+	"MaxMessageSize 1M", "AckCharset utf-8", "HolidayFile /tmp/h.txt", "Closures 05-01",
+};
+
+static poc_config *
+parse_or_fail(const char *conf)
+{
+	poc_config *cfg = NULL;
+	GError *err = NULL;
+
+	ck_assert_msg(poc_config_parse(conf, strlen(conf), "/etc/t.conf", &cfg, &err) == POC_OK,
+		      "%s: %s", conf, err ? err->message : "?");
+	return cfg;
+}
+
+/* pocmilter's reload warns (event=reload-needs-restart keys=...) for exactly these keys. */
+START_TEST(test_restart_keys)
+{
+	static const char base[] = "Watch security@vendor.example\n";
+	poc_config *old = parse_or_fail(base), *same = parse_or_fail(base);
+	GString *expect = g_string_new(NULL);
+
+	for (guint i = 0; i < G_N_ELEMENTS(restart_only); i++)
+		g_string_append_printf(expect, "%s%s", i ? "," : "", restart_only[i][0]);
+	ck_assert_str_eq(expect->str, "Socket,SocketMode,SocketGroup,User,PidFile,"
+				      "SyslogFacility,GnuPGHome,Database,DatabaseMode,CoreDumps");
+	ck_assert_ptr_null(poc_config_restart_keys(old, same));
+	for (guint i = 0; i < G_N_ELEMENTS(restart_only); i++) {
+		char *conf = g_strdup_printf("%s%s %s\n", base, restart_only[i][0], restart_only[i][1]);
+		poc_config *fresh = parse_or_fail(conf);
+		char *keys = poc_config_restart_keys(old, fresh);
+
+		ck_assert_msg(keys != NULL, "a change of %s is not reported", restart_only[i][0]);
+		ck_assert_str_eq(keys, expect->str);
+		g_free(keys);
+		/* and back: the change either way */
+		keys = poc_config_restart_keys(fresh, old);
+		ck_assert_ptr_nonnull(keys);
+		g_free(keys);
+		poc_config_free(fresh);
+		g_free(conf);
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(reloadable); i++) {
+		char *conf = g_strdup_printf("%s%s\n", base, reloadable[i]);
+		poc_config *fresh = parse_or_fail(conf);
+		char *keys = poc_config_restart_keys(old, fresh);
+
+		ck_assert_msg(keys == NULL, "%s: reported as restart-only (%s)", reloadable[i], keys);
+		poc_config_free(fresh);
+		g_free(conf);
+	}
+	g_string_free(expect, TRUE);
+	poc_config_free(same);
+	poc_config_free(old);
+}
+END_TEST
+
+static char *
+dump(const poc_config *cfg)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+
+	poc_config_dump(cfg, fp);
+	fclose(fp);
+	return buf;
+}
+
+/* parse -> dump -> parse -> dump gives the same conf, and the values read are those given. */
+static char *
+round_trip(const char *conf)
+{
+	poc_config *cfg = parse_or_fail(conf), *again;
+	char *first = dump(cfg), *second;
+
+	/*
+	 * An unset key dumps as "Key " and a file cannot say that: a bare key
+	 * is an error, but for the day lists, where it is an empty list.
+	 */
+	{
+		char **lines = g_strsplit(first, "\n", -1);
+		GString *set = g_string_new(NULL);
+
+		for (char **l = lines; *l; l++)
+			if (!g_str_has_suffix(*l, " ") || g_str_has_prefix(*l, "Closures ") ||
+			    g_str_has_prefix(*l, "WorkingDays "))
+				g_string_append_printf(set, "%s\n", *l);
+		again = parse_or_fail(set->str);
+		g_string_free(set, TRUE);
+		g_strfreev(lines);
+	}
+	second = dump(again);
+	ck_assert_str_eq(first, second);
+	g_free(second);
+	poc_config_free(again);
+	poc_config_free(cfg);
+	return first;
+}
+
+/* Every key of every type: the sample file with each key's default or example set. */
+START_TEST(test_round_trip_sample)
+{
+	char *sample = NULL, *first;
+	size_t len = 0;
+	FILE *fp = open_memstream(&sample, &len);
+	GString *conf = g_string_new(NULL);
+	char **lines;
+	guint keys = 0;
+
+	poc_config_write_sample(fp);
+	fclose(fp);
+	lines = g_strsplit(sample, "\n", -1);
+	for (char **l = lines; *l; l++)
+		if ((*l)[0] == '#' && g_ascii_isupper((*l)[1])) {
+			g_string_append_printf(conf, "%s\n", *l + 1);
+			keys++;
+		}
+	ck_assert_uint_gt(keys, 40);
+	first = round_trip(conf->str);
+	/* every key dumped with a value */
+	lines = (g_strfreev(lines), g_strsplit(first, "\n", -1));
+	ck_assert_uint_eq(g_strv_length(lines), keys + 1);
+	for (char **l = lines; **l; l++)
+		ck_assert_msg(strchr(*l, ' ') && strchr(*l, ' ')[1], "no value: %s", *l);
+	g_strfreev(lines);
+	g_free(first);
+	g_string_free(conf, TRUE);
+	free(sample);
+}
+END_TEST
+
+/* Values other than the defaults, in other spellings: read as meant, and dumped so. */
+START_TEST(test_round_trip_values)
+{
+	static const char conf[] =
+		"Watch Security@Vendor.Example, psirt@vendor.example\n"
+		"CoordinatorKey 0123456789abcdef0123456789abcdef01234567\n"
+		"AckKinds summary detail\n"
+		"AddHeader on\nCoreDumps 0\nWorkers 7\nSocketMode 640\n"
+		"MaxMessageSize 3k\nAckGuard 1h30m\nAckMode HOLD\nAckEncrypt never\n"
+		"OnStoreFailure accept\nAckCharset UTF-8\nTemplateLanguage EN\n"
+		"BusinessHours 10:00-18:00\nClosures\nSyslogFacility local5\n"
+		"AckSmtp 127.0.0.1:2525\nAckFrom Security@Vendor.Example\n"
+		"AckSendmail bin/send -t\nHolidayFile h.txt\n";
+	char *out = round_trip(conf);
+	static const char *const want[] = {
+		"\nWatch security@vendor.example,psirt@vendor.example\n",
+		"\nCoordinatorKey 0123456789ABCDEF0123456789ABCDEF01234567\n",
+		"\nAckKinds summary,detail\n",
+		"\nAddHeader yes\n", "\nCoreDumps no\n", "\nWorkers 7\n", "SocketMode 0640\n",
+		"\nMaxMessageSize 3072\n", "\nAckGuard 5400s\n", "\nAckMode hold\n",
+		"\nAckEncrypt never\n", "\nOnStoreFailure accept\n", "\nAckCharset utf-8\n",
+		"\nTemplateLanguage en\n", "\nBusinessHours 10:00-18:00\n", "\nClosures \n",
+		"\nSyslogFacility local5\n", "\nAckSmtp 127.0.0.1:2525\n",
+		"\nAckFrom security@vendor.example\n", "\nAckSendmail /etc/bin/send -t\n",
+		"\nHolidayFile /etc/h.txt\n",
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(want); i++)
+		ck_assert_msg(strstr(out, want[i]), "no %s in:\n%s", want[i], out);
+	free(out);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -169,6 +346,9 @@ main(void)
 	tcase_add_test(tc, test_strv_shared_by_threads);
 	tcase_add_test(tc, test_bare_closures);
 	tcase_add_test(tc, test_watched_recipient);
+	tcase_add_test(tc, test_restart_keys);
+	tcase_add_test(tc, test_round_trip_sample);
+	tcase_add_test(tc, test_round_trip_values);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

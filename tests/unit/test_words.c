@@ -31,6 +31,7 @@
 #include <check.h>
 
 #include "jis.h"
+#include "jst.h"
 #include "text.h"
 
 /* ---- kinds: the vocabulary of doc/KINDS.md --------------------------- */
@@ -351,7 +352,7 @@ jst_midnight(const GDate *d)
 
 	g_date_clear(&epoch, 1);
 	g_date_set_dmy(&epoch, 1, 1, 1970);
-	return (gint64)g_date_days_between(&epoch, d) * 86400 - 9 * 3600;
+	return (gint64)g_date_days_between(&epoch, d) * 86400 - POC_JST_OFFSET;
 }
 
 static void
