@@ -96,7 +96,7 @@ done
 # Page reasons: reasons[] in src/page.c is the one list (name and level).
 # doc/PAGING.md's table gives each with the same level, doc/OPERATIONS.md's
 # "When paged" says what to do for each, morning-summary included; no other.
-reasons=$(sed -n 's/^\t\[R_[A-Z_]*\] = { "\([a-z-]*\)", POC_WATCH_\([A-Z]*\) },$/\1 \2/p' "$TOP/src/page.c" | sort)
+reasons=$(sed -n 's/^\t\[R_[A-Z_]*\] = { "\([a-z-]*\)", POC_PAGE_\([A-Z]*\) },$/\1 \2/p' "$TOP/src/page.c" | sort)
 [ "$(printf '%s\n' "$reasons" | grep -c .)" -ge 10 ] && okk || bad "src/page.c: no reasons[] table read"
 grep -q '"morning-summary"' "$TOP/src/page.c" && okk || bad "src/page.c: no morning-summary page"
 paging=$(sed -n '/^## Reasons/,/^## [^R]/p' "$TOP/doc/PAGING.md" |
