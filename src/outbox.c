@@ -16,6 +16,7 @@
 
 #include <gio/gio.h>
 
+#include "caserules.h"
 #include "log.h"
 #include "outbox.h"
 #include "page.h"
@@ -138,7 +139,8 @@ poc_outbox_run(poc_store *store, const poc_config *cfg, int *sent, GError **erro
 		} else {
 			gint64 delay = poc_outbox_backoff(cfg->ack_retry, e->attempts);
 			char detail[512];
-			poc_event ev = { .type = "ack-send-failed", .actor = "pocmilter", .detail = detail };
+			poc_event ev = { .type = (char *)poc_event_name(POC_EV_ACK_SEND_FAILED),
+					 .actor = "pocmilter", .detail = detail };
 
 			e->state = POC_OUTBOX_QUEUED;
 			e->next_attempt_at = poc_now() + delay;
@@ -181,7 +183,8 @@ poc_outbox_recover(poc_store *store, gint64 now, gint64 grace, gboolean at_start
 	for (guint i = 0; i < list->len; i++) {
 		poc_outbox_entry *e = g_ptr_array_index(list, i);
 		char since[POC_TIME_BUFSIZE], detail[512];
-		poc_event ev = { .type = "ack-outcome-unknown", .actor = "pocmilter", .detail = detail };
+		poc_event ev = { .type = (char *)poc_event_name(POC_EV_ACK_OUTCOME_UNKNOWN),
+				 .actor = "pocmilter", .detail = detail };
 
 		poc_time_format(e->next_attempt_at, since);
 		if (now - e->next_attempt_at < grace) {
@@ -233,7 +236,8 @@ seen_in(poc_store *store, poc_outbox_state state, const char *message_id)
 	}
 	for (guint i = 0; i < list->len; i++) {
 		poc_outbox_entry *e = g_ptr_array_index(list, i);
-		poc_event ev = { .type = "ack-evidence", .actor = "pocmilter",
+		poc_event ev = { .type = (char *)poc_event_name(POC_EV_ACK_EVIDENCE),
+				 .actor = "pocmilter",
 				 .detail = "seen passing through the MTA's filter (pocmilter)" };
 
 		if (e->ack_message_id && g_ascii_strcasecmp(e->ack_message_id, message_id) == 0) {

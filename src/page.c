@@ -58,6 +58,7 @@
 
 #include <gio/gio.h>
 
+#include "caserules.h"
 #include "log.h"
 #include "notice.h"
 #include "outbox.h"
@@ -1095,7 +1096,7 @@ deliver(poc_runtime *rt, gint64 now, gboolean from_daemon, const page_out *p)
 
 			ev.at = now;
 			ev.case_id = cl->cond->info.case_id;
-			ev.type = (char *)"paged";
+			ev.type = (char *)poc_event_name(POC_EV_PAGED);
 			ev.actor = actor_name(from_daemon);
 			ev.message_id = cl->cond->info.message_id;
 			ev.detail = g_strdup_printf("%s (morning-summary)",
@@ -1118,7 +1119,7 @@ deliver(poc_runtime *rt, gint64 now, gboolean from_daemon, const page_out *p)
 			goto recorded;
 		ev.at = now;
 		ev.case_id = p->info->case_id;
-		ev.type = (char *)"paged";
+		ev.type = (char *)poc_event_name(POC_EV_PAGED);
 		ev.actor = actor_name(from_daemon);
 		ev.message_id = p->info->message_id;
 		ev.detail = detail;

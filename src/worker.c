@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "caserules.h"
 #include "log.h"
 #include "notice.h"
 #include "worker.h"
@@ -225,7 +226,7 @@ poc_reprocess_message(poc_runtime *rt, poc_crypto *crypto, const char *message_i
 				 poc_ack_state_name(old->ack_state), poc_ack_state_name(fresh->ack_state));
 	ev.at = poc_now();
 	ev.case_id = fresh->case_id;
-	ev.type = "reprocessed";
+	ev.type = (char *)poc_event_name(POC_EV_REPROCESSED);
 	ev.actor = (char *)actor;
 	ev.message_id = fresh->message_id;
 	ev.detail = detail;
@@ -501,7 +502,8 @@ poc_ack_guard_run(poc_runtime *rt, poc_crypto *crypto, gint64 now, int *queued, 
 		poc_outbox_entry *e = NULL;
 		GError *err = NULL;
 		char detail[256], left[POC_TIME_BUFSIZE];
-		poc_event ev = { .type = "ack-guard", .actor = "pocmilter", .detail = detail };
+		poc_event ev = { .type = (char *)poc_event_name(POC_EV_ACK_GUARD),
+				 .actor = "pocmilter", .detail = detail };
 		int rc;
 
 		if (poc_store_get_message(rt->store, mid, &m, &err) != POC_OK) {
@@ -519,7 +521,8 @@ poc_ack_guard_run(poc_runtime *rt, poc_crypto *crypto, gint64 now, int *queued, 
 				   rt->cfg->ack_guard / 60, left, e->template_name);
 			rc = poc_store_outbox_add_held(rt->store, e, &ev, &err);
 		} else {
-			poc_event fev = { .type = "ack-guard-failed", .actor = "pocmilter",
+			poc_event fev = { .type = (char *)poc_event_name(POC_EV_ACK_GUARD_FAILED),
+					  .actor = "pocmilter",
 					  .detail = detail };
 
 			/* No key to encrypt to, or GnuPG failed: recorded, and paging tells people. */
