@@ -664,14 +664,14 @@ msg_id_usable(const char *id)
 		if ((unsigned char)id[i] <= 0x20 || (unsigned char)id[i] >= 0x7f || id[i] == '<' ||
 		    id[i] == '>')
 			return FALSE;
-	return !g_str_has_suffix(id, "@pocmilter.invalid>");
+	return !g_str_has_suffix(id, "@" POC_INVALID_DOMAIN ">");
 }
 
 static const char *
 domain_of(const char *addr)
 {
 	const char *at = addr ? strrchr(addr, '@') : NULL;
-	return at ? at + 1 : "pocmilter.invalid";
+	return at ? at + 1 : POC_INVALID_DOMAIN;
 }
 
 char *poc_ack_new_message_id(const char *from);

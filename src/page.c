@@ -1020,7 +1020,7 @@ page_mail(const poc_config *cfg, const page_out *p, const char *json, gint64 now
 			       "pocmilter page (no notice content; see pocctl show).\n\n%s\n",
 			       cfg->ack_from ? cfg->ack_from : "pocmilter", cfg->page_mail,
 			       p->resolved ? "RESOLVED" : out_level(p), out_reason(p), subject, date,
-			       now, g_random_int(), at ? at : "@pocmilter.invalid", json);
+			       now, g_random_int(), at ? at : "@" POC_INVALID_DOMAIN, json);
 	g_free(count);
 	g_free(subject);
 	g_free(date);

@@ -1422,7 +1422,7 @@ cmd_calendar_ics(int argc, char **argv)
 	ic.until = ic.now + (gint64)days * 86400;
 	ic.domain = rt->cfg->ack_from && strchr(rt->cfg->ack_from, '@')
 			    ? strchr(rt->cfg->ack_from, '@') + 1
-			    : "pocmilter.invalid";
+			    : POC_INVALID_DOMAIN;
 	poc_ics_begin(ic.out, "pocmilter deadlines");
 	status = poc_store_foreach_case(rt->store, ics_case, &ic, &err);
 	if (status == POC_OK)

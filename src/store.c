@@ -61,8 +61,8 @@
 #include <lmdb.h>
 
 #include "caserules.h"
-#include "notice.h"
 #include "store.h"
+#include "text.h"
 
 #define SCHEMA_VERSION 1		/* the major version in meta "schema_version" */
 #define DEFAULT_MAP_SIZE (64 * 1024 * 1024)
@@ -191,16 +191,6 @@ time_key(gint64 t)
 	return t < 0 ? 0 : (guint64)t;
 }
 
-char *
-poc_store_message_key(const char *raw, size_t len)
-{
-	char *hex = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)raw, len);
-	char *key = g_strdup_printf("<sha256-%s@pocmilter.invalid>", hex);
-
-	g_free(hex);
-	return key;
-}
-
 /*
  * The key of a message in messages, raw and idx_deadline: its Message-ID,
  * or for one too long for an LMDB key, a digest of it.
@@ -210,7 +200,7 @@ msg_key(const char *message_id)
 {
 	if (strlen(message_id) <= MAX_KEY)
 		return g_strdup(message_id);
-	return poc_store_message_key(message_id, strlen(message_id));
+	return poc_text_message_key(message_id, strlen(message_id));
 }
 
 static MDB_val
@@ -1323,7 +1313,7 @@ file_raw(poc_store *s, MDB_txn *txn, poc_store_item *it, MDB_val *sk, const char
 			return fail(POC_ERR_INVAL, error,
 				    "database: filing a message with neither Message-ID nor raw bytes");
 		g_free(m->message_id);
-		m->message_id = poc_store_message_key(*raw, *raw_len);
+		m->message_id = poc_text_message_key(*raw, *raw_len);
 	}
 	return POC_OK;
 }

@@ -268,7 +268,7 @@ file_message(poc_runtime *rt, guint64 spool_id, GBytes *raw, poc_message *msg,
 		const char *data = g_bytes_get_data(raw, &len);
 
 		g_free(msg->message_id);
-		msg->message_id = poc_store_message_key(data ? data : "", len);
+		msg->message_id = poc_text_message_key(data ? data : "", len);
 	}
 	return spool_id ? poc_store_file(rt->store, spool_id, msg, ack, error)
 			: poc_store_file_raw(rt->store, raw, msg, ack, error);

@@ -303,7 +303,7 @@ START_TEST(test_file_raw)
 	/* An empty message is still raw bytes: it has a key. */
 	empty = g_bytes_new(NULL, 0);
 	ck_assert_int_eq(poc_store_file_raw(s, empty, noid, NULL, &err), POC_OK);
-	key = poc_store_message_key("", 0);
+	key = poc_text_message_key("", 0);
 	ck_assert_str_eq(noid->message_id, key);
 	g_free(key);
 	g_bytes_unref(empty);
@@ -419,7 +419,7 @@ START_TEST(test_local_ids)
 
 	ck_assert_int_eq(poc_store_spool_put(s, "no id here", 10, NULL, &spool, NULL), 0);
 	file_ok(s, spool, noid, NULL);
-	expect = poc_store_message_key("no id here", 10);
+	expect = poc_text_message_key("no id here", 10);
 	ck_assert_str_eq(noid->message_id, expect);
 	ck_assert(g_str_has_prefix(expect, "<sha256-"));
 	ck_assert(g_str_has_suffix(expect, "@pocmilter.invalid>"));
