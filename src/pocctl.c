@@ -688,9 +688,8 @@ cmd_note_close(int argc, char **argv, gboolean closing)
 	ev.case_id = c->id;
 	ev.actor = actor();
 	if (closing) {
-		g_free(c->state);
-		c->state = g_strdup("closed");
-		ev.type = (char *)poc_event_name(POC_EV_CLOSED);
+		/* The same operation and event as pocctl state ID closed. */
+		status = poc_store_set_state(rt->store, c->id, "closed", ev.actor, &err);
 	} else {
 		char *joined = g_strjoinv(" ", argv + 2);
 
@@ -702,9 +701,9 @@ cmd_note_close(int argc, char **argv, gboolean closing)
 							  ev.actor, text));
 		ev.type = (char *)poc_event_name(POC_EV_NOTED);
 		ev.detail = text;
+		c->updated_at = ev.at;
+		status = poc_store_update_case(rt->store, c, &ev, &err);
 	}
-	c->updated_at = ev.at;
-	status = poc_store_update_case(rt->store, c, &ev, &err);
 	if (status != POC_OK)
 		die(exit_for(status), "%s", err ? err->message : poc_strerror(status));
 	printf("%s: %s\n", tty(c->id), closing ? "closed" : "noted");
