@@ -64,7 +64,7 @@
 #include "store.h"
 #include "text.h"
 
-#define SCHEMA_VERSION 1		/* the major version in meta "schema_version" */
+#define SCHEMA_VERSION 2		/* the major version in meta "schema_version" */
 #define DEFAULT_MAP_SIZE (64 * 1024 * 1024)
 #define DEFAULT_MAX_MAP_SIZE ((size_t)1 << 40)
 #define MAX_KEY 480			/* LMDB's limit is 511; room for prefixes */
@@ -75,7 +75,7 @@
 
 enum {
 	DB_META, DB_COUNTERS, DB_SPOOL, DB_RAW, DB_MESSAGES, DB_CASES, DB_EVENTS, DB_OUTBOX,
-	DB_IDX_VULN, DB_IDX_STATE, DB_IDX_DEADLINE, DB_IDX_OUTBOX, DB_COUNT
+	DB_IDX_VULN, DB_IDX_STATE, DB_IDX_DEADLINE, DB_IDX_OUTBOX, DB_IDX_ACK, DB_COUNT
 };
 
 static const struct {
@@ -94,6 +94,7 @@ static const struct {
 	[DB_IDX_STATE] = { "idx_state", MDB_DUPSORT },
 	[DB_IDX_DEADLINE] = { "idx_deadline", 0 },
 	[DB_IDX_OUTBOX] = { "idx_outbox", 0 },
+	[DB_IDX_ACK] = { "idx_ack", MDB_DUPSORT },	/* schema version 2 */
 };
 
 struct poc_store {
@@ -655,6 +656,37 @@ outbox_index_key(const poc_outbox_entry *e, unsigned char key[17])
 	be64_put(key + 9, e->id);
 }
 
+/*
+ * idx_ack: the entry's ack_message_id in ASCII lower case (a digest of it,
+ * as for a message key, when too long) -> be64(id), MDB_DUPSORT: the
+ * milter finds the entry of a Message-ID it sees without a scan.
+ */
+static int
+ack_index(poc_store *s, MDB_txn *txn, const poc_outbox_entry *e, gboolean add, GError **error)
+{
+	char *lower, *key;
+	unsigned char id[8];
+	MDB_val k, v = { 8, id };
+	int status;
+
+	if (!e->ack_message_id || !*e->ack_message_id)
+		return POC_OK;
+	lower = g_ascii_strdown(e->ack_message_id, -1);
+	key = msg_key(lower);
+	k = str_val(key);
+	be64_put(id, e->id);
+	if (add) {
+		status = put(s, txn, DB_IDX_ACK, &k, &v, MDB_NODUPDATA, error);
+		if (status == POC_ERR_EXISTS)
+			status = POC_OK;
+	} else {
+		status = del(s, txn, DB_IDX_ACK, &k, &v, error);
+	}
+	g_free(key);
+	g_free(lower);
+	return status;
+}
+
 /* outbox: be64(id) -> JSON (payload in base64) */
 static int
 outbox_put(poc_store *s, MDB_txn *txn, const poc_outbox_entry *e, const poc_outbox_entry *old,
@@ -672,6 +704,12 @@ outbox_put(poc_store *s, MDB_txn *txn, const poc_outbox_entry *e, const poc_outb
 	outbox_index_key(e, ikey);
 	if (status == POC_OK)
 		status = put(s, txn, DB_IDX_OUTBOX, &k, &v, 0, error);
+	if (status == POC_OK && (!old || g_strcmp0(old->ack_message_id, e->ack_message_id) != 0)) {
+		if (old)
+			status = ack_index(s, txn, old, FALSE, error);
+		if (status == POC_OK)
+			status = ack_index(s, txn, e, TRUE, error);
+	}
 	if (status != POC_OK)
 		return status;
 	buf = g_string_sized_new(e->payload ? g_bytes_get_size(e->payload) * 4 / 3 + 512 : 512);
@@ -718,8 +756,40 @@ migrate_0_to_1(poc_store *s, MDB_txn *txn, GError **error)
 	return put(s, txn, DB_META, &k, &v, 0, error);
 }
 
+/*
+ * Version 2 adds idx_ack, built here from the outbox. It is a version
+ * because an older writer would add outbox entries without it, and the
+ * milter would then miss their evidence.
+ */
+static int
+migrate_1_to_2(poc_store *s, MDB_txn *txn, GError **error)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc, status = POC_OK;
+
+	if ((rc = mdb_cursor_open(txn, s->dbi[DB_OUTBOX], &cur)) != 0)
+		return db_error(rc, error, "reading outbox");
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && status == POC_OK;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		poc_outbox_entry *e = poc_outbox_entry_decode(v.mv_data, v.mv_size, NULL, error);
+
+		if (!e) {
+			status = POC_ERR_DB;
+			break;
+		}
+		status = ack_index(s, txn, e, TRUE, error);
+		poc_outbox_entry_free(e);
+	}
+	mdb_cursor_close(cur);
+	if (status == POC_OK && rc != 0 && rc != MDB_NOTFOUND)
+		status = db_error(rc, error, "reading outbox");
+	return status;
+}
+
 static int (*const migrations[SCHEMA_VERSION])(poc_store *, MDB_txn *, GError **) = {
 	migrate_0_to_1,
+	migrate_1_to_2,
 };
 
 static int
@@ -2333,6 +2403,49 @@ poc_store_outbox_update(poc_store *s, const poc_outbox_entry *entry, GError **er
 	if (!entry || !entry->id)
 		return fail(POC_ERR_INVAL, error, "database: outbox update without an id");
 	return store_write(s, "outbox update", outbox_update_fn, &c, error);
+}
+
+int
+poc_store_outbox_find_ack(poc_store *s, const char *ack_message_id, GPtrArray *out,
+			  GError **error)
+{
+	char *lower, *key;
+	MDB_txn *txn;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	int rc, status;
+
+	if (!ack_message_id || !*ack_message_id || !s->have[DB_IDX_ACK])
+		return POC_ERR_NOTFOUND;
+	if ((status = txn_begin(s, FALSE, &txn, error)) != POC_OK)
+		return status;
+	lower = g_ascii_strdown(ack_message_id, -1);
+	key = msg_key(lower);
+	k = str_val(key);
+	status = POC_ERR_NOTFOUND;
+	rc = mdb_cursor_open(txn, s->dbi[DB_IDX_ACK], &cur);
+	for (rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_SET); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP)) {
+		poc_outbox_entry *e;
+
+		if (v.mv_size != 8 ||
+		    outbox_get_txn(s, txn, be64_get(v.mv_data), &e, NULL) != POC_OK)
+			continue;
+		if (e->ack_message_id && g_ascii_strcasecmp(e->ack_message_id, ack_message_id) == 0) {
+			g_ptr_array_add(out, e);
+			status = POC_OK;
+		} else {
+			poc_outbox_entry_free(e);
+		}
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		status = db_error(rc, error, "reading idx_ack");
+	if (cur)
+		mdb_cursor_close(cur);
+	txn_abort(s, txn);
+	g_free(key);
+	g_free(lower);
+	return status;
 }
 
 /* --- meta -------------------------------------------------------------------- */

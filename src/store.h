@@ -189,6 +189,13 @@ int poc_store_outbox_next_due(poc_store *store, gint64 now, poc_outbox_entry **o
 /* Entries in a state (e.g. SENDING after a crash). */
 int poc_store_outbox_list(poc_store *store, poc_outbox_state state, GPtrArray *out, GError **error);
 /*
+ * The entries whose ack_message_id is this one (ASCII case ignored),
+ * appended to out in id order, found through an index (no scan): the
+ * milter asks for each of our own mails it sees. POC_ERR_NOTFOUND: none.
+ */
+int poc_store_outbox_find_ack(poc_store *store, const char *ack_message_id, GPtrArray *out,
+			      GError **error);
+/*
  * Write the entry's new state; on SENT also the message's ack_state,
  * ack_sent_at (entry->sent_at, or now) and ack_message_id, and an
  * ack-sent event; on FAILED the message's ack_state failed and an
