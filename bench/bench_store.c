@@ -20,8 +20,13 @@
  *	number and by Message-ID; an export (every case with its messages
  *	read and written as the export's JSON text, as `pocctl export` and
  *	libpocdb do, output discarded); the latency of a synced
- *	poc_store_spool_put of an 8 KiB message; and data.mdb's size per
- *	case. DIR is left in place for inspection (mdb_stat -a DIR); given
+ *	poc_store_spool_put of an 8 KiB message; data.mdb's size per
+ *	case; and, in a database of its own (DIR/seen), the time of
+ *	poc_outbox_seen() (the milter's check of our own mail passing
+ *	through, on the libmilter thread) with SEEN_FAILED (10,000) failed
+ *	acknowledgements in the outbox, for a Message-ID that is none of
+ *	theirs (a page) and for one that is. DIR is left in place for
+ *	inspection (mdb_stat -a DIR); given
  *	a DIR that holds a database filled by an earlier run with the same
  *	N, the fill is skipped and only the measurements run again.
  *
@@ -38,10 +43,12 @@
 
 #include <glib/gstdio.h>
 
+#include "outbox.h"
 #include "store.h"
 
 #define BATCH_SIZE 1000
 #define BASE_TIME 1700000000	/* 2023-11-15 */
+#define SEEN_FAILED 10000
 
 static double
 ms_since(gint64 t0)
@@ -174,6 +181,76 @@ by_message_id(guint64 i)
 			       (gint64)(BASE_TIME + (gint64)i * 300));
 }
 
+/*
+ * poc_outbox_seen() with SEEN_FAILED failed acknowledgements in a new
+ * database in dir: 200 Message-IDs that are not theirs, then 50 that are
+ * (each recorded as sent: one synced write transaction).
+ */
+static void
+time_seen(const char *dir)
+{
+	poc_store *s;
+	GError *err = NULL;
+	double unknown = 0, known = 0;
+
+	for (int i = 0; i < 2; i++) {	/* a new database each run */
+		char *p = g_build_filename(dir, i ? "lock.mdb" : "data.mdb", NULL);
+
+		g_unlink(p);
+		g_free(p);
+	}
+	if (poc_store_open(dir, 0, &s, &err) != POC_OK) {
+		fprintf(stderr, "seen: %s\n", err->message);
+		exit(1);
+	}
+	for (guint64 i = 0; i < SEEN_FAILED; i += BATCH_SIZE) {
+		poc_store_item items[BATCH_SIZE];
+		size_t k = 0;
+
+		for (guint64 j = i; j < SEEN_FAILED && k < BATCH_SIZE; j++, k++) {
+			poc_outbox_entry *e = poc_outbox_entry_new();
+
+			e->ack_message_id =
+				g_strdup_printf("<ack.%" G_GUINT64_FORMAT ".x@vendor.example>", j);
+			e->recipient = g_strdup("vuls@jpcert.or.jp");
+			e->state = POC_OUTBOX_FAILED;	/* filed failed: what the sender leaves */
+			e->attempts = 8;
+			e->last_error = g_strdup("AckSendmail exited 75");
+			e->payload = g_bytes_new_take(g_malloc0(6000), 6000);
+			items[k] = (poc_store_item){ 0, make_message(j, TRUE), e, 0 };
+		}
+		if (poc_store_file_batch(s, items, k, &err) != POC_OK) {
+			fprintf(stderr, "seen: file: %s\n", err->message);
+			exit(1);
+		}
+		for (size_t j = 0; j < k; j++) {
+			poc_message_free(items[j].msg);
+			poc_outbox_entry_free(items[j].ack);
+		}
+	}
+	for (int r = 0; r < 200; r++) {
+		char *id = g_strdup_printf("<page.%d@vendor.example>", r);
+		gint64 t0 = g_get_monotonic_time();
+
+		if (poc_outbox_seen(s, id) != POC_ERR_NOTFOUND)
+			exit(1);
+		unknown += ms_since(t0);
+		g_free(id);
+	}
+	for (int r = 0; r < 50; r++) {
+		char *id = g_strdup_printf("<ack.%d.x@vendor.example>", r * 97);
+		gint64 t0 = g_get_monotonic_time();
+
+		if (poc_outbox_seen(s, id) != POC_OK)
+			exit(1);
+		known += ms_since(t0);
+		g_free(id);
+	}
+	printf("outbox_seen, %d failed: %8.3f ms mean (not ours), %.3f ms mean (ours, "
+	       "recorded sent)\n", SEEN_FAILED, unknown / 200, known / 50);
+	poc_store_close(s);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -285,6 +362,12 @@ measure:
 	if (g_stat(data_path, &st) == 0)
 		printf("data.mdb:                %8.0f bytes per case (%.1f MiB)\n",
 		       (double)st.st_size / n, st.st_size / 1048576.0);
+	{
+		char *seen_dir = g_build_filename(dir, "seen", NULL);
+
+		time_seen(seen_dir);
+		g_free(seen_dir);
+	}
 	g_free(dir);
 	g_free(data_path);
 	return 0;

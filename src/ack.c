@@ -38,6 +38,7 @@
 #include <gmime/gmime.h>
 
 #include "ack.h"
+#include "caserules.h"
 #include "calendar.h"
 #include "log.h"
 #include "text.h"
@@ -669,14 +670,14 @@ msg_id_usable(const char *id)
 		if ((unsigned char)id[i] <= 0x20 || (unsigned char)id[i] >= 0x7f || id[i] == '<' ||
 		    id[i] == '>')
 			return FALSE;
-	return !g_str_has_suffix(id, "@pocmilter.invalid>");
+	return !g_str_has_suffix(id, "@" POC_INVALID_DOMAIN ">");
 }
 
 static const char *
 domain_of(const char *addr)
 {
 	const char *at = addr ? strrchr(addr, '@') : NULL;
-	return at ? at + 1 : "pocmilter.invalid";
+	return at ? at + 1 : POC_INVALID_DOMAIN;
 }
 
 char *poc_ack_new_message_id(const char *from);
@@ -947,7 +948,8 @@ poc_ack_guard_run(const poc_config *cfg, const poc_calendar *cal, const poc_temp
 		poc_outbox_entry *e = NULL;
 		GError *err = NULL;
 		char detail[256], left[POC_TIME_BUFSIZE];
-		poc_event ev = { .type = "ack-guard", .actor = "pocmilter", .detail = detail };
+		poc_event ev = { .type = (char *)poc_event_name(POC_EV_ACK_GUARD),
+				 .actor = "pocmilter", .detail = detail };
 		int rc;
 
 		if (poc_store_get_message(store, mid, &m, &err) != POC_OK) {
@@ -965,7 +967,8 @@ poc_ack_guard_run(const poc_config *cfg, const poc_calendar *cal, const poc_temp
 				   cfg->ack_guard / 60, left, e->template_name);
 			rc = poc_store_outbox_add_held(store, e, &ev, &err);
 		} else {
-			poc_event fev = { .type = "ack-guard-failed", .actor = "pocmilter",
+			poc_event fev = { .type = (char *)poc_event_name(POC_EV_ACK_GUARD_FAILED),
+					  .actor = "pocmilter",
 					  .detail = detail };
 
 			/* No key to encrypt to, or GnuPG failed: recorded, and paging tells people. */

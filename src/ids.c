@@ -9,6 +9,7 @@
  *	gboolean poc_text_scan_ids(const char *text, GPtrArray *tracking,
  *			       GPtrArray *vulns);
  *	gboolean poc_text_is_cve(const char *vn);
+ *	char *poc_text_message_key(const char *raw, size_t len);
  *	char *poc_text_strip_quoted(const char *body);
  * DESCRIPTION
  *	poc_text_normalise() folds what Japanese mailers put in place of
@@ -216,6 +217,16 @@ gboolean
 poc_text_is_cve(const char *vn)
 {
 	return vn && g_ascii_strncasecmp(vn, "CVE-", 4) == 0;
+}
+
+char *
+poc_text_message_key(const char *raw, size_t len)
+{
+	char *hex = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)raw, len);
+	char *key = g_strdup_printf("<sha256-%s@" POC_INVALID_DOMAIN ">", hex);
+
+	g_free(hex);
+	return key;
 }
 
 /*

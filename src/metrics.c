@@ -21,6 +21,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "caserules.h"
 #include "metrics.h"
 #include "page.h"
 
@@ -32,9 +33,10 @@ static const struct {
 	{ "1h", 3600 }, { "4h", 4 * 3600 }, { "1d", 86400 }, { "3d", 3 * 86400 }, { "+Inf", G_MAXINT64 },
 };
 
-/* Event types counted; any other type is counted as "other". */
-static const char *const counted_events[] = {
-	"filed", "ack-queued", "ack-sent", "ack-failed", "ack-send-failed", "paged", "read", "other",
+/* Event types counted; the last, POC_EV_COUNT, counts any other type as "other". */
+static const poc_event_type counted_events[] = {
+	POC_EV_FILED, POC_EV_ACK_QUEUED, POC_EV_ACK_SENT, POC_EV_ACK_FAILED, POC_EV_ACK_SEND_FAILED,
+	POC_EV_PAGED, POC_EV_READ, POC_EV_COUNT,
 };
 
 typedef struct metrics_ctx {
@@ -93,7 +95,7 @@ count_event(const poc_event *ev, void *data)
 	guint last = G_N_ELEMENTS(counted_events) - 1;
 
 	for (guint i = 0; i < last; i++)
-		if (g_strcmp0(ev->type, counted_events[i]) == 0) {
+		if (g_strcmp0(ev->type, poc_event_name(counted_events[i])) == 0) {
 			mc->events[i]++;
 			return 0;
 		}
@@ -205,7 +207,8 @@ poc_metrics_write(poc_runtime *rt, gint64 now, GString *out, GError **error)
 	for (guint i = 0; i < G_N_ELEMENTS(counted_events); i++) {
 		char lab[48];
 
-		g_snprintf(lab, sizeof lab, "type=\"%s\"", counted_events[i]);
+		g_snprintf(lab, sizeof lab, "type=\"%s\"", counted_events[i] == POC_EV_COUNT
+			   ? "other" : poc_event_name(counted_events[i]));
 		value(out, "pocmilter_events_total", lab, (double)mc.events[i]);
 	}
 	metric(out, "pocmilter_metrics_timestamp_seconds", "gauge",

@@ -170,18 +170,6 @@ message_id_header(GMimeObject *obj, const char *name)
 	return result;
 }
 
-static char *
-sha256_message_id(const char *raw, size_t len)
-{
-	GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
-	char *id;
-
-	g_checksum_update(sum, (const guchar *) raw, len);
-	id = g_strdup_printf("<sha256-%s@pocmilter.invalid>", g_checksum_get_string(sum));
-	g_checksum_free(sum);
-	return id;
-}
-
 /* The addr-spec of the first mailbox, domain lower-cased. */
 static char *
 from_address(GMimeMessage *message)
@@ -556,7 +544,7 @@ poc_notice_read(const poc_reader *reader, const char *raw, size_t len, poc_messa
 	message = g_mime_parser_construct_message(parser, NULL);
 	if (message == NULL) {
 		add_problem(msg, "not a mail message: nothing could be parsed");
-		msg->message_id = sha256_message_id(raw ? raw : "", len);
+		msg->message_id = poc_text_message_key(raw ? raw : "", len);
 		msg->auto_submitted = FALSE;
 		goto cleanup;
 	}
@@ -564,7 +552,7 @@ poc_notice_read(const poc_reader *reader, const char *raw, size_t len, poc_messa
 	/* Headers: ours to read, never GMime's charset guesses. */
 	msg->message_id = message_id_header(GMIME_OBJECT(message), "Message-ID");
 	if (msg->message_id == NULL)
-		msg->message_id = sha256_message_id(raw, len);
+		msg->message_id = poc_text_message_key(raw, len);
 	read_headers(reader, message, msg);
 
 	/* The body: decryption, signatures, text. */

@@ -17,6 +17,7 @@
 
 #include <gio/gio.h>
 
+#include "caserules.h"
 #include "handover.h"
 #include "log.h"
 #include "outbox.h"
@@ -80,7 +81,8 @@ poc_outbox_run(poc_store *store, const poc_config *cfg, int *sent, GError **erro
 		} else {
 			gint64 delay = poc_outbox_backoff(cfg->ack_retry, e->attempts);
 			char detail[512];
-			poc_event ev = { .type = "ack-send-failed", .actor = "pocmilter", .detail = detail };
+			poc_event ev = { .type = (char *)poc_event_name(POC_EV_ACK_SEND_FAILED),
+					 .actor = "pocmilter", .detail = detail };
 
 			e->state = POC_OUTBOX_QUEUED;
 			e->next_attempt_at = poc_now() + delay;
@@ -123,7 +125,8 @@ poc_outbox_recover(poc_store *store, gint64 now, gint64 grace, gboolean at_start
 	for (guint i = 0; i < list->len; i++) {
 		poc_outbox_entry *e = g_ptr_array_index(list, i);
 		char since[POC_TIME_BUFSIZE], detail[512];
-		poc_event ev = { .type = "ack-outcome-unknown", .actor = "pocmilter", .detail = detail };
+		poc_event ev = { .type = (char *)poc_event_name(POC_EV_ACK_OUTCOME_UNKNOWN),
+				 .actor = "pocmilter", .detail = detail };
 
 		poc_time_format(e->next_attempt_at, since);
 		if (now - e->next_attempt_at < grace) {
@@ -163,47 +166,43 @@ out:
 	return status;
 }
 
-static int
-seen_in(poc_store *store, poc_outbox_state state, const char *message_id)
-{
-	GPtrArray *list = g_ptr_array_new_with_free_func((GDestroyNotify)poc_outbox_entry_free);
-	int status = POC_ERR_NOTFOUND;
-
-	if (poc_store_outbox_list(store, state, list, NULL) != POC_OK) {
-		g_ptr_array_free(list, TRUE);
-		return POC_ERR_DB;
-	}
-	for (guint i = 0; i < list->len; i++) {
-		poc_outbox_entry *e = g_ptr_array_index(list, i);
-		poc_event ev = { .type = "ack-evidence", .actor = "pocmilter",
-				 .detail = "seen passing through the MTA's filter (pocmilter)" };
-
-		if (e->ack_message_id && g_ascii_strcasecmp(e->ack_message_id, message_id) == 0) {
-			e->state = POC_OUTBOX_SENT;
-			e->sent_at = poc_now();
-			status = poc_store_outbox_update_event(store, e, &ev, NULL);
-			if (status == POC_ERR_EXISTS)
-				status = POC_OK;
-			msg_info("event=ack-seen case=%s ack=%s detail=\"seen passing the MTA's filter: "
-				 "recorded as sent\"",
-				 poc_log_q(e->case_id ? e->case_id : "-"), poc_log_q(e->ack_message_id));
-			break;
-		}
-	}
-	g_ptr_array_free(list, TRUE);
-	return status;
-}
-
 int
 poc_outbox_seen(poc_store *store, const char *message_id)
 {
+	GPtrArray *list = g_ptr_array_new_with_free_func((GDestroyNotify)poc_outbox_entry_free);
+	poc_outbox_entry *e = NULL;
+	poc_event ev = { .type = (char *)poc_event_name(POC_EV_ACK_EVIDENCE),
+			 .actor = "pocmilter",
+			 .detail = "seen passing through the MTA's filter (pocmilter)" };
 	int status;
 
-	if (!message_id || !*message_id)
+	if (!message_id || !*message_id) {
+		g_ptr_array_free(list, TRUE);
 		return POC_ERR_NOTFOUND;
+	}
+	/* The store's index by Message-ID: no scan on the libmilter thread. */
+	status = poc_store_outbox_find_ack(store, message_id, list, NULL);
+	if (status != POC_OK && status != POC_ERR_NOTFOUND)
+		status = POC_ERR_DB;
 	/* SENDING: an unknown outcome; FAILED: given up on for want of evidence, which came late. */
-	status = seen_in(store, POC_OUTBOX_SENDING, message_id);
-	if (status == POC_ERR_NOTFOUND)
-		status = seen_in(store, POC_OUTBOX_FAILED, message_id);
+	for (guint i = 0; status == POC_OK && !e && i < list->len; i++)
+		if (((poc_outbox_entry *)g_ptr_array_index(list, i))->state == POC_OUTBOX_SENDING)
+			e = g_ptr_array_index(list, i);
+	for (guint i = 0; status == POC_OK && !e && i < list->len; i++)
+		if (((poc_outbox_entry *)g_ptr_array_index(list, i))->state == POC_OUTBOX_FAILED)
+			e = g_ptr_array_index(list, i);
+	if (status == POC_OK && !e)
+		status = POC_ERR_NOTFOUND;
+	if (e) {
+		e->state = POC_OUTBOX_SENT;
+		e->sent_at = poc_now();
+		status = poc_store_outbox_update_event(store, e, &ev, NULL);
+		if (status == POC_ERR_EXISTS)
+			status = POC_OK;
+		msg_info("event=ack-seen case=%s ack=%s detail=\"seen passing the MTA's filter: "
+			 "recorded as sent\"",
+			 poc_log_q(e->case_id ? e->case_id : "-"), poc_log_q(e->ack_message_id));
+	}
+	g_ptr_array_free(list, TRUE);
 	return status;
 }

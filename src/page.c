@@ -56,6 +56,7 @@
 
 #include <gio/gio.h>
 
+#include "caserules.h"
 #include "exec.h"
 #include "handover.h"
 #include "log.h"
@@ -851,7 +852,7 @@ page_mail(const poc_config *cfg, const page_out *p, const char *json, gint64 now
 			       "pocmilter page (no notice content; see pocctl show).\n\n%s\n",
 			       cfg->ack_from ? cfg->ack_from : "pocmilter", cfg->page_mail,
 			       p->resolved ? "RESOLVED" : out_level(p), out_reason(p), subject, date,
-			       now, g_random_int(), at ? at : "@pocmilter.invalid", json);
+			       now, g_random_int(), at ? at : "@" POC_INVALID_DOMAIN, json);
 	g_free(count);
 	g_free(subject);
 	g_free(date);
@@ -880,7 +881,7 @@ record_summary(poc_runtime *rt, gint64 now, gboolean from_daemon, const page_out
 
 		ev.at = now;
 		ev.case_id = cl->cond->info.case_id;
-		ev.type = (char *)"paged";
+		ev.type = (char *)poc_event_name(POC_EV_PAGED);
 		ev.actor = actor_name(from_daemon);
 		ev.message_id = cl->cond->info.message_id;
 		ev.detail = g_strdup_printf("%s (morning-summary)", reasons[cl->cond->reason].name);
@@ -920,7 +921,7 @@ record_page(poc_runtime *rt, gint64 now, gboolean from_daemon, const page_out *p
 	}
 	ev.at = now;
 	ev.case_id = p->info->case_id;
-	ev.type = (char *)"paged";
+	ev.type = (char *)poc_event_name(POC_EV_PAGED);
 	ev.actor = actor_name(from_daemon);
 	ev.message_id = p->info->message_id;
 	ev.detail = detail;

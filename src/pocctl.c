@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "preflight.h"
+#include "caserules.h"
 #include "ics.h"
 #include "log.h"
 #include "metrics.h"
@@ -476,7 +477,8 @@ audit_read(const char *verb, GPtrArray *case_ids)
 		return;
 	}
 	if (case_ids->len == 1) {
-		record_event(rt, g_ptr_array_index(case_ids, 0), "read", NULL, verb);
+		record_event(rt, g_ptr_array_index(case_ids, 0), poc_event_name(POC_EV_READ), NULL,
+			     verb);
 		poc_runtime_close(rt);
 		return;
 	}
@@ -487,7 +489,8 @@ audit_read(const char *verb, GPtrArray *case_ids)
 
 		for (guint j = 0; j < n; j++)
 			evs[j] = (poc_event){ .at = now, .case_id = g_ptr_array_index(case_ids, i + j),
-					      .type = "read", .actor = who, .detail = (char *)verb };
+					      .type = (char *)poc_event_name(POC_EV_READ),
+					      .actor = who, .detail = (char *)verb };
 		if (poc_store_add_events(rt->store, evs, n, &err) != POC_OK) {
 			fprintf(stderr, "pocctl: cannot record the read events: %s\n",
 				err ? err->message : "?");
@@ -692,9 +695,8 @@ cmd_note_close(int argc, char **argv, gboolean closing)
 	ev.case_id = c->id;
 	ev.actor = actor();
 	if (closing) {
-		g_free(c->state);
-		c->state = g_strdup("closed");
-		ev.type = "closed";
+		/* The same operation and event as pocctl state ID closed. */
+		status = poc_store_set_state(rt->store, c->id, "closed", ev.actor, &err);
 	} else {
 		char *joined = g_strjoinv(" ", argv + 2);
 
@@ -704,11 +706,11 @@ cmd_note_close(int argc, char **argv, gboolean closing)
 			c->notes = g_ptr_array_new_with_free_func(g_free);
 		g_ptr_array_add(c->notes, g_strdup_printf("%s\t%s\t%s", poc_time_format(ev.at, buf),
 							  ev.actor, text));
-		ev.type = "noted";
+		ev.type = (char *)poc_event_name(POC_EV_NOTED);
 		ev.detail = text;
+		c->updated_at = ev.at;
+		status = poc_store_update_case(rt->store, c, &ev, &err);
 	}
-	c->updated_at = ev.at;
-	status = poc_store_update_case(rt->store, c, &ev, &err);
 	if (status != POC_OK)
 		die(exit_for(status), "%s", err ? err->message : poc_strerror(status));
 	printf("%s: %s\n", tty(c->id), closing ? "closed" : "noted");
@@ -759,7 +761,8 @@ cmd_ack(int argc, char **argv)
 	if (!target)
 		die(EXIT_NOTFOUND, "%s: no message is waiting for an acknowledgement", c->id);
 	if (none) {
-		poc_event ev = { .at = poc_now(), .case_id = c->id, .type = "ack-none",
+		poc_event ev = { .at = poc_now(), .case_id = c->id,
+				 .type = (char *)poc_event_name(POC_EV_ACK_NONE),
 				 .message_id = target->message_id };
 
 		target->ack_state = POC_ACK_NOT_REQUIRED;
@@ -793,7 +796,8 @@ cmd_ack(int argc, char **argv)
 				    &err) != POC_OK)
 			die(EXIT_FAIL, "cannot compose the acknowledgement: %s", err ? err->message : "?");
 		{
-			poc_event ev = { .at = poc_now(), .type = "ack-queued-by-person" };
+			poc_event ev = { .at = poc_now(),
+				 .type = (char *)poc_event_name(POC_EV_ACK_QUEUED_BY_PERSON) };
 
 			ev.actor = actor();
 			ev.detail = e->template_name;
@@ -1424,7 +1428,7 @@ cmd_calendar_ics(int argc, char **argv)
 	ic.until = ic.now + (gint64)days * 86400;
 	ic.domain = rt->cfg->ack_from && strchr(rt->cfg->ack_from, '@')
 			    ? strchr(rt->cfg->ack_from, '@') + 1
-			    : "pocmilter.invalid";
+			    : POC_INVALID_DOMAIN;
 	poc_ics_begin(ic.out, "pocmilter deadlines");
 	status = poc_store_foreach_case(rt->store, ics_case, &ic, &err);
 	if (status == POC_OK)

@@ -17,6 +17,7 @@
 
 #include <string.h>
 
+#include "caserules.h"
 #include "log.h"
 #include "notice.h"
 #include "process.h"
@@ -170,7 +171,7 @@ update_reprocessed(poc_runtime *rt, poc_message *fresh, const poc_message *old,
 				 poc_ack_state_name(old->ack_state), poc_ack_state_name(fresh->ack_state));
 	ev.at = poc_now();
 	ev.case_id = fresh->case_id;
-	ev.type = "reprocessed";
+	ev.type = (char *)poc_event_name(POC_EV_REPROCESSED);
 	ev.actor = (char *)actor;
 	ev.message_id = fresh->message_id;
 	ev.detail = detail;
@@ -239,7 +240,7 @@ file_message(poc_runtime *rt, guint64 spool_id, GBytes *raw, poc_message *msg,
 		const char *data = g_bytes_get_data(raw, &len);
 
 		g_free(msg->message_id);
-		msg->message_id = poc_store_message_key(data ? data : "", len);
+		msg->message_id = poc_text_message_key(data ? data : "", len);
 	}
 	return spool_id ? poc_store_file(rt->store, spool_id, msg, ack, error)
 			: poc_store_file_raw(rt->store, raw, msg, ack, error);

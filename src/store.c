@@ -14,6 +14,12 @@
  *	keys, values, schema version, migration policy) is documented for
  *	downstream readers in doc/DATABASE.md; keep the two in step.
  *
+ *	The store keeps tables, keys, transactions and iteration; what a
+ *	filed message, an outbox result or a person's decision does to a
+ *	case is decided by the pure rules of caserules.c, which the write
+ *	functions here call on records read in their transaction, writing
+ *	back the records and the events the rules return.
+ *
  *	Every public call is one transaction. Writes go through
  *	store_write(), which runs a function in a write transaction and,
  *	when the map is full, aborts, doubles the map and runs it again:
@@ -54,10 +60,11 @@
 #include <glib/gstdio.h>
 #include <lmdb.h>
 
-#include "notice.h"
+#include "caserules.h"
 #include "store.h"
+#include "text.h"
 
-#define SCHEMA_VERSION 1		/* the major version in meta "schema_version" */
+#define SCHEMA_VERSION 2		/* the major version in meta "schema_version" */
 #define DEFAULT_MAP_SIZE (64 * 1024 * 1024)
 #define DEFAULT_MAX_MAP_SIZE ((size_t)1 << 40)
 #define MAX_KEY 480			/* LMDB's limit is 511; room for prefixes */
@@ -68,7 +75,7 @@
 
 enum {
 	DB_META, DB_COUNTERS, DB_SPOOL, DB_RAW, DB_MESSAGES, DB_CASES, DB_EVENTS, DB_OUTBOX,
-	DB_IDX_VULN, DB_IDX_STATE, DB_IDX_DEADLINE, DB_IDX_OUTBOX, DB_COUNT
+	DB_IDX_VULN, DB_IDX_STATE, DB_IDX_DEADLINE, DB_IDX_OUTBOX, DB_IDX_ACK, DB_COUNT
 };
 
 static const struct {
@@ -87,6 +94,7 @@ static const struct {
 	[DB_IDX_STATE] = { "idx_state", MDB_DUPSORT },
 	[DB_IDX_DEADLINE] = { "idx_deadline", 0 },
 	[DB_IDX_OUTBOX] = { "idx_outbox", 0 },
+	[DB_IDX_ACK] = { "idx_ack", MDB_DUPSORT },	/* schema version 2 */
 };
 
 struct poc_store {
@@ -184,16 +192,6 @@ time_key(gint64 t)
 	return t < 0 ? 0 : (guint64)t;
 }
 
-char *
-poc_store_message_key(const char *raw, size_t len)
-{
-	char *hex = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)raw, len);
-	char *key = g_strdup_printf("<sha256-%s@pocmilter.invalid>", hex);
-
-	g_free(hex);
-	return key;
-}
-
 /*
  * The key of a message in messages, raw and idx_deadline: its Message-ID,
  * or for one too long for an LMDB key, a digest of it.
@@ -203,7 +201,7 @@ msg_key(const char *message_id)
 {
 	if (strlen(message_id) <= MAX_KEY)
 		return g_strdup(message_id);
-	return poc_store_message_key(message_id, strlen(message_id));
+	return poc_text_message_key(message_id, strlen(message_id));
 }
 
 static MDB_val
@@ -552,16 +550,6 @@ state_index(poc_store *s, MDB_txn *txn, const char *state, const char *case_id, 
 	return status == POC_ERR_EXISTS ? POC_OK : status;
 }
 
-/* For short lists only (a message's problems): ids go through strv_set(). */
-static gboolean
-strv_has(const GPtrArray *v, const char *s)
-{
-	for (guint i = 0; v && i < v->len; i++)
-		if (strcmp(g_ptr_array_index(v, i), s) == 0)
-			return TRUE;
-	return FALSE;
-}
-
 /*
  * The strings of v as a set (borrowed): membership tests in the write
  * transaction stay linear in the case, however many ids it gathered.
@@ -659,16 +647,6 @@ put_event(poc_store *s, MDB_txn *txn, const poc_event *ev, GError **error)
 	return status;
 }
 
-static int
-event(poc_store *s, MDB_txn *txn, gint64 at, const char *case_id, const char *type,
-      const char *message_id, const char *detail, GError **error)
-{
-	poc_event ev = { at, (char *)case_id, (char *)type, (char *)"pocmilter",
-			 (char *)message_id, (char *)detail };
-
-	return put_event(s, txn, &ev, error);
-}
-
 /* idx_outbox: state byte + be64(next_attempt_at) + be64(id) -> empty */
 static void
 outbox_index_key(const poc_outbox_entry *e, unsigned char key[17])
@@ -676,6 +654,37 @@ outbox_index_key(const poc_outbox_entry *e, unsigned char key[17])
 	key[0] = (unsigned char)e->state;
 	be64_put(key + 1, time_key(e->next_attempt_at));
 	be64_put(key + 9, e->id);
+}
+
+/*
+ * idx_ack: the entry's ack_message_id in ASCII lower case (a digest of it,
+ * as for a message key, when too long) -> be64(id), MDB_DUPSORT: the
+ * milter finds the entry of a Message-ID it sees without a scan.
+ */
+static int
+ack_index(poc_store *s, MDB_txn *txn, const poc_outbox_entry *e, gboolean add, GError **error)
+{
+	char *lower, *key;
+	unsigned char id[8];
+	MDB_val k, v = { 8, id };
+	int status;
+
+	if (!e->ack_message_id || !*e->ack_message_id)
+		return POC_OK;
+	lower = g_ascii_strdown(e->ack_message_id, -1);
+	key = msg_key(lower);
+	k = str_val(key);
+	be64_put(id, e->id);
+	if (add) {
+		status = put(s, txn, DB_IDX_ACK, &k, &v, MDB_NODUPDATA, error);
+		if (status == POC_ERR_EXISTS)
+			status = POC_OK;
+	} else {
+		status = del(s, txn, DB_IDX_ACK, &k, &v, error);
+	}
+	g_free(key);
+	g_free(lower);
+	return status;
 }
 
 /* outbox: be64(id) -> JSON (payload in base64) */
@@ -695,6 +704,12 @@ outbox_put(poc_store *s, MDB_txn *txn, const poc_outbox_entry *e, const poc_outb
 	outbox_index_key(e, ikey);
 	if (status == POC_OK)
 		status = put(s, txn, DB_IDX_OUTBOX, &k, &v, 0, error);
+	if (status == POC_OK && (!old || g_strcmp0(old->ack_message_id, e->ack_message_id) != 0)) {
+		if (old)
+			status = ack_index(s, txn, old, FALSE, error);
+		if (status == POC_OK)
+			status = ack_index(s, txn, e, TRUE, error);
+	}
 	if (status != POC_OK)
 		return status;
 	buf = g_string_sized_new(e->payload ? g_bytes_get_size(e->payload) * 4 / 3 + 512 : 512);
@@ -741,8 +756,40 @@ migrate_0_to_1(poc_store *s, MDB_txn *txn, GError **error)
 	return put(s, txn, DB_META, &k, &v, 0, error);
 }
 
+/*
+ * Version 2 adds idx_ack, built here from the outbox. It is a version
+ * because an older writer would add outbox entries without it, and the
+ * milter would then miss their evidence.
+ */
+static int
+migrate_1_to_2(poc_store *s, MDB_txn *txn, GError **error)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc, status = POC_OK;
+
+	if ((rc = mdb_cursor_open(txn, s->dbi[DB_OUTBOX], &cur)) != 0)
+		return db_error(rc, error, "reading outbox");
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && status == POC_OK;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		poc_outbox_entry *e = poc_outbox_entry_decode(v.mv_data, v.mv_size, NULL, error);
+
+		if (!e) {
+			status = POC_ERR_DB;
+			break;
+		}
+		status = ack_index(s, txn, e, TRUE, error);
+		poc_outbox_entry_free(e);
+	}
+	mdb_cursor_close(cur);
+	if (status == POC_OK && rc != 0 && rc != MDB_NOTFOUND)
+		status = db_error(rc, error, "reading outbox");
+	return status;
+}
+
 static int (*const migrations[SCHEMA_VERSION])(poc_store *, MDB_txn *, GError **) = {
 	migrate_0_to_1,
+	migrate_1_to_2,
 };
 
 static int
@@ -849,6 +896,87 @@ errno_status(int e)
 							 : POC_ERR_IO;
 }
 
+/* A link in place of the directory or a file would make LMDB write elsewhere. */
+static int
+check_no_links(const char *dir, GError **error)
+{
+	static const char *const names[] = { "", "data.mdb", "lock.mdb", NULL };
+	int status = POC_OK;
+
+	for (int i = 0; names[i] && status == POC_OK; i++) {
+		char *p = *names[i] ? g_build_filename(dir, names[i], NULL) : g_strdup(dir);
+		GStatBuf lst;
+
+		if (g_lstat(p, &lst) == 0 && S_ISLNK(lst.st_mode))
+			status = fail(POC_ERR_PERM, error,
+				      "database: %s is a symbolic link: refusing to open it", p);
+		else if (g_lstat(p, &lst) == 0 && *names[i] && !S_ISREG(lst.st_mode))
+			status = fail(POC_ERR_PERM, error,
+				      "database: %s is not a regular file: refusing to open it", p);
+		g_free(p);
+	}
+	return status;
+}
+
+/*
+ * The directory: made by a writer when missing (only the last component: a
+ * typo must not start a new, empty database), accessible; *fresh: no
+ * data.mdb yet (a reader refuses).
+ */
+static int
+check_dir(const char *dir, gboolean rdonly, gboolean *fresh, GError **error)
+{
+	char *data_path;
+	GStatBuf st;
+	int e;
+
+	if (!rdonly && g_mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		e = errno;
+		return fail(errno_status(e), error, "database: cannot create directory %s: %s%s",
+			    dir, g_strerror(e),
+			    e == ENOENT ? " (its parent directory is not created)" : "");
+	}
+	if (g_access(dir, rdonly ? R_OK | X_OK : R_OK | W_OK | X_OK) != 0) {
+		e = errno;
+		return fail(errno_status(e), error, "database: cannot %s directory %s: %s",
+			    rdonly ? "read" : "write to", dir, g_strerror(e));
+	}
+	data_path = g_build_filename(dir, "data.mdb", NULL);
+	*fresh = g_stat(data_path, &st) != 0 || st.st_size == 0;
+	e = errno;
+	g_free(data_path);
+	if (rdonly && *fresh)
+		return fail(e == EACCES ? POC_ERR_PERM : POC_ERR_NOTFOUND, error,
+			    "database: no database in %s (data.mdb: %s)", dir,
+			    e == EACCES ? g_strerror(e) : "missing or empty");
+	return POC_OK;
+}
+
+/* The LMDB environment of s in s->dir (map_size: a fresh database's). */
+static int
+env_open(poc_store *s, gboolean rdonly, gboolean fresh, const poc_store_options *o,
+	 GError **error)
+{
+	int rc, dead = 0;
+
+	if ((rc = mdb_env_create(&s->env)) != 0)
+		return db_error(rc, error, "creating an environment");
+	mdb_env_set_maxdbs(s->env, DB_COUNT + 4);
+	/* An existing database keeps the map size it has grown to. */
+	if (fresh && (rc = mdb_env_set_mapsize(s->env, o->map_size)) != 0)
+		return db_error(rc, error, "setting the map size");
+	rc = mdb_env_open(s->env, s->dir, MDB_NOTLS | (rdonly ? MDB_RDONLY : 0), o->mode);
+	if (rc == EACCES || rc == EPERM)
+		return fail(POC_ERR_PERM, error,
+			    "database: cannot open %s: %s (a reader needs read access to "
+			    "data.mdb and write access to lock.mdb)",
+			    s->dir, g_strerror(rc));
+	if (rc != 0)
+		return db_error(rc, error, "opening %s", s->dir);
+	mdb_reader_check(s->env, &dead);	/* slots of readers that died */
+	return POC_OK;
+}
+
 int
 poc_store_open_ex(const char *dir, const poc_store_options *opts, poc_store **out,
 		  GError **error)
@@ -856,9 +984,8 @@ poc_store_open_ex(const char *dir, const poc_store_options *opts, poc_store **ou
 	poc_store_options o = { 0 };
 	poc_store *s;
 	gboolean rdonly, fresh;
-	char *data_path;
-	GStatBuf st;
-	int rc, status;
+	const char *log = g_getenv("POCMILTER_TXN_LOG");
+	int status;
 
 	*out = NULL;
 	if (opts)
@@ -874,99 +1001,26 @@ poc_store_open_ex(const char *dir, const poc_store_options *opts, poc_store **ou
 		o.map_size = o.max_map_size;
 	if (!dir || !*dir)
 		return fail(POC_ERR_INVAL, error, "database: no directory given");
-
-	/* A link in place of the directory or a file would make LMDB write elsewhere. */
-	{
-		static const char *const names[] = { "", "data.mdb", "lock.mdb", NULL };
-
-		for (int i = 0; names[i]; i++) {
-			char *p = *names[i] ? g_build_filename(dir, names[i], NULL) : g_strdup(dir);
-			GStatBuf lst;
-
-			if (g_lstat(p, &lst) == 0 && S_ISLNK(lst.st_mode)) {
-				status = fail(POC_ERR_PERM, error,
-					      "database: %s is a symbolic link: refusing to open it", p);
-				g_free(p);
-				return status;
-			}
-			if (g_lstat(p, &lst) == 0 && *names[i] && !S_ISREG(lst.st_mode)) {
-				status = fail(POC_ERR_PERM, error,
-					      "database: %s is not a regular file: refusing to open it", p);
-				g_free(p);
-				return status;
-			}
-			g_free(p);
-		}
-	}
-	/* Only the last component is made: a typo must not start a new, empty database. */
-	if (!rdonly && g_mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		int e = errno;
-
-		return fail(errno_status(e), error, "database: cannot create directory %s: %s%s",
-			    dir, g_strerror(e),
-			    e == ENOENT ? " (its parent directory is not created)" : "");
-	}
-	if (g_access(dir, rdonly ? R_OK | X_OK : R_OK | W_OK | X_OK) != 0) {
-		int e = errno;
-
-		return fail(errno_status(e), error, "database: cannot %s directory %s: %s",
-			    rdonly ? "read" : "write to", dir, g_strerror(e));
-	}
-	data_path = g_build_filename(dir, "data.mdb", NULL);
-	fresh = g_stat(data_path, &st) != 0 || st.st_size == 0;
-	if (rdonly && fresh) {
-		int e = errno;
-
-		g_free(data_path);
-		return fail(e == EACCES ? POC_ERR_PERM : POC_ERR_NOTFOUND, error,
-			    "database: no database in %s (data.mdb: %s)", dir,
-			    e == EACCES ? g_strerror(e) : "missing or empty");
-	}
-	g_free(data_path);
+	if ((status = check_no_links(dir, error)) != POC_OK ||
+	    (status = check_dir(dir, rdonly, &fresh, error)) != POC_OK)
+		return status;
 
 	s = g_new0(poc_store, 1);
 	s->dir = g_strdup(dir);
-	s->txn_log = -1;
-	if (g_getenv("POCMILTER_TXN_LOG") && *g_getenv("POCMILTER_TXN_LOG"))
-		s->txn_log = open(g_getenv("POCMILTER_TXN_LOG"),
-				  O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	s->txn_log = log && *log ? open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600) : -1;
 	s->flags = o.flags;
 	s->max_map_size = o.max_map_size;
 	g_rw_lock_init(&s->map_lock);
-	if ((rc = mdb_env_create(&s->env)) != 0) {
-		status = db_error(rc, error, "creating an environment");
-		goto bad;
+	status = env_open(s, rdonly, fresh, &o, error);
+	if (status == POC_OK)
+		status = rdonly ? setup_read(s, error)
+				: store_write(s, "setup", setup_write, NULL, error);
+	if (status != POC_OK) {
+		poc_store_close(s);
+		return status;
 	}
-	mdb_env_set_maxdbs(s->env, DB_COUNT + 4);
-	/* An existing database keeps the map size it has grown to. */
-	if (fresh && (rc = mdb_env_set_mapsize(s->env, o.map_size)) != 0) {
-		status = db_error(rc, error, "setting the map size");
-		goto bad;
-	}
-	rc = mdb_env_open(s->env, dir, MDB_NOTLS | (rdonly ? MDB_RDONLY : 0), o.mode);
-	if (rc != 0) {
-		if (rc == EACCES || rc == EPERM)
-			status = fail(POC_ERR_PERM, error,
-				      "database: cannot open %s: %s (a reader needs read access to "
-				      "data.mdb and write access to lock.mdb)",
-				      dir, g_strerror(rc));
-		else
-			status = db_error(rc, error, "opening %s", dir);
-		goto bad;
-	}
-	{
-		int dead = 0;
-
-		mdb_reader_check(s->env, &dead);	/* slots of readers that died */
-	}
-	status = rdonly ? setup_read(s, error) : store_write(s, "setup", setup_write, NULL, error);
-	if (status != POC_OK)
-		goto bad;
 	*out = s;
 	return POC_OK;
-bad:
-	poc_store_close(s);
-	return status;
 }
 
 int
@@ -1159,18 +1213,6 @@ new_local_id(poc_store *s, MDB_txn *txn, gint64 t, char **out, GError **error)
 	}
 }
 
-/* Add a copy of s to v unless set (the strings of v) has it; set follows. */
-static void
-strv_add_new(GPtrArray *v, GHashTable *set, const char *s)
-{
-	if (!g_hash_table_contains(set, s)) {
-		char *copy = g_strdup(s);
-
-		g_ptr_array_add(v, copy);
-		g_hash_table_add(set, copy);
-	}
-}
-
 /* The case a message belongs to: by tracking number, by its parent, or a new one. */
 static int
 find_case(poc_store *s, MDB_txn *txn, const poc_message *m, gint64 now, poc_case **out,
@@ -1211,41 +1253,14 @@ find_case(poc_store *s, MDB_txn *txn, const poc_message *m, gint64 now, poc_case
 	c = poc_case_new();
 	if (m->tracking && *m->tracking) {
 		c->id = g_strdup(m->tracking);
-		c->tracking = g_strdup(m->tracking);
 	} else if ((status = new_local_id(s, txn, m->received_at ? m->received_at : now, &c->id,
 					  error)) != POC_OK) {
 		poc_case_free(c);
 		return status;
 	}
-	c->state = g_strdup("open");
-	c->opened_at = m->received_at ? m->received_at : now;
-	c->target_date = c->opened_at + (gint64)POC_TARGET_DAYS * 86400;
+	poc_case_rules_open(c, m, now);
 	*out = c;
 	return POC_OK;
-}
-
-/* May this message change its case (publication date, statement state) by itself? */
-static gboolean
-may_change_case(const poc_message *m)
-{
-	if (m->signature != POC_SIGNATURE_GOOD || m->signature_covers != POC_COVERS_ALL)
-		return FALSE;
-	/* A replay (mark_replay) repeats an old notice: its date is old news. */
-	return !poc_notice_has_problem(m, "replay:");
-}
-
-/* "publication date 2026-12-15T11:00:00+09:00, statement request": what m claims. */
-static void
-claim_detail(const poc_message *m, char *buf, size_t size)
-{
-	char when[POC_TIME_BUFSIZE];
-
-	g_snprintf(buf, size, "%s%s%s%s",
-		   m->claimed_publication_date ? "publication date " : "",
-		   m->claimed_publication_date ? poc_time_format(m->claimed_publication_date, when)
-					       : "",
-		   m->claimed_publication_date && m->claimed_statement_request ? ", " : "",
-		   m->claimed_statement_request ? "statement request" : "");
 }
 
 /* --- replays: the first message filed with a signature owns it ---------------- */
@@ -1290,25 +1305,6 @@ replay_of_txn(poc_store *s, MDB_txn *txn, const poc_message *m, gboolean claim, 
 	return status;
 }
 
-/* A replay is filed, held for a person and never acknowledged by itself. */
-static void
-mark_replay(poc_message *m, const char *first)
-{
-	char *problem = g_strdup_printf("replay: the same signature as %s, filed before", first);
-
-	if (!m->problems)
-		m->problems = g_ptr_array_new_with_free_func(g_free);
-	if (!strv_has(m->problems, problem))
-		g_ptr_array_add(m->problems, problem);
-	else
-		g_free(problem);
-	if (m->ack_required && (m->ack_state == POC_ACK_QUEUED || m->ack_state == POC_ACK_HELD)) {
-		m->ack_state = POC_ACK_HELD;
-		g_free(m->ack_note);
-		m->ack_note = g_strdup_printf("replay of %s (same signature): a person decides", first);
-	}
-}
-
 static int
 signature_claim_fn(poc_store *s, MDB_txn *txn, void *ctx, GError **error)
 {
@@ -1317,7 +1313,7 @@ signature_claim_fn(poc_store *s, MDB_txn *txn, void *ctx, GError **error)
 	int status = replay_of_txn(s, txn, it->msg, TRUE, &first, error);
 
 	if (status == POC_OK && first)
-		mark_replay(it->msg, first);
+		poc_case_rules_mark_replay(it->msg, first);
 	g_free(first);
 	return status;
 }
@@ -1343,49 +1339,110 @@ poc_store_replay_of(poc_store *s, const poc_message *msg)
 	return first;
 }
 
+/* Write each event of events (poc_event) in order. */
 static int
-file_fn(poc_store *s, MDB_txn *txn, poc_store_item *it, GError **error)
+put_events(poc_store *s, MDB_txn *txn, GArray *events, GError **error)
+{
+	int status = POC_OK;
+
+	for (guint i = 0; status == POC_OK && i < events->len; i++)
+		status = put_event(s, txn, &g_array_index(events, poc_event, i), error);
+	return status;
+}
+
+/*
+ * The raw message of an item: its spool entry's bytes after the header
+ * line, or it->raw. *raw NULL: none. m gets its key when it has no
+ * Message-ID (hashing the whole message: callers set it first).
+ */
+static int
+file_raw(poc_store *s, MDB_txn *txn, poc_store_item *it, MDB_val *sk, const char **raw,
+	 size_t *raw_len, GError **error)
 {
 	poc_message *m = it->msg;
-	poc_outbox_entry *ack = it->ack;
-	unsigned char skey[8];
-	MDB_val sk = { 8, skey }, sv, k, v;
-	const char *raw = it->raw;
-	size_t raw_len = it->raw_len;
-	poc_case *c = NULL, *old = NULL;
-	poc_message *dup = NULL;
-	char *key = NULL, detail[96];
-	gint64 now = poc_now();
-	gboolean have_raw = FALSE, requested = FALSE, trusted;
-	const poc_pub_change *pub_changed = NULL;
+	MDB_val sv;
 	int status;
 
-	it->status = POC_OK;
-	be64_put(skey, it->spool_id);
+	*raw = it->raw;
+	*raw_len = it->raw_len;
 	if (it->spool_id) {
-		status = get(s, txn, DB_SPOOL, &sk, &sv, error);
+		status = get(s, txn, DB_SPOOL, sk, &sv, error);
 		if (status == POC_ERR_NOTFOUND)
 			return fail(status, error, "database: no spool entry %" G_GUINT64_FORMAT,
 				    it->spool_id);
 		if (status != POC_OK)
 			return status;
 		/* The header ends at the first newline; the bytes after it are the message. */
-		if ((raw = memchr(sv.mv_data, '\n', sv.mv_size))) {
-			raw++;
-			raw_len = sv.mv_size - (raw - (char *)sv.mv_data);
+		if ((*raw = memchr(sv.mv_data, '\n', sv.mv_size))) {
+			(*raw)++;
+			*raw_len = sv.mv_size - (*raw - (char *)sv.mv_data);
 		}
 	}
-	have_raw = raw != NULL;
 	if (!m->message_id || !*m->message_id) {
-		if (!have_raw)
+		if (!*raw)
 			return fail(POC_ERR_INVAL, error,
 				    "database: filing a message with neither Message-ID nor raw bytes");
-		/* Hashes the whole message: callers set the key before the transaction. */
 		g_free(m->message_id);
-		m->message_id = poc_store_message_key(raw, raw_len);
+		m->message_id = poc_text_message_key(*raw, *raw_len);
 	}
+	return POC_OK;
+}
 
-	/* A duplicate: drop the spool entry, change nothing else. */
+/* The records of a filing: outbox entry (ack or NULL), message, raw bytes, case, events. */
+static int
+file_write(poc_store *s, MDB_txn *txn, poc_message *m, poc_outbox_entry *ack, poc_case *c,
+	   const poc_case *old, const char *raw, size_t raw_len, GArray *events, gint64 now,
+	   GError **error)
+{
+	int status = POC_OK;
+
+	if (ack) {
+		if ((status = counter_next(s, txn, "outbox", &ack->id, error)) != POC_OK)
+			return status;
+		set_str(&ack->case_id, c->id);
+		poc_case_rules_ack_queued(m, ack, NULL, now, events);
+		if ((status = outbox_put(s, txn, ack, NULL, error)) != POC_OK)
+			return status;
+	}
+	if ((status = put_message(s, txn, m, NULL, error)) != POC_OK)
+		return status;
+	if (raw) {
+		char *key = msg_key(m->message_id);
+		MDB_val k = str_val(key), v = { raw_len, (char *)raw };
+
+		status = put(s, txn, DB_RAW, &k, &v, 0, error);
+		g_free(key);
+		if (status != POC_OK)
+			return status;
+	}
+	if ((status = put_case(s, txn, c, old, error)) != POC_OK)
+		return status;
+	return put_events(s, txn, events, error);
+}
+
+/*
+ * File one item: a duplicate only drops its spool entry; the replay
+ * decision, the case (caserules.c) and the records are one transaction.
+ */
+static int
+file_fn(poc_store *s, MDB_txn *txn, poc_store_item *it, GError **error)
+{
+	poc_message *m = it->msg, *dup = NULL;
+	poc_outbox_entry *ack = it->ack;
+	unsigned char skey[8];
+	MDB_val sk = { 8, skey };
+	const char *raw;
+	size_t raw_len;
+	poc_case *c = NULL, *old = NULL;
+	char *first = NULL;
+	gint64 now = poc_now();
+	GArray *events;
+	int status;
+
+	it->status = POC_OK;
+	be64_put(skey, it->spool_id);
+	if ((status = file_raw(s, txn, it, &sk, &raw, &raw_len, error)) != POC_OK)
+		return status;
 	status = get_message_txn(s, txn, m->message_id, &dup, error);
 	if (status == POC_OK) {
 		set_str(&m->case_id, dup->case_id);
@@ -1395,130 +1452,21 @@ file_fn(poc_store *s, MDB_txn *txn, poc_store_item *it, GError **error)
 	}
 	if (status != POC_ERR_NOTFOUND)
 		return status;
-
-	/* The replay decision and the filing are one transaction. */
-	{
-		char *first = NULL;
-
-		if ((status = replay_of_txn(s, txn, m, TRUE, &first, error)) != POC_OK)
-			return status;
-		if (first) {
-			mark_replay(m, first);
-			ack = NULL;	/* its acknowledgement is dropped with the decision */
-		}
+	if ((status = replay_of_txn(s, txn, m, TRUE, &first, error)) != POC_OK)
+		return status;
+	if (first) {
+		poc_case_rules_mark_replay(m, first);
+		ack = NULL;	/* its acknowledgement is dropped with the decision */
 		g_free(first);
 	}
 	if ((status = find_case(s, txn, m, now, &c, &old, error)) != POC_OK)
 		return status;
-	set_str(&m->case_id, c->id);
-	g_ptr_array_add(c->message_ids, g_strdup(m->message_id));
-	{
-		GHashTable *cves = strv_set(c->cve_ids), *vulns = strv_set(c->vuln_ids);
-		GHashTable *related = strv_set(c->related_tracking);
-
-		for (guint i = 0; i < m->vuln_ids->len; i++) {
-			const char *vn = g_ptr_array_index(m->vuln_ids, i);
-
-			/* poc_text_is_cve() is the same test */
-			if (g_ascii_strncasecmp(vn, "CVE-", 4) == 0)
-				strv_add_new(c->cve_ids, cves, vn);
-			else
-				strv_add_new(c->vuln_ids, vulns, vn);
-		}
-		for (guint i = 0; m->related_tracking && i < m->related_tracking->len; i++) {
-			const char *tn = g_ptr_array_index(m->related_tracking, i);
-
-			if (g_strcmp0(tn, c->id) != 0)
-				strv_add_new(c->related_tracking, related, tn);
-		}
-		g_hash_table_unref(cves);
-		g_hash_table_unref(vulns);
-		g_hash_table_unref(related);
-	}
-	/*
-	 * The case's state changes only from a message whose good signature
-	 * covers what was read; anything else is a claim kept on the message
-	 * for a person to accept (doc/PUBLICATION.md).
-	 */
-	trusted = may_change_case(m);
-	if (m->publication_date && m->publication_date != c->publication_date) {
-		if (!trusted) {
-			m->claimed_publication_date = m->publication_date;
-		} else {
-			poc_pub_change *pc = poc_pub_change_new();
-
-			pc->at = now;
-			pc->from = c->publication_date;
-			pc->to = m->publication_date;
-			pc->message_id = g_strdup(m->message_id);
-			g_ptr_array_add(c->publication_history, pc);
-			c->publication_date = m->publication_date;
-			pub_changed = pc;
-		}
-	}
-	/* A publication notice asks for the vendor statement (GUIDELINE.md, Timelines). */
-	if (m->kind == POC_KIND_PUBLICATION && c->statement_state == POC_STATEMENT_NONE) {
-		if (!trusted || poc_notice_kind_unsigned(m)) {
-			m->claimed_statement_request = TRUE;
-		} else {
-			c->statement_state = POC_STATEMENT_REQUESTED;
-			requested = TRUE;
-		}
-	}
-	c->updated_at = now;
-
-	if (ack) {
-		if ((status = counter_next(s, txn, "outbox", &ack->id, error)) != POC_OK)
-			goto out;
-		set_str(&ack->message_id, m->message_id);
-		set_str(&ack->case_id, c->id);
-		if (!ack->created_at)
-			ack->created_at = now;
-		m->ack_state = POC_ACK_QUEUED;
-		if ((status = outbox_put(s, txn, ack, NULL, error)) != POC_OK)
-			goto out;
-	}
-	if ((status = put_message(s, txn, m, NULL, error)) != POC_OK)
-		goto out;
-	if (have_raw) {
-		key = msg_key(m->message_id);
-		k = str_val(key);
-		v.mv_data = (char *)raw;
-		v.mv_size = raw_len;
-		if ((status = put(s, txn, DB_RAW, &k, &v, 0, error)) != POC_OK)
-			goto out;
-	}
-	if ((status = put_case(s, txn, c, old, error)) != POC_OK)
-		goto out;
-	status = event(s, txn, m->received_at ? m->received_at : now, c->id, "received",
-		       m->message_id, NULL, error);
-	if (status == POC_OK) {
-		g_snprintf(detail, sizeof(detail), "%s case", old ? "existing" : "new");
-		status = event(s, txn, now, c->id, "filed", m->message_id, detail, error);
-	}
-	if (status == POC_OK && pub_changed) {
-		char from[POC_TIME_BUFSIZE] = "none", to[POC_TIME_BUFSIZE];
-
-		if (pub_changed->from)
-			poc_time_format(pub_changed->from, from);
-		g_snprintf(detail, sizeof(detail), "%s -> %s", from,
-			   poc_time_format(pub_changed->to, to));
-		status = event(s, txn, now, c->id, "publication-date", m->message_id, detail, error);
-	}
-	if (status == POC_OK && requested)
-		status = event(s, txn, now, c->id, "statement-requested", m->message_id, NULL, error);
-	if (status == POC_OK && (m->claimed_publication_date || m->claimed_statement_request)) {
-		claim_detail(m, detail, sizeof detail);
-		status = event(s, txn, now, c->id, "claimed-change", m->message_id, detail, error);
-	}
-	if (status == POC_OK && ack) {
-		g_snprintf(detail, sizeof(detail), "outbox %" G_GUINT64_FORMAT, ack->id);
-		status = event(s, txn, now, c->id, "ack-queued", m->message_id, detail, error);
-	}
+	events = poc_case_events_new();
+	poc_case_rules_file(c, m, old == NULL, now, events);
+	status = file_write(s, txn, m, ack, c, old, raw, raw_len, events, now, error);
 	if (status == POC_OK && it->spool_id)
 		status = del(s, txn, DB_SPOOL, &sk, NULL, error);
-out:
-	g_free(key);
+	g_array_unref(events);
 	poc_case_free(c);
 	poc_case_free(old);
 	return status;
@@ -1976,68 +1924,36 @@ put_event_for(poc_store *s, MDB_txn *txn, const poc_event *ev, const char *case_
 
 /*
  * A message read again (pocctl reprocess) with another publication date or
- * now a publication notice: the case follows, as when it was filed. The
- * date is the case's only if no later message of the case has one (the
- * latest notice sets it); the change goes into the publication history
- * and the event log.
+ * now a publication notice: the case follows (poc_case_rules_reread), as
+ * when it was filed; here, whether a later message of the case has a date.
  */
 static int
 reread_case(poc_store *s, MDB_txn *txn, const poc_message *m, GError **error)
 {
 	poc_case *c = NULL, *old = NULL;
-	gint64 now = poc_now();
-	gboolean changed = FALSE, requested = FALSE;
-	char detail[96];
+	gboolean later = FALSE;
+	GArray *events = poc_case_events_new();
 	int status;
 
 	if ((status = get_case_txn(s, txn, m->case_id, &c, error)) != POC_OK ||
 	    (status = get_case_txn(s, txn, m->case_id, &old, error)) != POC_OK)
 		goto out;
-	if (m->publication_date && m->publication_date != c->publication_date) {
-		gboolean later = FALSE;
+	for (guint i = 0; m->publication_date && c->message_ids && i < c->message_ids->len && !later;
+	     i++) {
+		poc_message *other = NULL;
+		const char *mid = g_ptr_array_index(c->message_ids, i);
 
-		for (guint i = 0; c->message_ids && i < c->message_ids->len && !later; i++) {
-			poc_message *other = NULL;
-			const char *mid = g_ptr_array_index(c->message_ids, i);
-
-			if (strcmp(mid, m->message_id) == 0)
-				continue;
-			if (get_message_txn(s, txn, mid, &other, NULL) == POC_OK)
-				later = other->publication_date && other->received_at > m->received_at;
-			poc_message_free(other);
-		}
-		if (!later) {
-			poc_pub_change *pc = poc_pub_change_new();
-
-			pc->at = now;
-			pc->from = c->publication_date;
-			pc->to = m->publication_date;
-			pc->message_id = g_strdup(m->message_id);
-			g_ptr_array_add(c->publication_history, pc);
-			c->publication_date = m->publication_date;
-			changed = TRUE;
-		}
+		if (strcmp(mid, m->message_id) == 0)
+			continue;
+		if (get_message_txn(s, txn, mid, &other, NULL) == POC_OK)
+			later = other->publication_date && other->received_at > m->received_at;
+		poc_message_free(other);
 	}
-	if (m->kind == POC_KIND_PUBLICATION && c->statement_state == POC_STATEMENT_NONE) {
-		c->statement_state = POC_STATEMENT_REQUESTED;
-		requested = TRUE;
-	}
-	if (!changed && !requested)
-		goto out;
-	c->updated_at = now;
-	status = put_case(s, txn, c, old, error);
-	if (status == POC_OK && changed) {
-		char from[POC_TIME_BUFSIZE] = "none", to[POC_TIME_BUFSIZE];
-
-		if (old->publication_date)
-			poc_time_format(old->publication_date, from);
-		g_snprintf(detail, sizeof(detail), "%s -> %s (reprocessed)", from,
-			   poc_time_format(c->publication_date, to));
-		status = event(s, txn, now, c->id, "publication-date", m->message_id, detail, error);
-	}
-	if (status == POC_OK && requested)
-		status = event(s, txn, now, c->id, "statement-requested", m->message_id, NULL, error);
+	if (poc_case_rules_reread(c, m, later, poc_now(), events) &&
+	    (status = put_case(s, txn, c, old, error)) == POC_OK)
+		status = put_events(s, txn, events, error);
 out:
+	g_array_unref(events);
 	poc_case_free(c);
 	poc_case_free(old);
 	return status;
@@ -2057,23 +1973,11 @@ update_message_fn(poc_store *s, MDB_txn *txn, void *ctx, GError **error)
 		return status;
 	if (!copy.case_id)
 		copy.case_id = old->case_id;
-	/*
-	 * Sent is final: a caller that read the record before the send was
-	 * recorded (pocctl reprocess decrypting meanwhile) must not put the
-	 * acknowledgement back to queued.
-	 */
-	if (old->ack_state == POC_ACK_SENT && copy.ack_state != POC_ACK_SENT) {
-		copy.ack_state = old->ack_state;
-		copy.ack_sent_at = old->ack_sent_at;
-		copy.ack_message_id = old->ack_message_id;
-		copy.ack_note = old->ack_note;
-	}
+	poc_case_rules_keep_sent(&copy, old);	/* sent is final */
 	status = put_message(s, txn, &copy, old, error);
 	if (status == POC_OK)
 		status = put_event_for(s, txn, u->ev, copy.case_id, copy.message_id, error);
-	if (status == POC_OK && copy.case_id &&
-	    (copy.publication_date != old->publication_date ||
-	     (copy.kind == POC_KIND_PUBLICATION && old->kind != POC_KIND_PUBLICATION)))
+	if (status == POC_OK && poc_case_rules_reread_needed(&copy, old))
 		status = reread_case(s, txn, &copy, error);
 	poc_message_free(old);
 	return status;
@@ -2130,23 +2034,12 @@ accept_claim_fn(poc_store *s, MDB_txn *txn, void *ctx, GError **error)
 	accept_ctx *a = ctx;
 	poc_message *m = NULL, *old = NULL;
 	poc_case *c = NULL, *cold = NULL;
-	gint64 now = poc_now();
-	char detail[96], from[POC_TIME_BUFSIZE] = "none", to[POC_TIME_BUFSIZE];
-	poc_event ev = { now, NULL, NULL, (char *)a->actor, NULL, detail };
+	GArray *events = poc_case_events_new();
 	int status;
 
-	if ((status = get_message_txn(s, txn, a->message_id, &m, error)) != POC_OK)
-		return status;
-	if (!m->claimed_publication_date && !m->claimed_statement_request) {
-		status = fail(POC_ERR_INVAL, error, "message %s claims no change of its case",
-			      a->message_id);
+	if ((status = get_message_txn(s, txn, a->message_id, &m, error)) != POC_OK ||
+	    (status = poc_case_rules_claim_check(m, error)) != POC_OK)
 		goto out;
-	}
-	if (m->claim_accepted_at) {
-		status = fail(POC_ERR_EXISTS, error, "message %s: its claim was accepted before",
-			      a->message_id);
-		goto out;
-	}
 	if (!m->case_id || (status = get_case_txn(s, txn, m->case_id, &c, error)) != POC_OK) {
 		if (!m->case_id)
 			status = fail(POC_ERR_NOTFOUND, error, "message %s has no case",
@@ -2156,44 +2049,15 @@ accept_claim_fn(poc_store *s, MDB_txn *txn, void *ctx, GError **error)
 	if ((status = get_case_txn(s, txn, m->case_id, &cold, error)) != POC_OK ||
 	    (status = get_message_txn(s, txn, a->message_id, &old, error)) != POC_OK)
 		goto out;
-	ev.case_id = c->id;
-	ev.message_id = m->message_id;
-	if (m->claimed_publication_date && m->claimed_publication_date != c->publication_date) {
-		poc_pub_change *pc = poc_pub_change_new();
-
-		pc->at = now;
-		pc->from = c->publication_date;
-		pc->to = m->claimed_publication_date;
-		pc->message_id = g_strdup(m->message_id);
-		g_ptr_array_add(c->publication_history, pc);
-		c->publication_date = m->claimed_publication_date;
-		if (pc->from)
-			poc_time_format(pc->from, from);
-		g_snprintf(detail, sizeof detail, "%s -> %s", from, poc_time_format(pc->to, to));
-		ev.type = "publication-date";
-		if ((status = put_event(s, txn, &ev, error)) != POC_OK)
-			goto out;
-	}
-	if (m->claimed_statement_request && c->statement_state == POC_STATEMENT_NONE) {
-		c->statement_state = POC_STATEMENT_REQUESTED;
-		detail[0] = '\0';
-		ev.type = "statement-requested";
-		ev.detail = NULL;
-		if ((status = put_event(s, txn, &ev, error)) != POC_OK)
-			goto out;
-	}
-	c->updated_at = now;
-	m->claim_accepted_at = now;
-	claim_detail(m, detail, sizeof detail);
-	ev.type = "claim-accepted";
-	ev.detail = detail;
+	poc_case_rules_accept_claim(c, m, a->actor, poc_now(), events);
 	if ((status = put_case(s, txn, c, cold, error)) != POC_OK ||
 	    (status = put_message(s, txn, m, old, error)) != POC_OK ||
-	    (status = put_event(s, txn, &ev, error)) != POC_OK)
+	    (status = put_events(s, txn, events, error)) != POC_OK)
 		goto out;
 	a->out = m;
 	m = NULL;
 out:
+	g_array_unref(events);
 	poc_message_free(m);
 	poc_message_free(old);
 	poc_case_free(c);
@@ -2271,7 +2135,7 @@ outbox_add_fn(poc_store *s, MDB_txn *txn, void *ctx, GError **error)
 {
 	poc_outbox_entry *e = ((outbox_ctx *)ctx)->entry;
 	poc_message *m, *old;
-	char detail[48];
+	GArray *events;
 	int status = get_message_txn(s, txn, e->message_id, &old, error);
 
 	if (status == POC_ERR_NOTFOUND)
@@ -2279,20 +2143,16 @@ outbox_add_fn(poc_store *s, MDB_txn *txn, void *ctx, GError **error)
 	if (status != POC_OK)
 		return status;
 	m = message_copy(old);
+	events = poc_case_events_new();
 	if ((status = counter_next(s, txn, "outbox", &e->id, error)) != POC_OK)
 		goto out;
-	if (!e->case_id)
-		e->case_id = g_strdup(old->case_id);
-	if (!e->created_at)
-		e->created_at = poc_now();
-	if ((status = outbox_put(s, txn, e, NULL, error)) != POC_OK)
+	poc_case_rules_ack_queued(m, e, NULL, poc_now(), events);
+	if ((status = outbox_put(s, txn, e, NULL, error)) != POC_OK ||
+	    (status = put_message(s, txn, m, old, error)) != POC_OK)
 		goto out;
-	m->ack_state = POC_ACK_QUEUED;
-	if ((status = put_message(s, txn, m, old, error)) != POC_OK)
-		goto out;
-	g_snprintf(detail, sizeof(detail), "outbox %" G_GUINT64_FORMAT, e->id);
-	status = event(s, txn, 0, m->case_id, "ack-queued", m->message_id, detail, error);
+	status = put_events(s, txn, events, error);
 out:
+	g_array_unref(events);
 	poc_message_free(m);
 	poc_message_free(old);
 	return status;
@@ -2320,37 +2180,23 @@ statement_add_fn(poc_store *s, MDB_txn *txn, void *ctx, GError **error)
 	statement_ctx *sc = ctx;
 	poc_outbox_entry *e = sc->entry;
 	poc_case *c = NULL, *before = NULL;
-	char detail[160];
-	poc_event ev = { 0 };
+	GArray *events = poc_case_events_new();
 	int status = get_case_txn(s, txn, e->case_id, &c, error);
 
 	if (status == POC_ERR_NOTFOUND)
-		return fail(status, error, "database: no case %s for a statement", e->case_id);
+		status = fail(status, error, "database: no case %s for a statement", e->case_id);
 	if (status != POC_OK)
-		return status;
+		goto out;
 	if ((status = get_case_txn(s, txn, e->case_id, &before, error)) != POC_OK ||
 	    (status = counter_next(s, txn, "outbox", &e->id, error)) != POC_OK)
 		goto out;
-	e->kind = POC_OUTBOX_STATEMENT;
-	if (!e->created_at)
-		e->created_at = poc_now();
-	if ((status = outbox_put(s, txn, e, NULL, error)) != POC_OK)
+	poc_case_rules_statement_queued(c, e, sc->status, sc->actor, poc_now(), events);
+	if ((status = outbox_put(s, txn, e, NULL, error)) != POC_OK ||
+	    (status = put_case(s, txn, c, before, error)) != POC_OK)
 		goto out;
-	c->statement_state = POC_STATEMENT_QUEUED;
-	set_str(&c->statement_status, sc->status);
-	c->updated_at = e->created_at;
-	if ((status = put_case(s, txn, c, before, error)) != POC_OK)
-		goto out;
-	g_snprintf(detail, sizeof(detail), "outbox %" G_GUINT64_FORMAT " %s", e->id,
-		   sc->status ? sc->status : "");
-	ev.at = e->created_at;
-	ev.case_id = c->id;
-	ev.type = (char *)"statement-queued";
-	ev.actor = (char *)(sc->actor ? sc->actor : "pocmilter");
-	ev.message_id = e->message_id;
-	ev.detail = detail;
-	status = put_event(s, txn, &ev, error);
+	status = put_events(s, txn, events, error);
 out:
+	g_array_unref(events);
 	poc_case_free(c);
 	poc_case_free(before);
 	return status;
@@ -2375,31 +2221,22 @@ static int
 set_state_fn(poc_store *s, MDB_txn *txn, void *ctx, GError **error)
 {
 	state_ctx *sc = ctx;
-	const char *case_id = sc->case_id;
 	poc_case *c = NULL, *before = NULL;
-	char detail[96];
-	poc_event ev = { 0 };
-	int status = get_case_txn(s, txn, case_id, &c, error);
+	GArray *events = poc_case_events_new();
+	int status = get_case_txn(s, txn, sc->case_id, &c, error);
 
 	if (status == POC_ERR_NOTFOUND)
-		return fail(status, error, "database: no case %s", case_id);
+		status = fail(status, error, "database: no case %s", sc->case_id);
 	if (status != POC_OK)
-		return status;
-	if (g_strcmp0(c->state, sc->state) == 0)
-		goto out;	/* no change, no event */
-	if ((status = get_case_txn(s, txn, case_id, &before, error)) != POC_OK)
 		goto out;
-	g_snprintf(detail, sizeof(detail), "%s -> %s", c->state ? c->state : "none", sc->state);
-	set_str(&c->state, sc->state);
-	ev.at = c->updated_at = poc_now();
-	if ((status = put_case(s, txn, c, before, error)) != POC_OK)
+	if ((status = get_case_txn(s, txn, sc->case_id, &before, error)) != POC_OK)
 		goto out;
-	ev.case_id = c->id;
-	ev.type = (char *)"state";
-	ev.actor = (char *)(sc->actor ? sc->actor : "pocmilter");
-	ev.detail = detail;
-	status = put_event(s, txn, &ev, error);
+	/* No change, no event. */
+	if (poc_case_rules_set_state(c, sc->state, sc->actor, poc_now(), events) &&
+	    (status = put_case(s, txn, c, before, error)) == POC_OK)
+		status = put_events(s, txn, events, error);
 out:
+	g_array_unref(events);
 	poc_case_free(c);
 	poc_case_free(before);
 	return status;
@@ -2487,36 +2324,48 @@ statement_outcome(poc_store *s, MDB_txn *txn, const poc_outbox_entry *old,
 		  const poc_outbox_entry *e, GError **error)
 {
 	poc_case *c = NULL, *before = NULL;
-	char detail[256];
+	GArray *events = poc_case_events_new();
 	int status = get_case_txn(s, txn, old->case_id, &c, error);
 
 	if (status == POC_ERR_NOTFOUND)
-		return fail(status, error, "database: outbox entry %" G_GUINT64_FORMAT
-			    " is a statement for case %s, which is not filed", e->id, old->case_id);
-	if (status != POC_OK)
-		return status;
-	status = get_case_txn(s, txn, old->case_id, &before, error);
-	if (status == POC_OK && e->state == POC_OUTBOX_SENT) {
-		c->statement_state = POC_STATEMENT_SENT;
-		c->statement_sent_at = e->sent_at ? e->sent_at : poc_now();
-		g_snprintf(detail, sizeof(detail), "outbox %" G_GUINT64_FORMAT " %s %s", e->id,
-			   e->ack_message_id ? e->ack_message_id : "",
-			   c->statement_status ? c->statement_status : "");
-	} else if (status == POC_OK) {
-		c->statement_state = POC_STATEMENT_FAILED;
-		g_snprintf(detail, sizeof(detail), "outbox %" G_GUINT64_FORMAT ": %s", e->id,
-			   e->last_error ? e->last_error : "failed");
-	}
+		status = fail(status, error, "database: outbox entry %" G_GUINT64_FORMAT
+			      " is a statement for case %s, which is not filed", e->id, old->case_id);
+	if (status == POC_OK)
+		status = get_case_txn(s, txn, old->case_id, &before, error);
 	if (status == POC_OK) {
-		c->updated_at = poc_now();
+		poc_case_rules_statement_outcome(c, e, old->message_id, poc_now(), events);
 		status = put_case(s, txn, c, before, error);
 	}
 	if (status == POC_OK)
-		status = event(s, txn, e->state == POC_OUTBOX_SENT ? c->statement_sent_at : 0, c->id,
-			       e->state == POC_OUTBOX_SENT ? "statement-sent" : "statement-failed",
-			       old->message_id, detail, error);
+		status = put_events(s, txn, events, error);
+	g_array_unref(events);
 	poc_case_free(c);
 	poc_case_free(before);
+	return status;
+}
+
+/* An acknowledgement entry was sent or failed: the message's ack_state follows. */
+static int
+ack_outcome(poc_store *s, MDB_txn *txn, const poc_outbox_entry *old, const poc_outbox_entry *e,
+	    GError **error)
+{
+	poc_message *m = NULL, *oldm = NULL;
+	GArray *events = poc_case_events_new();
+	int status = get_message_txn(s, txn, old->message_id, &oldm, error);
+
+	if (status == POC_ERR_NOTFOUND)
+		status = fail(status, error, "database: outbox entry %" G_GUINT64_FORMAT
+			      " is for message %s, which is not filed", e->id, old->message_id);
+	if (status == POC_OK) {
+		m = message_copy(oldm);
+		poc_case_rules_ack_outcome(m, e, poc_now(), events);
+		status = put_message(s, txn, m, oldm, error);
+	}
+	if (status == POC_OK)
+		status = put_events(s, txn, events, error);
+	g_array_unref(events);
+	poc_message_free(m);
+	poc_message_free(oldm);
 	return status;
 }
 
@@ -2525,55 +2374,23 @@ outbox_update_fn(poc_store *s, MDB_txn *txn, void *ctx, GError **error)
 {
 	const poc_outbox_entry *e = ((outbox_ctx *)ctx)->update;
 	poc_outbox_entry *old;
-	poc_message *m = NULL, *oldm = NULL;
-	char detail[256];
+	poc_outbox_outcome outcome;
 	int status = outbox_get_txn(s, txn, e->id, &old, error);
 
 	if (status == POC_ERR_NOTFOUND)
 		return fail(status, error, "database: no outbox entry %" G_GUINT64_FORMAT, e->id);
 	if (status != POC_OK)
 		return status;
-	if (old->state == POC_OUTBOX_SENT) {
-		/* An acknowledgement is sent at most once: a sent entry is final. */
+	outcome = poc_case_rules_outbox_outcome(old, e);
+	if (outcome == POC_OUTCOME_FINAL)
 		status = fail(POC_ERR_EXISTS, error,
 			      "database: outbox entry %" G_GUINT64_FORMAT " was sent already", e->id);
-		goto out;
-	}
-	if ((status = outbox_put(s, txn, e, old, error)) != POC_OK)
-		goto out;
-	if (e->state == old->state || (e->state != POC_OUTBOX_SENT && e->state != POC_OUTBOX_FAILED))
-		goto out;
-	if (old->kind == POC_OUTBOX_STATEMENT) {
-		/* A statement's outcome belongs to its case, never to a message's ack_state. */
+	else
+		status = outbox_put(s, txn, e, old, error);
+	if (status == POC_OK && outcome == POC_OUTCOME_STATEMENT)
 		status = statement_outcome(s, txn, old, e, error);
-		goto out;
-	}
-	status = get_message_txn(s, txn, old->message_id, &oldm, error);
-	if (status == POC_ERR_NOTFOUND)
-		status = fail(status, error, "database: outbox entry %" G_GUINT64_FORMAT
-			      " is for message %s, which is not filed", e->id, old->message_id);
-	if (status != POC_OK)
-		goto out;
-	m = message_copy(oldm);
-	if (e->state == POC_OUTBOX_SENT) {
-		m->ack_state = POC_ACK_SENT;
-		m->ack_sent_at = e->sent_at ? e->sent_at : poc_now();
-		set_str(&m->ack_message_id, e->ack_message_id);
-		g_snprintf(detail, sizeof(detail), "outbox %" G_GUINT64_FORMAT " %s", e->id,
-			   e->ack_message_id ? e->ack_message_id : "");
-	} else {
-		m->ack_state = POC_ACK_FAILED;
-		g_snprintf(detail, sizeof(detail), "outbox %" G_GUINT64_FORMAT ": %s", e->id,
-			   e->last_error ? e->last_error : "failed");
-	}
-	if ((status = put_message(s, txn, m, oldm, error)) != POC_OK)
-		goto out;
-	status = event(s, txn, e->state == POC_OUTBOX_SENT ? m->ack_sent_at : 0, m->case_id,
-		       e->state == POC_OUTBOX_SENT ? "ack-sent" : "ack-failed", m->message_id,
-		       detail, error);
-out:
-	poc_message_free(m);
-	poc_message_free(oldm);
+	else if (status == POC_OK && outcome == POC_OUTCOME_ACK)
+		status = ack_outcome(s, txn, old, e, error);
 	poc_outbox_entry_free(old);
 	return status;
 }
@@ -2586,6 +2403,49 @@ poc_store_outbox_update(poc_store *s, const poc_outbox_entry *entry, GError **er
 	if (!entry || !entry->id)
 		return fail(POC_ERR_INVAL, error, "database: outbox update without an id");
 	return store_write(s, "outbox update", outbox_update_fn, &c, error);
+}
+
+int
+poc_store_outbox_find_ack(poc_store *s, const char *ack_message_id, GPtrArray *out,
+			  GError **error)
+{
+	char *lower, *key;
+	MDB_txn *txn;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	int rc, status;
+
+	if (!ack_message_id || !*ack_message_id || !s->have[DB_IDX_ACK])
+		return POC_ERR_NOTFOUND;
+	if ((status = txn_begin(s, FALSE, &txn, error)) != POC_OK)
+		return status;
+	lower = g_ascii_strdown(ack_message_id, -1);
+	key = msg_key(lower);
+	k = str_val(key);
+	status = POC_ERR_NOTFOUND;
+	rc = mdb_cursor_open(txn, s->dbi[DB_IDX_ACK], &cur);
+	for (rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_SET); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP)) {
+		poc_outbox_entry *e;
+
+		if (v.mv_size != 8 ||
+		    outbox_get_txn(s, txn, be64_get(v.mv_data), &e, NULL) != POC_OK)
+			continue;
+		if (e->ack_message_id && g_ascii_strcasecmp(e->ack_message_id, ack_message_id) == 0) {
+			g_ptr_array_add(out, e);
+			status = POC_OK;
+		} else {
+			poc_outbox_entry_free(e);
+		}
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		status = db_error(rc, error, "reading idx_ack");
+	if (cur)
+		mdb_cursor_close(cur);
+	txn_abort(s, txn);
+	g_free(key);
+	g_free(lower);
+	return status;
 }
 
 /* --- meta -------------------------------------------------------------------- */
@@ -2734,7 +2594,7 @@ outbox_add_held_fn(poc_store *s, MDB_txn *txn, void *ctx, GError **error)
 			    c->entry->message_id);
 	if (status != POC_OK)
 		return status;
-	if (!m->ack_required || (m->ack_state != POC_ACK_HELD && m->ack_state != POC_ACK_FAILED)) {
+	if (!poc_case_rules_ack_queueable(m)) {
 		status = fail(POC_ERR_EXISTS, error,
 			      "message %s: acknowledgement is %s, not held: nothing queued",
 			      m->message_id, poc_ack_state_name(m->ack_state));

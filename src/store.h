@@ -78,7 +78,10 @@ int poc_store_spool_get(poc_store *store, guint64 spool_id, GBytes **raw,
  * records the claim (claimed_publication_date, claimed_statement_request)
  * with a "claimed-change" event, for poc_store_accept_claim().
  * msg->case_id is set. A Message-ID already filed: POC_ERR_EXISTS, the
- * spool entry is removed all the same, and nothing else changes.
+ * spool entry is removed all the same, and nothing else changes. A msg
+ * without a Message-ID is filed under poc_text_message_key() of the raw
+ * bytes (text.h); callers set it first, so that no write transaction
+ * hashes a whole message.
  */
 int poc_store_file(poc_store *store, guint64 spool_id, poc_message *msg,
 		   poc_outbox_entry *ack, GError **error);
@@ -117,14 +120,6 @@ typedef struct poc_store_item {
 	size_t raw_len;
 } poc_store_item;
 int poc_store_file_batch(poc_store *store, poc_store_item *items, size_t n, GError **error);
-
-/*
- * The key of a message without a Message-ID: "<sha256-HEX@pocmilter.invalid>"
- * (lower-case hex of the raw bytes). poc_store_file() sets it itself when
- * msg->message_id is NULL and the spool entry holds the raw bytes; callers
- * set it first, so that no write transaction hashes a whole message.
- */
-char *poc_store_message_key(const char *raw, size_t len);
 
 /* Has a message with this Message-ID been filed? */
 gboolean poc_store_has_message(poc_store *store, const char *message_id);
@@ -193,6 +188,13 @@ int poc_store_outbox_add(poc_store *store, poc_outbox_entry *entry, GError **err
 int poc_store_outbox_next_due(poc_store *store, gint64 now, poc_outbox_entry **out, GError **error);
 /* Entries in a state (e.g. SENDING after a crash). */
 int poc_store_outbox_list(poc_store *store, poc_outbox_state state, GPtrArray *out, GError **error);
+/*
+ * The entries whose ack_message_id is this one (ASCII case ignored),
+ * appended to out in id order, found through an index (no scan): the
+ * milter asks for each of our own mails it sees. POC_ERR_NOTFOUND: none.
+ */
+int poc_store_outbox_find_ack(poc_store *store, const char *ack_message_id, GPtrArray *out,
+			      GError **error);
 /*
  * Write the entry's new state; on SENT also the message's ack_state,
  * ack_sent_at (entry->sent_at, or now) and ack_message_id, and an

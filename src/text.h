@@ -48,6 +48,19 @@ gboolean poc_text_scan_ids(const char *text, GPtrArray *tracking, GPtrArray *vul
 gboolean poc_text_is_cve(const char *vn);
 
 /*
+ * The domain of the Message-IDs pocmilter makes up (the key of a message
+ * without one, pages, acknowledgements without a From domain): reserved,
+ * never deliverable (RFC 2606). (contract)
+ */
+#define POC_INVALID_DOMAIN "pocmilter.invalid"
+/*
+ * The key of a message without a Message-ID (and of one too long for a
+ * database key): "<sha256-HEX@pocmilter.invalid>", the lower-case hex
+ * SHA-256 of the bytes. A new string.
+ */
+char *poc_text_message_key(const char *raw, size_t len);
+
+/*
  * The body without quoted text: lines starting with '>' and everything
  * from a reply separator ("-----Original Message-----", "On ... wrote:",
  * "-----元のメッセージ-----", "... さんは書きました:" and the like) on.

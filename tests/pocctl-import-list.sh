@@ -2,7 +2,8 @@
 # pocctl(1): `import` of an mbox takes each message's received time from its
 # "From " line (local time, TZ), and `list`'s LEFT column is business time
 # to the deadline (or business time since, "overdue"), not wall time. Run
-# under two zones: the From lines are read in the zone given.
+# under two zones: the From lines are read in the zone given. Then `close`
+# and `state ID closed` close the same way (one "state" event).
 set -u
 : "${BUILD:?}"
 POCCTL="$BUILD/src/pocctl"
@@ -83,5 +84,25 @@ echo "$out" | grep -q '^JPCERT#12345678 .* 10-16 04:00 *10-19 01:30 ' || fail "-
 out=$(TZ=America/Los_Angeles "$POCCTL" -c "$d/c.conf" --local show 'JPCERT#12345678')
 echo "$out" | grep -q '^  received:  2026-10-16T04:00:00-07:00$' || fail "--local show: $out"
 echo "ok: list fits 80 columns; --wide, --utc and --local"
+n=$((n + 1))
+# `close ID` and `state ID closed` are one operation: each prints what it
+# always printed, both record the same "state" event; closing a closed case
+# records nothing.
+state_events() { "$POCCTL" -c "$d/c.conf" show --json "$1" | python3 -c '
+import json, sys
+for e in json.load(sys.stdin)["events"]:
+    if e["type"] in ("state", "closed"):
+        print(e["type"], e.get("detail", ""))'; }
+out=$("$POCCTL" -c "$d/c.conf" close 'JPCERT#12345678') || fail "close: $out"
+[ "$out" = "JPCERT#12345678: closed" ] || fail "close said: $out"
+out=$("$POCCTL" -c "$d/c.conf" state 'JPCERT#12345679' closed) || fail "state closed: $out"
+[ "$out" = "JPCERT#12345679: open -> closed" ] || fail "state closed said: $out"
+"$POCCTL" -c "$d/c.conf" close 'JPCERT#12345678' >/dev/null || fail "close again"
+for tn in 'JPCERT#12345678' 'JPCERT#12345679'; do
+	got=$(state_events "$tn")
+	[ "$got" = "state open -> closed" ] || fail "$tn: state events: $got"
+done
+"$POCCTL" -c "$d/c.conf" list --open | grep -q 'JPCERT#1234567[89]' && fail "closed cases listed open"
+echo "ok: close and state closed: one state event each, none for closing again"
 n=$((n + 1))
 echo "pocctl import/list: $n checks"

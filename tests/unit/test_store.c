@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <glib/gstdio.h>
+#include <lmdb.h>
 
 #include "pocdb.h"
 #include "store.h"
@@ -115,7 +116,7 @@ START_TEST(test_open_layout)
 	ck_assert_int_eq(g_stat(data, &st), 0);
 	ck_assert_int_eq(st.st_mode & 0777, 0600);
 	v = poc_store_meta_get(s, "schema_version");
-	ck_assert_str_eq(v, "1");
+	ck_assert_str_eq(v, "2");
 	g_free(v);
 	ck_assert_int_eq(poc_store_heartbeat(s, T0, NULL), 0);
 	ck_assert_int_eq(poc_store_get_heartbeat(s), T0);
@@ -303,7 +304,7 @@ START_TEST(test_file_raw)
 	/* An empty message is still raw bytes: it has a key. */
 	empty = g_bytes_new(NULL, 0);
 	ck_assert_int_eq(poc_store_file_raw(s, empty, noid, NULL, &err), POC_OK);
-	key = poc_store_message_key("", 0);
+	key = poc_text_message_key("", 0);
 	ck_assert_str_eq(noid->message_id, key);
 	g_free(key);
 	g_bytes_unref(empty);
@@ -419,7 +420,7 @@ START_TEST(test_local_ids)
 
 	ck_assert_int_eq(poc_store_spool_put(s, "no id here", 10, NULL, &spool, NULL), 0);
 	file_ok(s, spool, noid, NULL);
-	expect = poc_store_message_key("no id here", 10);
+	expect = poc_text_message_key("no id here", 10);
 	ck_assert_str_eq(noid->message_id, expect);
 	ck_assert(g_str_has_prefix(expect, "<sha256-"));
 	ck_assert(g_str_has_suffix(expect, "@pocmilter.invalid>"));
@@ -722,15 +723,106 @@ START_TEST(test_schema_version)
 	poc_store *s = open_rw(dir);
 	GError *err = NULL;
 
-	ck_assert_int_eq(poc_store_meta_put(s, "schema_version", "2", NULL), 0);
+	ck_assert_int_eq(poc_store_meta_put(s, "schema_version", "3", NULL), 0);
 	poc_store_close(s);
 	s = NULL;
 	ck_assert_int_eq(poc_store_open(dir, 0, &s, &err), POC_ERR_DB_VERSION);
 	ck_assert_ptr_null(s);
-	ck_assert_ptr_nonnull(strstr(err->message, "schema version 2"));
+	ck_assert_ptr_nonnull(strstr(err->message, "schema version 3"));
 	g_clear_error(&err);
 	ck_assert_int_eq(poc_store_open(dir, POC_STORE_RDONLY, &s, &err), POC_ERR_DB_VERSION);
 	g_clear_error(&err);
+	rmtree(dir);
+	g_free(dir);
+}
+END_TEST
+
+/* Make dir's database what schema version 1 was: no idx_ack, version "1" (raw LMDB). */
+static void
+make_version_1(const char *dir)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi idx, meta;
+	MDB_val k = { 14, "schema_version" }, v = { 1, "1" };
+
+	ck_assert_int_eq(mdb_env_create(&env), 0);
+	ck_assert_int_eq(mdb_env_set_maxdbs(env, 32), 0);
+	ck_assert_int_eq(mdb_env_open(env, dir, MDB_NOTLS, 0600), 0);
+	ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "idx_ack", 0, &idx), 0);
+	ck_assert_int_eq(mdb_drop(txn, idx, 1), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	ck_assert_int_eq(mdb_put(txn, meta, &k, &v, 0), 0);
+	ck_assert_int_eq(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
+static guint
+find_ack(poc_store *s, const char *ack_message_id, guint64 want_id)
+{
+	GPtrArray *found = g_ptr_array_new_with_free_func((GDestroyNotify)poc_outbox_entry_free);
+	guint n;
+
+	if (poc_store_outbox_find_ack(s, ack_message_id, found, NULL) == POC_OK)
+		ck_assert_int_gt(found->len, 0);
+	n = found->len;
+	if (n)
+		ck_assert(((poc_outbox_entry *)g_ptr_array_index(found, 0))->id == want_id);
+	g_ptr_array_unref(found);
+	return n;
+}
+
+/*
+ * idx_ack (schema version 2): an entry is found by its ack Message-ID in
+ * any case, once, through state changes; migrating a version 1 database
+ * builds the index; a reader refuses the old version until then.
+ */
+START_TEST(test_ack_index_migration)
+{
+	char *dir = tmpdir(), *v;
+	poc_store *s = open_rw(dir);
+	poc_message *m = mkmsg("<i1@jpcert>", "JPCERT#7", NULL, T0);
+	poc_outbox_entry *ack = poc_outbox_entry_new(), *e;
+	GError *err = NULL;
+	guint64 id;
+
+	m->ack_required = TRUE;
+	m->ack_deadline = T0 + 86400;
+	ack->ack_message_id = g_strdup("<Ack.1@Vendor.example>");
+	ack->recipient = g_strdup("vuls@jpcert.or.jp");
+	ack->next_attempt_at = T0;
+	file_ok(s, 0, m, ack);
+	id = ack->id;
+	poc_message_free(m);
+	ck_assert_uint_eq(find_ack(s, "<ack.1@vendor.example>", id), 1);
+	ck_assert_uint_eq(find_ack(s, "<Ack.1@Vendor.example>", id), 1);
+	ck_assert_uint_eq(find_ack(s, "<ack.2@vendor.example>", 0), 0);
+	ck_assert_uint_eq(find_ack(s, "<i1@jpcert>", 0), 0);	/* the notice's id is not an ack's */
+	ck_assert_int_eq(poc_store_outbox_claim(s, T0, &e, NULL), 0);
+	e->state = POC_OUTBOX_FAILED;
+	ck_assert_int_eq(poc_store_outbox_update(s, e, NULL), 0);
+	poc_outbox_entry_free(e);
+	ck_assert_uint_eq(find_ack(s, "<ack.1@vendor.example>", id), 1);	/* still once */
+	poc_store_close(s);
+
+	make_version_1(dir);
+	ck_assert_int_eq(poc_store_open(dir, POC_STORE_RDONLY, &s, &err), POC_ERR_DB_VERSION);
+	ck_assert_ptr_nonnull(strstr(err->message, "older than 2"));
+	g_clear_error(&err);
+	s = open_rw(dir);	/* migrates */
+	v = poc_store_meta_get(s, "schema_version");
+	ck_assert_str_eq(v, "2");
+	g_free(v);
+	ck_assert_uint_eq(find_ack(s, "<ACK.1@VENDOR.EXAMPLE>", id), 1);
+	ck_assert_int_eq(poc_store_get_message(s, "<i1@jpcert>", &m, NULL) == 0, 1);
+	ck_assert_int_eq(m->ack_state, POC_ACK_FAILED);	/* the rest as it was */
+	poc_message_free(m);
+	poc_store_close(s);
+	ck_assert_int_eq(poc_store_open(dir, POC_STORE_RDONLY, &s, &err), 0);
+	ck_assert_uint_eq(find_ack(s, "<ack.1@vendor.example>", id), 1);
+	poc_store_close(s);
+	poc_outbox_entry_free(ack);
 	rmtree(dir);
 	g_free(dir);
 }
@@ -1358,6 +1450,7 @@ store_suite(void)
 	tcase_add_test(tc, test_outbox);
 	tcase_add_test(tc, test_events_and_case_update);
 	tcase_add_test(tc, test_schema_version);
+	tcase_add_test(tc, test_ack_index_migration);
 	tcase_add_test(tc, test_readonly);
 	tcase_add_test(tc, test_mode_option);
 	tcase_add_test(tc, test_map_growth);
