@@ -1,6 +1,6 @@
 #!/bin/bash
 # shape.sh - the code's shape, for a refactor's before/after note:
-#   lines per module (src/, src/pocctl/, milter/), the longest functions,
+#   lines per module (src/, pocctl/, milter/), the longest functions,
 #   the include graph between our own headers (and whether it has a cycle),
 #   which files include lmdb.h.
 #   scripts/shape.sh [N]     N longest functions (default 10)
@@ -9,7 +9,7 @@
 set -u
 cd "$(dirname "$0")/.."
 N=${1:-10}
-files=$(ls src/*.c src/*.h src/pocctl/*.c src/pocctl/*.h milter/*.c milter/*.h 2>/dev/null)
+files=$(ls src/*.c src/*.h pocctl/*.c pocctl/*.h milter/*.c milter/*.h 2>/dev/null)
 
 echo "== lines per module (.c + .h)"
 for f in $files; do echo "${f%.*}"; done | sort -u | while read -r m; do

@@ -5,7 +5,7 @@
 set -u
 : "${TOP:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${BUILD:=$TOP}"
-POCMILTER="$BUILD/milter/pocmilter" POCCTL="$BUILD/src/pocctl"
+POCMILTER="$BUILD/milter/pocmilter" POCCTL="$BUILD/pocctl/pocctl"
 tmp=$(mktemp -d /tmp/ceXXXXXX) || exit 1
 export LC_ALL=C
 fail=0 n=0

@@ -14,7 +14,7 @@
 set -u
 : "${TOP:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${BUILD:=$TOP}"
-POCMILTER="$BUILD/milter/pocmilter" POCCTL="$BUILD/src/pocctl"
+POCMILTER="$BUILD/milter/pocmilter" POCCTL="$BUILD/pocctl/pocctl"
 export LC_ALL=C
 fail=0 n=0
 bad() { echo "FAIL: $*"; fail=1; }

@@ -3,7 +3,7 @@
 # 3 database missing or unreadable, 0 on success; each with a message.
 set -u
 : "${BUILD:?}"
-POCCTL="$BUILD/src/pocctl"
+POCCTL="$BUILD/pocctl/pocctl"
 d=$(mktemp -d /tmp/pocctl-exit.XXXXXX)
 trap 'chmod -R u+rwx "$d"; rm -rf "$d"' EXIT
 printf 'Watch security@vendor.example\nDatabase %s/db\nAckMode off\n' "$d" >"$d/c.conf"

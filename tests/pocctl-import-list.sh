@@ -6,7 +6,7 @@
 # and `state ID closed` close the same way (one "state" event).
 set -u
 : "${BUILD:?}"
-POCCTL="$BUILD/src/pocctl"
+POCCTL="$BUILD/pocctl/pocctl"
 d=$(mktemp -d /tmp/pocctl-import.XXXXXX)
 trap 'rm -rf "$d"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }

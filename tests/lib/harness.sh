@@ -26,7 +26,7 @@
 : "${TOP:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 : "${BUILD:=$TOP}"
 POCMILTER="$BUILD/milter/pocmilter"
-POCCTL="$BUILD/src/pocctl"
+POCCTL="$BUILD/pocctl/pocctl"
 POC_USER=${POC_USER:-pocmilter}
 
 h_log() { printf '%s\n' "harness: $*" >&2; }
