@@ -251,6 +251,97 @@ print_event(const poc_event *ev, void *data)
 	return 0;
 }
 
+/* show --json: the case as record.c encodes it, with its event log. */
+static void
+show_json(poc_runtime *rt, const poc_case *c, GPtrArray *msgs)
+{
+	GString *out = g_string_new(NULL);
+
+	poc_case_encode(c, msgs, 0, out);
+	g_string_truncate(out, out->len - 1);	/* the case's closing '}' */
+	g_string_append(out, ",\"events\":[");
+	/* The case's history too (ack-queued, ack-send-failed, ack-sent, ...). */
+	poc_store_foreach_event(rt->store, c->id, collect_event_json, out, NULL);
+	g_string_append(out, "]}");
+	cli_print_json(out, TRUE);
+	g_string_free(out, TRUE);
+}
+
+/* One message of show's text, numbered n from 1. */
+static void
+show_message(guint n, const poc_message *m)
+{
+	char t1[POC_TIME_BUFSIZE], t2[POC_TIME_BUFSIZE];
+
+	printf("\nmessage %u:   %s\n", n, cli_tty(m->message_id));
+	printf("  received:  %s\n", cli_disp_time(m->received_at, t1));
+	printf("  from:      %s\n", m->from ? cli_tty(m->from) : "-");
+	printf("  subject:   %s\n", m->subject ? cli_tty(m->subject) : "-");
+	printf("  kind:      %s%s%s%s\n", poc_kind_name(m->kind),
+	       m->kind_rule ? " (rule: " : "", m->kind_rule ? cli_tty(m->kind_rule) : "",
+	       m->kind_rule ? ")" : "");
+	printf("  crypto:    decryption=%s signature=%s signer=%s covers=%s\n",
+	       poc_decryption_name(m->decryption), poc_signature_name(m->signature),
+	       m->signer ? cli_tty(m->signer) : "-",
+	       poc_sig_covers_name(m->signature_covers));
+	if (m->claimed_publication_date || m->claimed_statement_request)
+		printf("  claims:    %s%s%s%s (%s)\n",
+		       m->claimed_publication_date ? "publication date " : "",
+		       m->claimed_publication_date
+			       ? cli_disp_time(m->claimed_publication_date, t2) : "",
+		       m->claimed_publication_date && m->claimed_statement_request
+			       ? ", " : "",
+		       m->claimed_statement_request ? "statement request" : "",
+		       m->claim_accepted_at ? "accepted" : "not applied: pocctl accept");
+	printf("  ack:       %s%s%s\n", poc_ack_state_name(m->ack_state),
+	       m->ack_note ? " - " : "", m->ack_note ? cli_tty(m->ack_note) : "");
+	if (m->ack_required)
+		printf("  deadline:  %s\n", cli_disp_time(m->ack_deadline, t2));
+	if (m->ack_sent_at)
+		printf("  ack sent:  %s %s\n", cli_disp_time(m->ack_sent_at, t2),
+		       m->ack_message_id ? cli_tty(m->ack_message_id) : "");
+	for (guint j = 0; m->problems && j < m->problems->len; j++)
+		printf("  problem:   %s\n", cli_tty(g_ptr_array_index(m->problems, j)));
+	cli_tty_done();
+}
+
+/* show's text: the case, its messages, its notes, then its event log. */
+static void
+show_text(poc_runtime *rt, const poc_case *c, GPtrArray *msgs)
+{
+	char t1[POC_TIME_BUFSIZE], t2[POC_TIME_BUFSIZE];
+
+	printf("case:        %s\n", cli_tty(c->id));
+	printf("tracking:    %s\n", c->tracking ? cli_tty(c->tracking) : "-");
+	printf("state:       %s\n", c->state ? cli_tty(c->state) : "-");
+	printf("opened:      %s\n", cli_disp_time(c->opened_at, t1));
+	if (c->publication_date)
+		printf("publication: %s\n", cli_disp_time(c->publication_date, t1));
+	for (guint i = 0; c->publication_history && i < c->publication_history->len; i++) {
+		const poc_pub_change *pc = g_ptr_array_index(c->publication_history, i);
+
+		printf("  changed:   %s -> %s by %s\n",
+		       pc->from ? cli_disp_time(pc->from, t1) : "none",
+		       cli_disp_time(pc->to, t2), pc->message_id ? cli_tty(pc->message_id) : "-");
+	}
+	printf("target:      %s\n", cli_disp_time(poc_case_target(c), t1));
+	printf("statement:   %s%s%s", poc_statement_state_name(c->statement_state),
+	       c->statement_status ? " " : "", c->statement_status ? cli_tty(c->statement_status) : "");
+	if (c->statement_sent_at)
+		printf(" (sent %s)", cli_disp_time(c->statement_sent_at, t1));
+	putchar('\n');
+	for (guint i = 0; c->vuln_ids && i < c->vuln_ids->len; i++)
+		printf("vuln:        %s\n", cli_tty(g_ptr_array_index(c->vuln_ids, i)));
+	for (guint i = 0; c->cve_ids && i < c->cve_ids->len; i++)
+		printf("cve:         %s\n", cli_tty(g_ptr_array_index(c->cve_ids, i)));
+	for (guint i = 0; i < msgs->len; i++)
+		show_message(i + 1, g_ptr_array_index(msgs, i));
+	for (guint i = 0; c->notes && i < c->notes->len; i++)
+		printf("note:        %s\n", cli_tty(g_ptr_array_index(c->notes, i)));
+	printf("\n");
+	poc_store_foreach_event(rt->store, c->id, print_event, NULL, NULL);
+}
+
 int
 cmd_show(int argc, char **argv)
 {
@@ -273,82 +364,10 @@ cmd_show(int argc, char **argv)
 	rt = cli_open_runtime(POC_RUNTIME_STORE_RDONLY | POC_RUNTIME_NO_TEMPLATES);
 	c = cli_find_case(rt, id);
 	msgs = cli_case_messages(rt, c);
-	if (json) {
-		GString *out = g_string_new(NULL);
-
-		poc_case_encode(c, msgs, 0, out);
-		g_string_truncate(out, out->len - 1);	/* the case's closing '}' */
-		g_string_append(out, ",\"events\":[");
-		/* The case's history too (ack-queued, ack-send-failed, ack-sent, ...). */
-		poc_store_foreach_event(rt->store, c->id, collect_event_json, out, NULL);
-		g_string_append(out, "]}");
-		cli_print_json(out, TRUE);
-		g_string_free(out, TRUE);
-	} else {
-		char t1[POC_TIME_BUFSIZE], t2[POC_TIME_BUFSIZE];
-
-		printf("case:        %s\n", cli_tty(c->id));
-		printf("tracking:    %s\n", c->tracking ? cli_tty(c->tracking) : "-");
-		printf("state:       %s\n", c->state ? cli_tty(c->state) : "-");
-		printf("opened:      %s\n", cli_disp_time(c->opened_at, t1));
-		if (c->publication_date)
-			printf("publication: %s\n", cli_disp_time(c->publication_date, t1));
-		for (guint i = 0; c->publication_history && i < c->publication_history->len; i++) {
-			const poc_pub_change *pc = g_ptr_array_index(c->publication_history, i);
-
-			printf("  changed:   %s -> %s by %s\n",
-			       pc->from ? cli_disp_time(pc->from, t1) : "none",
-			       cli_disp_time(pc->to, t2), pc->message_id ? cli_tty(pc->message_id) : "-");
-		}
-		printf("target:      %s\n", cli_disp_time(poc_case_target(c), t1));
-		printf("statement:   %s%s%s", poc_statement_state_name(c->statement_state),
-		       c->statement_status ? " " : "", c->statement_status ? cli_tty(c->statement_status) : "");
-		if (c->statement_sent_at)
-			printf(" (sent %s)", cli_disp_time(c->statement_sent_at, t1));
-		putchar('\n');
-		for (guint i = 0; c->vuln_ids && i < c->vuln_ids->len; i++)
-			printf("vuln:        %s\n", cli_tty(g_ptr_array_index(c->vuln_ids, i)));
-		for (guint i = 0; c->cve_ids && i < c->cve_ids->len; i++)
-			printf("cve:         %s\n", cli_tty(g_ptr_array_index(c->cve_ids, i)));
-		for (guint i = 0; i < msgs->len; i++) {
-			poc_message *m = g_ptr_array_index(msgs, i);
-
-			printf("\nmessage %u:   %s\n", i + 1, cli_tty(m->message_id));
-			printf("  received:  %s\n", cli_disp_time(m->received_at, t1));
-			printf("  from:      %s\n", m->from ? cli_tty(m->from) : "-");
-			printf("  subject:   %s\n", m->subject ? cli_tty(m->subject) : "-");
-			printf("  kind:      %s%s%s%s\n", poc_kind_name(m->kind),
-			       m->kind_rule ? " (rule: " : "", m->kind_rule ? cli_tty(m->kind_rule) : "",
-			       m->kind_rule ? ")" : "");
-			printf("  crypto:    decryption=%s signature=%s signer=%s covers=%s\n",
-			       poc_decryption_name(m->decryption), poc_signature_name(m->signature),
-			       m->signer ? cli_tty(m->signer) : "-",
-			       poc_sig_covers_name(m->signature_covers));
-			if (m->claimed_publication_date || m->claimed_statement_request)
-				printf("  claims:    %s%s%s%s (%s)\n",
-				       m->claimed_publication_date ? "publication date " : "",
-				       m->claimed_publication_date
-					       ? cli_disp_time(m->claimed_publication_date, t2) : "",
-				       m->claimed_publication_date && m->claimed_statement_request
-					       ? ", " : "",
-				       m->claimed_statement_request ? "statement request" : "",
-				       m->claim_accepted_at ? "accepted" : "not applied: pocctl accept");
-			printf("  ack:       %s%s%s\n", poc_ack_state_name(m->ack_state),
-			       m->ack_note ? " - " : "", m->ack_note ? cli_tty(m->ack_note) : "");
-			if (m->ack_required)
-				printf("  deadline:  %s\n", cli_disp_time(m->ack_deadline, t2));
-			if (m->ack_sent_at)
-				printf("  ack sent:  %s %s\n", cli_disp_time(m->ack_sent_at, t2),
-				       m->ack_message_id ? cli_tty(m->ack_message_id) : "");
-			for (guint j = 0; m->problems && j < m->problems->len; j++)
-				printf("  problem:   %s\n", cli_tty(g_ptr_array_index(m->problems, j)));
-			cli_tty_done();
-		}
-		for (guint i = 0; c->notes && i < c->notes->len; i++)
-			printf("note:        %s\n", cli_tty(g_ptr_array_index(c->notes, i)));
-		printf("\n");
-		poc_store_foreach_event(rt->store, c->id, print_event, NULL, NULL);
-	}
+	if (json)
+		show_json(rt, c, msgs);
+	else
+		show_text(rt, c, msgs);
 	ids = g_ptr_array_new_with_free_func(g_free);
 	g_ptr_array_add(ids, g_strdup(c->id));
 	g_ptr_array_unref(msgs);

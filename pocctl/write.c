@@ -86,6 +86,76 @@ cmd_note_close(int argc, char **argv, gboolean closing)
 
 /* --- ack ------------------------------------------------------------------------ */
 
+/* ack --none REASON: the message needs no acknowledgement, and why (its event). */
+static void
+ack_none(poc_runtime *rt, const poc_case *c, poc_message *target, const char *none)
+{
+	poc_event ev = { .at = poc_now(), .case_id = c->id,
+			 .type = (char *)poc_event_name(POC_EV_ACK_NONE),
+			 .message_id = target->message_id };
+	GError *err = NULL;
+	int status;
+
+	target->ack_state = POC_ACK_NOT_REQUIRED;
+	g_free(target->ack_note);
+	target->ack_note = poc_header_sanitise(none, 500);
+	ev.actor = cli_actor();
+	ev.detail = target->ack_note;
+	status = poc_store_update_message(rt->store, target, &ev, &err);
+	g_free(ev.actor);
+	if (status != POC_OK)
+		cli_die(cli_exit_for(status), "%s", err ? err->message : poc_strerror(status));
+	printf("%s: %s: no acknowledgement (%s)\n", cli_tty(c->id), cli_tty(target->message_id), cli_tty(none));
+}
+
+/* ack [--template NAME]: compose the acknowledgement and queue it for the daemon. */
+static void
+ack_queue(poc_runtime *rt, const poc_case *c, poc_message *target, const char *tmpl)
+{
+	poc_crypto *crypto = NULL;
+	poc_outbox_entry *e = NULL;
+	GError *err = NULL;
+	int status;
+
+	if (!rt->templates)
+		cli_die(EXIT_USAGE, "AckMode is off: no templates are loaded");
+	/* --template NAME is KIND-NAME.tmpl of the message's kind (pocctl(1)), or a whole name. */
+	if (tmpl) {
+		char *of_kind = g_strdup_printf("%s-%s", poc_kind_name(target->kind), tmpl);
+
+		if (poc_templates_has(rt->templates, of_kind))
+			tmpl = of_kind;	/* lives until exit */
+		else if (!poc_templates_has(rt->templates, tmpl))
+			cli_die(EXIT_NOTFOUND, "no template \"%s\" (nor \"%s\") in %s", tmpl,
+				of_kind, rt->cfg->template_dir);
+		else
+			g_free(of_kind);
+	}
+	if (poc_crypto_new(rt->cfg->gnupg_home, &crypto, &err) != POC_OK)
+		cli_die(EXIT_FAIL, "GnuPG: %s", err ? err->message : "?");
+	if (poc_ack_compose(rt->cfg, rt->templates, crypto, target, tmpl, poc_now(), &e,
+			    &err) != POC_OK)
+		cli_die(EXIT_FAIL, "cannot compose the acknowledgement: %s", err ? err->message : "?");
+	{
+		poc_event ev = { .at = poc_now(),
+			 .type = (char *)poc_event_name(POC_EV_ACK_QUEUED_BY_PERSON) };
+
+		ev.actor = cli_actor();
+		ev.detail = e->template_name;
+		/* Queued only if still held, checked in the same transaction as the guard's. */
+		status = poc_store_outbox_add_held(rt->store, e, &ev, &err);
+		g_free(ev.actor);
+	}
+	if (status == POC_ERR_EXISTS)
+		cli_die(EXIT_FAIL, "%s: %s", c->id, err ? err->message : "already acknowledged");
+	if (status != POC_OK)
+		cli_die(cli_exit_for(status), "%s", err ? err->message : poc_strerror(status));
+	printf("%s: acknowledgement %s queued (template %s); the daemon sends it\n", cli_tty(c->id),
+	       e->ack_message_id, e->template_name);
+	poc_outbox_entry_free(e);
+	poc_crypto_free(crypto);
+}
+
 int
 cmd_ack(int argc, char **argv)
 {
@@ -97,10 +167,7 @@ cmd_ack(int argc, char **argv)
 	poc_case *c;
 	GPtrArray *msgs;
 	poc_message *target = NULL;
-	poc_crypto *crypto = NULL;
-	poc_outbox_entry *e = NULL;
-	GError *err = NULL;
-	int ch, status;
+	int ch;
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -123,60 +190,10 @@ cmd_ack(int argc, char **argv)
 	}
 	if (!target)
 		cli_die(EXIT_NOTFOUND, "%s: no message is waiting for an acknowledgement", c->id);
-	if (none) {
-		poc_event ev = { .at = poc_now(), .case_id = c->id,
-				 .type = (char *)poc_event_name(POC_EV_ACK_NONE),
-				 .message_id = target->message_id };
-
-		target->ack_state = POC_ACK_NOT_REQUIRED;
-		g_free(target->ack_note);
-		target->ack_note = poc_header_sanitise(none, 500);
-		ev.actor = cli_actor();
-		ev.detail = target->ack_note;
-		status = poc_store_update_message(rt->store, target, &ev, &err);
-		g_free(ev.actor);
-		if (status != POC_OK)
-			cli_die(cli_exit_for(status), "%s", err ? err->message : poc_strerror(status));
-		printf("%s: %s: no acknowledgement (%s)\n", cli_tty(c->id), cli_tty(target->message_id), cli_tty(none));
-	} else {
-		if (!rt->templates)
-			cli_die(EXIT_USAGE, "AckMode is off: no templates are loaded");
-		/* --template NAME is KIND-NAME.tmpl of the message's kind (pocctl(1)), or a whole name. */
-		if (tmpl) {
-			char *of_kind = g_strdup_printf("%s-%s", poc_kind_name(target->kind), tmpl);
-
-			if (poc_templates_has(rt->templates, of_kind))
-				tmpl = of_kind;	/* lives until exit */
-			else if (!poc_templates_has(rt->templates, tmpl))
-				cli_die(EXIT_NOTFOUND, "no template \"%s\" (nor \"%s\") in %s", tmpl,
-				    of_kind, rt->cfg->template_dir);
-			else
-				g_free(of_kind);
-		}
-		if (poc_crypto_new(rt->cfg->gnupg_home, &crypto, &err) != POC_OK)
-			cli_die(EXIT_FAIL, "GnuPG: %s", err ? err->message : "?");
-		if (poc_ack_compose(rt->cfg, rt->templates, crypto, target, tmpl, poc_now(), &e,
-				    &err) != POC_OK)
-			cli_die(EXIT_FAIL, "cannot compose the acknowledgement: %s", err ? err->message : "?");
-		{
-			poc_event ev = { .at = poc_now(),
-				 .type = (char *)poc_event_name(POC_EV_ACK_QUEUED_BY_PERSON) };
-
-			ev.actor = cli_actor();
-			ev.detail = e->template_name;
-			/* Queued only if still held, checked in the same transaction as the guard's. */
-			status = poc_store_outbox_add_held(rt->store, e, &ev, &err);
-			g_free(ev.actor);
-		}
-		if (status == POC_ERR_EXISTS)
-			cli_die(EXIT_FAIL, "%s: %s", c->id, err ? err->message : "already acknowledged");
-		if (status != POC_OK)
-			cli_die(cli_exit_for(status), "%s", err ? err->message : poc_strerror(status));
-		printf("%s: acknowledgement %s queued (template %s); the daemon sends it\n", cli_tty(c->id),
-		       e->ack_message_id, e->template_name);
-		poc_outbox_entry_free(e);
-		poc_crypto_free(crypto);
-	}
+	if (none)
+		ack_none(rt, c, target, none);
+	else
+		ack_queue(rt, c, target, tmpl);
 	g_ptr_array_unref(msgs);
 	poc_case_free(c);
 	poc_runtime_close(rt);
@@ -283,6 +300,57 @@ cmd_state(int argc, char **argv)
 	return 0;
 }
 
+/* statement --dry-run: the statement as it would be sent; nothing is queued. */
+static void
+statement_print(poc_runtime *rt, const poc_case *c, GPtrArray *msgs, const poc_statement *st)
+{
+	const poc_message *req = poc_statement_request(msgs);
+	char *subject, *body;
+	GError *err = NULL;
+
+	if (poc_statement_render(rt->cfg, rt->templates, c, req, st, poc_now(), &subject,
+				 &body, &err) != POC_OK)
+		cli_die(EXIT_FAIL, "cannot compose the statement: %s", err ? err->message : "?");
+	printf("To: %s\nSubject: %s\nIn-Reply-To: %s\n\n", req && req->from ? cli_tty(req->from) : "-",
+	       cli_tty(subject), req && req->message_id ? cli_tty(req->message_id) : "-");
+	{
+		/* The body's lines are the template's; what they quote is escaped. */
+		char **lines = g_strsplit(body, "\n", -1);
+
+		for (char **l = lines; *l; l++)
+			printf("%s%s", cli_tty(*l), l[1] ? "\n" : "");
+		g_strfreev(lines);
+	}
+	g_free(subject);
+	g_free(body);
+}
+
+/* statement: compose, sign and encrypt it, and queue it for the daemon. */
+static void
+statement_queue(poc_runtime *rt, const poc_case *c, GPtrArray *msgs, const poc_statement *st)
+{
+	poc_crypto *crypto = NULL;
+	poc_outbox_entry *e = NULL;
+	GError *err = NULL;
+	char *who = cli_actor();
+	int status;
+
+	if (poc_crypto_new(rt->cfg->gnupg_home, &crypto, &err) != POC_OK)
+		cli_die(EXIT_FAIL, "GnuPG: %s", err ? err->message : "?");
+	if (poc_statement_compose(rt->cfg, rt->templates, crypto, c, msgs, st, poc_now(), &e,
+				  &err) != POC_OK)
+		cli_die(EXIT_FAIL, "cannot compose the statement: %s", err ? err->message : "?");
+	status = poc_store_statement_add(rt->store, e, poc_vendor_status_name(st->status), who,
+					 &err);
+	if (status != POC_OK)
+		cli_die(cli_exit_for(status), "%s", err ? err->message : poc_strerror(status));
+	printf("%s: statement %s (%s) queued to %s; the daemon sends it\n", cli_tty(c->id),
+	       e->ack_message_id, poc_vendor_status_name(st->status), cli_tty(e->recipient));
+	g_free(who);
+	poc_outbox_entry_free(e);
+	poc_crypto_free(crypto);
+}
+
 int
 cmd_statement(int argc, char **argv)
 {
@@ -300,7 +368,6 @@ cmd_statement(int argc, char **argv)
 	poc_runtime *rt;
 	poc_case *c;
 	GPtrArray *msgs;
-	GError *err = NULL;
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -323,50 +390,16 @@ cmd_statement(int argc, char **argv)
 		cli_die(EXIT_USAGE, "AckMode is off: no templates are loaded");
 	c = cli_find_case(rt, argv[optind]);
 	msgs = cli_case_messages(rt, c);
-	if (dry_run) {
-		const poc_message *req = poc_statement_request(msgs);
-		char *subject, *body;
-
-		if (poc_statement_render(rt->cfg, rt->templates, c, req, &st, poc_now(), &subject,
-					 &body, &err) != POC_OK)
-			cli_die(EXIT_FAIL, "cannot compose the statement: %s", err ? err->message : "?");
-		printf("To: %s\nSubject: %s\nIn-Reply-To: %s\n\n", req && req->from ? cli_tty(req->from) : "-",
-		       cli_tty(subject), req && req->message_id ? cli_tty(req->message_id) : "-");
-		{
-			/* The body's lines are the template's; what they quote is escaped. */
-			char **lines = g_strsplit(body, "\n", -1);
-
-			for (char **l = lines; *l; l++)
-				printf("%s%s", cli_tty(*l), l[1] ? "\n" : "");
-			g_strfreev(lines);
-		}
-		g_free(subject);
-		g_free(body);
-	} else {
-		poc_crypto *crypto = NULL;
-		poc_outbox_entry *e = NULL;
-		char *who = cli_actor();
-
-		if (poc_crypto_new(rt->cfg->gnupg_home, &crypto, &err) != POC_OK)
-			cli_die(EXIT_FAIL, "GnuPG: %s", err ? err->message : "?");
-		if (poc_statement_compose(rt->cfg, rt->templates, crypto, c, msgs, &st, poc_now(), &e,
-					  &err) != POC_OK)
-			cli_die(EXIT_FAIL, "cannot compose the statement: %s", err ? err->message : "?");
-		status = poc_store_statement_add(rt->store, e, poc_vendor_status_name(st.status), who,
-						 &err);
-		if (status != POC_OK)
-			cli_die(cli_exit_for(status), "%s", err ? err->message : poc_strerror(status));
-		printf("%s: statement %s (%s) queued to %s; the daemon sends it\n", cli_tty(c->id),
-		       e->ack_message_id, poc_vendor_status_name(st.status), cli_tty(e->recipient));
-		g_free(who);
-		poc_outbox_entry_free(e);
-		poc_crypto_free(crypto);
-	}
+	if (dry_run)
+		statement_print(rt, c, msgs, &st);
+	else
+		statement_queue(rt, c, msgs, &st);
 	g_ptr_array_unref(msgs);
 	poc_case_free(c);
 	poc_runtime_close(rt);
 	return 0;
 }
+
 /* --- reprocess ------------------------------------------------------------------ */
 
 int
