@@ -29,11 +29,9 @@
 #include <string.h>
 
 #include "pocctl.h"
-#include "caserules.h"
 #include "ics.h"
 #include "preflight.h"
 #include "publication.h"
-#include "statement.h"
 
 /* --- calendar / check-config ---------------------------------------------------- */
 

@@ -28,7 +28,6 @@
 #include <unistd.h>
 
 #include "pocctl.h"
-#include "notice.h"
 #include "process.h"
 
 /* --- import ------------------------------------------------------------------- */

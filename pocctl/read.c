@@ -27,10 +27,7 @@
 #include <string.h>
 
 #include "pocctl.h"
-#include "caserules.h"
-#include "notice.h"
 #include "publication.h"
-#include "statement.h"
 
 /* --- list ------------------------------------------------------------------ */
 

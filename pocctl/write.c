@@ -33,7 +33,6 @@
 
 #include "pocctl.h"
 #include "caserules.h"
-#include "notice.h"
 #include "process.h"
 #include "statement.h"
 
