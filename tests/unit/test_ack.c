@@ -21,6 +21,7 @@
 
 #include "ack.h"
 #include "notice.h"
+#include "testutil.h"
 #include "worker.h"
 
 static char *keydir, *srcdir, *tmpldir;
@@ -318,13 +319,6 @@ write_template_set(const char *extra_name, const char *extra_text, const char *s
 	return dir;
 }
 
-static void
-rm_rf(const char *dir)
-{
-	char *argv[] = { "rm", "-rf", (char *)dir, NULL };
-	g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
-}
-
 /* A broken or missing template is a configuration error at start. */
 START_TEST(test_template_load_errors)
 {
@@ -337,7 +331,7 @@ START_TEST(test_template_load_errors)
 	ck_assert_ptr_null(t);
 	ck_assert(strstr(err->message, "no_such_thing") != NULL);
 	g_clear_error(&err);
-	rm_rf(dir), g_free(dir);
+	rmtree(dir), g_free(dir);
 
 	dir = write_template_set(NULL, NULL, "schedule");
 	ck_assert_int_eq(poc_templates_load(dir, "ja", &t, &err), POC_ERR_CONFIG);
@@ -345,13 +339,13 @@ START_TEST(test_template_load_errors)
 	g_clear_error(&err);
 	ck_assert_int_eq(poc_templates_load(dir, "en", &t, &err), POC_ERR_CONFIG);
 	g_clear_error(&err);
-	rm_rf(dir), g_free(dir);
+	rmtree(dir), g_free(dir);
 
 	dir = write_template_set("summary-extra", "{{tracking}}\n", NULL);
 	ck_assert_int_eq(poc_templates_load(dir, "ja", &t, &err), POC_OK);
 	ck_assert(poc_templates_has(t, "summary-extra"));
 	poc_templates_free(t);
-	rm_rf(dir), g_free(dir);
+	rmtree(dir), g_free(dir);
 }
 END_TEST
 
@@ -953,7 +947,7 @@ START_TEST(test_guard)
 	poc_message_free(good);
 	poc_message_free(spoofed);
 	poc_runtime_close(rt);
-	rm_rf(dbdir);
+	rmtree(dbdir);
 	g_free(dbdir);
 }
 END_TEST
@@ -984,7 +978,7 @@ START_TEST(test_add_held_once)
 	poc_outbox_entry_free(e2);
 	poc_message_free(m);
 	poc_runtime_close(rt);
-	rm_rf(dbdir);
+	rmtree(dbdir);
 	g_free(dbdir);
 }
 END_TEST

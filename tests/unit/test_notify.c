@@ -22,6 +22,7 @@
 #include <glib/gstdio.h>
 
 #include "notify.h"
+#include "testutil.h"
 
 static int sock = -1;
 static char *dir;
@@ -32,8 +33,7 @@ setup(void)
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	char *path;
 
-	dir = g_dir_make_tmp("notifyXXXXXX", NULL);
-	ck_assert_ptr_nonnull(dir);
+	dir = tmpdir();
 	path = g_build_filename(dir, "notify", NULL);
 	g_strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
 	sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);

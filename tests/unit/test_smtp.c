@@ -24,6 +24,7 @@
 
 #include "poc.h"
 #include "smtp.h"
+#include "testutil.h"
 
 static char *sink_path;
 
@@ -59,8 +60,7 @@ sink_start(const char *opt, const char *arg)
 	int n = 0;
 	GError *err = NULL;
 
-	k->dir = g_dir_make_tmp("pocsmtp-XXXXXX", NULL);
-	ck_assert_ptr_nonnull(k->dir);
+	k->dir = tmpdir();
 	chmod(k->dir, 0777);	/* smtp-sink drops to -u nobody when root */
 	k->addr = g_strdup_printf("127.0.0.1:%d", port);
 	tmpl = g_strdup_printf("%s/m.", k->dir);
