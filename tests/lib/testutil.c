@@ -8,16 +8,26 @@
  *	void rmtree(const char *dir);
  *	poc_message *mkmsg(const char *id, const char *tracking,
  *		const char *vulns, gint64 received);
+ *
+ *	char *keys_make(void);
+ *	char *keys_env(const char *dir, const char *name);
+ *	void keys_remove(const char *dir);
  * DESCRIPTION
  *	tmpdir makes a new directory under TMPDIR (g_dir_make_tmp);
  *	rmtree removes one with everything below it. mkmsg builds the
  *	message most tests start from (see testutil.h); a test sets the
  *	fields it is about on the result.
  *
+ *	keys_make runs tests/make-keys.sh (the coordinator's and the
+ *	vendor's GnuPG homes, third, unknown, expired and revoked keys)
+ *	into a new directory; keys_env reads a fingerprint from its
+ *	keys.env; keys_remove stops the homes' agents and removes it.
+ *
  *	Linked into every Check unit test (Makefile.am, UNIT_LIBS).
  * DIAGNOSTICS
  *	A directory that cannot be made or removed fails the running test
  *	(Check's ck_assert), so call these inside a test or its fixture.
+ *	keys_make prints what failed and exits 99 (a hard error).
  * SECURITY
  *	rmtree runs rm without a shell: the name is one argument, never
  *	parsed.
@@ -25,6 +35,9 @@
 #include "config.h"
 
 #include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 
 #include "testutil.h"
@@ -74,4 +87,54 @@ mkmsg(const char *id, const char *tracking, const char *vulns, gint64 received)
 		g_strfreev(v);
 	}
 	return m;
+}
+
+char *
+keys_make(void)
+{
+	const char *srcdir = g_getenv("srcdir") ? g_getenv("srcdir") : ".";
+	char *dir = g_strdup("/tmp/pkXXXXXX");
+	char *script = g_build_filename(srcdir, "tests", "make-keys.sh", NULL);
+	char *argv[] = { "bash", script, dir, NULL };
+	int status = -1;
+
+	if (!g_mkdtemp(dir) ||
+	    !g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, &status,
+			  NULL) || status != 0) {
+		fprintf(stderr, "%s %s failed\n", script, dir);
+		exit(99);
+	}
+	g_free(script);
+	return dir;
+}
+
+char *
+keys_env(const char *dir, const char *name)
+{
+	char *file = g_build_filename(dir, "keys.env", NULL), *env = NULL, *value = NULL;
+	size_t n = strlen(name);
+
+	if (!g_file_get_contents(file, &env, NULL, NULL)) {
+		fprintf(stderr, "%s: cannot read\n", file);
+		exit(99);
+	}
+	char **lines = g_strsplit(env, "\n", -1);
+
+	for (char **l = lines; *l; l++)
+		if (strncmp(*l, name, n) == 0 && (*l)[n] == '=')
+			value = g_strdup(*l + n + 1);
+	g_strfreev(lines);
+	g_free(env);
+	g_free(file);
+	return value;
+}
+
+void
+keys_remove(const char *dir)
+{
+	char *argv[] = { "sh", "-c",
+			 "for h in \"$0\"/*/; do gpgconf --homedir \"$h\" --kill gpg-agent; done; rm -rf \"$0\"",
+			 (char *)dir, NULL };
+
+	g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
 }

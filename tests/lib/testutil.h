@@ -23,4 +23,17 @@ void rmtree(const char *dir);
  */
 poc_message *mkmsg(const char *id, const char *tracking, const char *vulns, gint64 received);
 
+/*
+ * keys_make - a new directory under /tmp (short: gpg-agent's socket path) with
+ * the throwaway keys of tests/make-keys.sh (found under $srcdir); exits 99, a
+ * hard error to the test driver, when it cannot. For a fixture's set-up.
+ */
+char *keys_make(void);
+
+/* keys_env - the value of name (e.g. "FPR_COORD") in dir/keys.env, or NULL; g_free */
+char *keys_env(const char *dir, const char *name);
+
+/* keys_remove - stop the gpg-agents of dir's GnuPG homes and remove dir */
+void keys_remove(const char *dir);
+
 #endif

@@ -31,42 +31,17 @@ static poc_templates *ja, *en;
 
 /* --- set-up ----------------------------------------------------------------- */
 
-static char *
-env_value(const char *env, const char *name)
-{
-	char **lines = g_strsplit(env, "\n", -1), *value = NULL;
-	size_t n = strlen(name);
-
-	for (char **l = lines; *l; l++)
-		if (strncmp(*l, name, n) == 0 && (*l)[n] == '=')
-			value = g_strdup(*l + n + 1);
-	g_strfreev(lines);
-	return value;
-}
-
 static void
 setup_all(void)
 {
-	char *script, *envfile, *env = NULL, *h;
-	char *argv[4];
-	int wait_status = 0;
+	char *h;
 
 	srcdir = g_strdup(g_getenv("srcdir") ? g_getenv("srcdir") : ".");
 	tmpldir = g_build_filename(srcdir, "conf", "templates", NULL);
-	keydir = g_strdup("/tmp/paXXXXXX");
-	if (!g_mkdtemp(keydir))
-		exit(99);
-	script = g_build_filename(srcdir, "tests", "make-keys.sh", NULL);
-	argv[0] = "bash", argv[1] = script, argv[2] = keydir, argv[3] = NULL;
-	if (!g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
-			  &wait_status, NULL) || wait_status != 0)
-		exit(99);
-	envfile = g_build_filename(keydir, "keys.env", NULL);
-	if (!g_file_get_contents(envfile, &env, NULL, NULL))
-		exit(99);
-	fpr_coord = env_value(env, "FPR_COORD");
-	fpr_vendor = env_value(env, "FPR_VENDOR");
-	fpr_third = env_value(env, "FPR_THIRD");
+	keydir = keys_make();
+	fpr_coord = keys_env(keydir, "FPR_COORD");
+	fpr_vendor = keys_env(keydir, "FPR_VENDOR");
+	fpr_third = keys_env(keydir, "FPR_THIRD");
 	h = g_build_filename(keydir, "coord", NULL);
 	if (poc_crypto_new(h, &coord, NULL) != POC_OK)
 		exit(99);
@@ -78,21 +53,16 @@ setup_all(void)
 	if (poc_templates_load(tmpldir, "ja", &ja, NULL) != POC_OK ||
 	    poc_templates_load(tmpldir, "en", &en, NULL) != POC_OK)
 		exit(99);
-	g_free(env), g_free(envfile), g_free(script);
 }
 
 static void
 teardown_all(void)
 {
-	char *argv[] = { "sh", "-c",
-			 "for h in \"$0\"/*/; do gpgconf --homedir \"$h\" --kill gpg-agent; done; rm -rf \"$0\"",
-			 keydir, NULL };
-
 	poc_crypto_free(coord);
 	poc_crypto_free(vendor);
 	poc_templates_free(ja);
 	poc_templates_free(en);
-	g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
+	keys_remove(keydir);
 }
 
 static void
