@@ -19,11 +19,9 @@
 #   N=.. KILLS=.. tests/e2e/crash.sh   any other size
 set -u
 . "$(dirname "$0")/../lib/harness.sh"
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
+h_need_root
 if [ "${LONG:-0}" = 1 ]; then N=${N:-300} KILLS=${KILLS:-12}; else N=${N:-60} KILLS=${KILLS:-4}; fi
-h_init
-h_keys
-h_postfix_start
+h_setup --no-milter
 cat >"$H/slow-sendmail" <<EOT
 #!/bin/sh
 sleep 0.\$(( \$(od -An -N1 -tu1 /dev/urandom) % 5 ))
@@ -35,11 +33,9 @@ sed -i "s#^AckSendmail .*#AckSendmail $H/slow-sendmail#" "$CONF"
 h_milter_start
 
 POC="$H/mail/vendor/security" COORD="$H/mail/jpcert/vuls"
-fail() {
-	echo "FAIL: $*"
+h_on_fail() {
 	echo "--- pocmilter.log (errors)"; grep -iE 'error|warn|fatal' "$H/pocmilter.log" | tail -20
 	echo "--- maillog"; tail -15 "$H/pf/maillog"
-	exit 1
 }
 
 mkdir "$H/out"
@@ -88,4 +84,4 @@ echo "kills: $kills; sends interrupted by a kill and recognised passing the MTA:
 python3 "$TOP/tests/lib/count-notices.py" "$H/export.json" "$POC" "$COORD" crash "$N" ||
 	fail "lost or doubled notices or acknowledgements"
 [ "$kills" -ge "$KILLS" ] || fail "only $kills kills"
-echo "ok: $N notices, $kills SIGKILLs: every notice delivered, filed once, acknowledged once"
+ok "$N notices, $kills SIGKILLs: every notice delivered, filed once, acknowledged once"

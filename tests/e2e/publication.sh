@@ -7,15 +7,8 @@
 # `pocctl calendar ics` is read back with libical.
 set -u
 . "$(dirname "$0")/../lib/harness.sh"
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-h_init
-h_keys
-h_postfix_start
-h_config "StatementBefore 3d"
-h_milter_start
+h_setup "StatementBefore 3d"
 
-fail() { echo "FAIL: $*"; echo "--- pocmilter.log"; tail -30 "$H/pocmilter.log"; echo "--- maillog"; tail -20 "$H/pf/maillog"; exit 1; }
-ok() { echo "ok: $*"; }
 TN='JPCERT#24681357'
 POCCTL_AS_DAEMON() { runuser -u "$POC_USER" -- "$POCCTL" -c "$CONF" "$@"; }
 case_json() { "$POCCTL" -c "$CONF" show "$TN" --json; }

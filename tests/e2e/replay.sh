@@ -9,15 +9,8 @@
 #      genuine notice's acknowledgement, never the replay's.
 set -u
 . "$(dirname "$0")/../lib/harness.sh"
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-h_init
-h_keys
-h_postfix_start
-h_config "Workers 2"
-h_milter_start
+h_setup "Workers 2"
 
-fail() { echo "FAIL: $*"; echo "--- pocmilter.log"; tail -30 "$H/pocmilter.log"; exit 1; }
-ok() { echo "ok: $*"; }
 POC="$H/mail/vendor/security" COORD="$H/mail/jpcert/vuls"
 filed() { [ "$("$POCCTL" -c "$CONF" export | python3 -c 'import sys,json; print(sum(len(json.loads(l)["messages"]) for l in sys.stdin))')" -ge "$1" ]; }
 pair_acks() { echo $(( $(h_acks_of "<rp-g$1@jpcert.example>") + $(h_acks_of "<rp-c$1@jpcert.example>") )); }

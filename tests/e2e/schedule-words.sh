@@ -12,18 +12,12 @@
 # `pocctl show`), the statement request, and the acknowledgement.
 set -u
 . "$(dirname "$0")/../lib/harness.sh"
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-h_init
-h_keys
-h_postfix_start
-h_pages
-h_config "StatementBefore 3d" "PageCommand $H/page.sh" "KindRules $H/etc/kinds.rules"
+h_setup --pages --no-milter
 : >"$H/etc/kinds.rules"
 chmod 644 "$H/etc/kinds.rules"
+h_config "StatementBefore 3d" "PageCommand $H/page.sh" "KindRules $H/etc/kinds.rules"
 h_milter_start
 
-fail() { echo "FAIL: $*"; echo "--- pocmilter.log"; tail -30 "$H/pocmilter.log"; echo "--- maillog"; tail -20 "$H/pf/maillog"; exit 1; }
-ok() { echo "ok: $*"; }
 TN='JPCERT#31415926'
 case_json() { "$POCCTL" -c "$CONF" show "$TN" --json; }
 filed() { "$POCCTL" -c "$CONF" export 2>/dev/null | grep -qF "$1"; }

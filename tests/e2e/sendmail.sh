@@ -26,7 +26,7 @@
 set -u
 . "$(dirname "$0")/../lib/harness.sh"
 . "$(dirname "$0")/../lib/sendmail.sh"
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
+h_need_root
 if [ "${LONG:-0}" = 1 ]; then N=${N:-100} KILLS=${KILLS:-8}; else N=${N:-16} KILLS=${KILLS:-2}; fi
 h_init
 sm_init
@@ -38,14 +38,11 @@ h_config "AckSmtp 127.0.0.1:$SM_PORT" "AckRetry 5s"
 h_milter_start
 
 POC="$H/mail/vendor/security" COORD="$H/mail/jpcert/vuls"
-fail() {
-	echo "FAIL: $*"
+h_on_fail() {
 	echo "--- pocmilter.log (last)"; tail -20 "$H/pocmilter.log"
 	echo "--- sendmail log"; tail -20 "$SM_LOG"
 	echo "--- postfix maillog"; tail -8 "$H/pf/maillog"
-	exit 1
 }
-ok() { echo "ok: $*"; }
 mkdir "$H/out"
 notice() { # I [TO]: notice sm-I, written to $H/out/I.eml (CRLF)
 	h_notice --tn "$(printf 'JPCERT#%08d' $((94000000 + $1)))" --message-id "<sm-$1@jpcert.example>" |
