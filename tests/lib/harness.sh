@@ -21,6 +21,8 @@
 #   h_wait_maildir S DIR N   wait up to S seconds for N messages in a Maildir
 #   h_maildir_ge DIR N       at least N delivered (for h_wait_for)
 #   h_pocctl ARGS...         pocctl as the daemon's user (its GnuPG home, its database)
+#   h_filed TEXT             pocctl export mentions TEXT (for h_wait_for)
+#   h_filed_ge N             at least N messages filed (for h_wait_for)
 #   h_keys_forgers           keys for forged notices (h_notice --sign other|untrusted)
 #   h_check_ack FILE ARGS    decrypt and check an acknowledgement (tests/lib/check_ack.py)
 #   h_cleanup
@@ -281,6 +283,12 @@ h_milter_stop() {
 }
 
 h_pocctl() { runuser -u "$POC_USER" -- "$POCCTL" -c "$CONF" "$@"; }
+
+# For h_wait_for: the export is read at every try.
+h_filed() { "$POCCTL" -c "$CONF" export 2>/dev/null | grep -qF "$1"; } # TEXT
+h_filed_ge() { # N
+	[ "$("$POCCTL" -c "$CONF" export | python3 -c 'import sys,json; print(sum(len(json.loads(l)["messages"]) for l in sys.stdin))')" -ge "$1" ]
+}
 
 h_check_ack() { # FILE check_ack.py-ARGS...
 	local f=$1; shift
