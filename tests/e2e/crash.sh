@@ -52,15 +52,8 @@ SEND_GAP=$gap python3 "$TOP/tests/lib/smtp-send-many.py" "$SMTP_PORT" vuls@jpcer
 	>"$H/sender.out" 2>"$H/sender.err" &
 sender=$!
 
-kills=0
-for k in $(seq "$KILLS"); do
-	sleep "$(python3 -c 'import random; print(round(random.uniform(0.5, 4.5), 2))')"
-	kill -KILL "$MILTER_PID" 2>/dev/null && kills=$((kills + 1))
-	wait "$MILTER_PID" 2>/dev/null
-	echo "kill $k: pocmilter $MILTER_PID killed; POC Maildir $(h_maildir_count "$POC"), acks $(h_maildir_count "$COORD")"
-	sleep "$(python3 -c 'import random; print(round(random.uniform(0, 1.5), 2))')"
-	h_milter_start
-done
+h_milter_kills "$KILLS" 4.5 1.5
+kills=$H_KILLS
 wait "$sender"; src=$?
 cat "$H/sender.out" "$H/sender.err"
 [ $src -eq 0 ] || fail "the sender could not hand over every notice"

@@ -111,15 +111,8 @@ SEND_GAP=$gap python3 "$TOP/tests/lib/smtp-send-many.py" "$SM_PORT" vuls@jpcert.
 	security@vendor.example 2 $(for j in $(seq "$first" "$i"); do echo "$H/out/$j.eml"; done) \
 	>"$H/burst.out" 2>"$H/burst.err" &
 sender=$!
-kills=0
-for k in $(seq "$KILLS"); do
-	sleep "$(python3 -c 'import random; print(round(random.uniform(0.5, 3), 2))')"
-	kill -KILL "$MILTER_PID" 2>/dev/null && kills=$((kills + 1))
-	wait "$MILTER_PID" 2>/dev/null
-	echo "kill $k: POC Maildir $(h_maildir_count "$POC"), acks $(h_maildir_count "$COORD")"
-	sleep "$(python3 -c 'import random; print(round(random.uniform(0, 1), 2))')"
-	h_milter_start
-done
+h_milter_kills "$KILLS" 3 1
+kills=$H_KILLS
 wait "$sender" || fail "burst: the sender could not hand over every notice: $(cat "$H/burst.out" "$H/burst.err")"
 cat "$H/burst.out"
 [ "$kills" -ge "$KILLS" ] || fail "only $kills kills"

@@ -14,6 +14,9 @@
 #   h_config [KEY VALUE]...  write $H/etc/pocmilter.conf (extra lines appended; one
 #                            for a key the harness sets replaces the harness's line)
 #   h_milter_start / h_milter_stop
+#   h_milter_kills N UP DOWN N times: SIGKILL pocmilter after 0.5..UP s, start it
+#                            again after 0..DOWN s; H_KILLS counts the kills that
+#                            found it running
 #   h_notice OPTIONS         write a notice to stdout (see h_notice below)
 #   h_send FILE [FROM [TO]]  SMTP to the private postfix
 #   h_wait_for SECONDS CMD   poll until CMD succeeds
@@ -280,6 +283,19 @@ h_milter_stop() {
 	kill -KILL "$MILTER_PID" 2>/dev/null
 	wait "$MILTER_PID" 2>/dev/null
 	MILTER_PID=
+}
+
+h_milter_kills() { # N UP DOWN
+	local k
+	H_KILLS=0
+	for k in $(seq "$1"); do
+		sleep "$(python3 -c "import random; print(round(random.uniform(0.5, $2), 2))")"
+		kill -KILL "$MILTER_PID" 2>/dev/null && H_KILLS=$((H_KILLS + 1))
+		wait "$MILTER_PID" 2>/dev/null
+		echo "kill $k: pocmilter $MILTER_PID killed; POC Maildir $(h_maildir_count "$H/mail/vendor/security"), acks $(h_maildir_count "$H/mail/jpcert/vuls")"
+		sleep "$(python3 -c "import random; print(round(random.uniform(0, $3), 2))")"
+		h_milter_start
+	done
 }
 
 h_pocctl() { runuser -u "$POC_USER" -- "$POCCTL" -c "$CONF" "$@"; }
