@@ -12,6 +12,8 @@
  *	char *keys_make(void);
  *	char *keys_env(const char *dir, const char *name);
  *	void keys_remove(const char *dir);
+ *
+ *	int run_suite(Suite *s, enum fork_status fork);
  * DESCRIPTION
  *	tmpdir makes a new directory under TMPDIR (g_dir_make_tmp);
  *	rmtree removes one with everything below it. mkmsg builds the
@@ -22,6 +24,8 @@
  *	vendor's GnuPG homes, third, unknown, expired and revoked keys)
  *	into a new directory; keys_env reads a fingerprint from its
  *	keys.env; keys_remove stops the homes' agents and removes it.
+ *
+ *	run_suite runs a Check suite and gives main its exit status.
  *
  *	Linked into every Check unit test (Makefile.am, UNIT_LIBS).
  * DIAGNOSTICS
@@ -137,4 +141,17 @@ keys_remove(const char *dir)
 			 (char *)dir, NULL };
 
 	g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
+}
+
+int
+run_suite(Suite *s, enum fork_status fork)
+{
+	SRunner *sr = srunner_create(s);
+	int failed;
+
+	srunner_set_fork_status(sr, fork);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

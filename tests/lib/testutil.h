@@ -4,6 +4,7 @@
 #ifndef POC_TESTUTIL_H
 #define POC_TESTUTIL_H
 
+#include <check.h>
 #include <glib.h>
 
 #include "record.h"
@@ -35,5 +36,12 @@ char *keys_env(const char *dir, const char *name);
 
 /* keys_remove - stop the gpg-agents of dir's GnuPG homes and remove dir */
 void keys_remove(const char *dir);
+
+/*
+ * run_suite - run every test of s, each in a process of its own unless fork
+ * is CK_NOFORK (CK_FORK_GETENV: as the environment's CK_FORK says); frees s.
+ * Returns the exit status for main: EXIT_SUCCESS when none failed.
+ */
+int run_suite(Suite *s, enum fork_status fork);
 
 #endif

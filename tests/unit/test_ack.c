@@ -980,17 +980,12 @@ ack_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
 	int failed;
 
 	poc_notice_init();
 	setup_all();
-	sr = srunner_create(ack_suite());
 	/* One process: GnuPG contexts and agents are made once. */
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = run_suite(ack_suite(), CK_NOFORK);
 	teardown_all();
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return failed;
 }

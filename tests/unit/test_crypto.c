@@ -277,18 +277,13 @@ crypto_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
 	int failed;
 
 	keys_setup();
-	sr = srunner_create(crypto_suite());
 	/* One process: the contexts and the agents are made once. */
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = run_suite(crypto_suite(), CK_NOFORK);
 	keys_teardown();
 	(void) fpr_expired;
 	(void) fpr_revoked;
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return failed;
 }

@@ -244,8 +244,6 @@ main(void)
 {
 	Suite *s = suite_create("notify");
 	TCase *tc = tcase_create("notify");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
@@ -256,9 +254,5 @@ main(void)
 	tcase_add_test(tc, test_decision);
 	tcase_add_test(tc, test_no_systemd);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s, CK_FORK_GETENV);
 }

@@ -317,7 +317,6 @@ main(void)
 {
 	Suite *s = suite_create("smtp");
 	TCase *tc = tcase_create("smtp");
-	SRunner *sr;
 	int failed;
 
 	sink_path = g_find_program_in_path("smtp-sink");
@@ -336,10 +335,7 @@ main(void)
 	tcase_add_test(tc, test_address_injection);
 	tcase_add_test(tc, test_reply_line_too_long);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = run_suite(s, CK_FORK_GETENV);
 	g_free(sink_path);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return failed;
 }
