@@ -220,14 +220,13 @@ equinox_day(int year, gint64 base1980, gint64 base1900)
 	return (int)floor_div(v, 1000000);
 }
 
+/*
+ * The year's days, in three parts so that each law's history reads on its
+ * own: January to May, July to November, and the days of their own acts.
+ */
 static void
-compute_year(struct year_days *yd, int y)
+spring_days(struct year_days *yd, int y)
 {
-	memset(yd, 0, sizeof *yd);
-	yd->year = y;
-	yd->jan1 = day_number(y, 1, 1);
-	yd->ndays = (int)(day_number(y + 1, 1, 1) - yd->jan1);
-
 	/* 昭和23年法律第178号 (1948-07-20) and its amendments. */
 	add_shukujitsu(yd, 1, 1, H_GANJITSU);
 	/* 成人の日: 01-15; 2nd Monday from 2000 (平成10年法律第141号). */
@@ -252,6 +251,11 @@ compute_year(struct year_days *yd, int y)
 	}
 	add_shukujitsu(yd, 5, 3, H_KENPO);
 	add_shukujitsu(yd, 5, 5, H_KODOMO);
+}
+
+static void
+summer_autumn_days(struct year_days *yd, int y)
+{
 	/*
 	 * 海の日 07-20 from 1996 (平成7年法律第22号), 3rd Monday from 2003
 	 * (平成13年法律第59号); moved for the Olympics in 2020 and 2021 by
@@ -295,7 +299,11 @@ compute_year(struct year_days *yd, int y)
 		add_shukujitsu(yd, 10, 10, H_TAIIKU);
 	add_shukujitsu(yd, 11, 3, H_BUNKA);
 	add_shukujitsu(yd, 11, 23, H_KINRO);
+}
 
+static void
+own_act_days(struct year_days *yd, int y)
+{
 	/* Days of their own acts. */
 	if (y == 1959)
 		add_day(yd, 4, 10, H_KONREI_1959, D_OWN_LAW);
@@ -309,6 +317,18 @@ compute_year(struct year_days *yd, int y)
 		add_day(yd, 5, 1, H_SOKUI_2019, D_SHUKUJITSU);
 		add_day(yd, 10, 22, H_SOKUI_2019, D_SHUKUJITSU);
 	}
+}
+
+static void
+compute_year(struct year_days *yd, int y)
+{
+	memset(yd, 0, sizeof *yd);
+	yd->year = y;
+	yd->jan1 = day_number(y, 1, 1);
+	yd->ndays = (int)(day_number(y + 1, 1, 1) - yd->jan1);
+	spring_days(yd, y);
+	summer_autumn_days(yd, y);
+	own_act_days(yd, y);
 }
 
 /*

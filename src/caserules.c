@@ -127,20 +127,6 @@ strv_has(const GPtrArray *v, const char *s)
 	return FALSE;
 }
 
-/*
- * The strings of v as a set (borrowed): adding a message's ids stays
- * linear in the case, however many ids it gathered.
- */
-static GHashTable *
-strv_set(const GPtrArray *v)
-{
-	GHashTable *set = g_hash_table_new(g_str_hash, g_str_equal);
-
-	for (guint i = 0; v && i < v->len; i++)
-		g_hash_table_add(set, g_ptr_array_index(v, i));
-	return set;
-}
-
 /* Add a copy of s to v unless set (the strings of v) has it; set follows. */
 static void
 strv_add_new(GPtrArray *v, GHashTable *set, const char *s)
@@ -242,8 +228,8 @@ poc_case_rules_mark_replay(poc_message *m, const char *first)
 static void
 gather_ids(poc_case *c, const poc_message *m)
 {
-	GHashTable *cves = strv_set(c->cve_ids), *vulns = strv_set(c->vuln_ids);
-	GHashTable *related = strv_set(c->related_tracking);
+	GHashTable *cves = poc_strv_set(c->cve_ids), *vulns = poc_strv_set(c->vuln_ids);
+	GHashTable *related = poc_strv_set(c->related_tracking);
 
 	for (guint i = 0; m->vuln_ids && i < m->vuln_ids->len; i++) {
 		const char *vn = g_ptr_array_index(m->vuln_ids, i);

@@ -122,6 +122,59 @@ value(GString *out, const char *name, const char *labels, double v)
 			       labels ? "}" : "", buf);
 }
 
+/* pocmilter_cases{state=...}: every known state, then "other" for any this list does not know. */
+static void
+write_cases(GString *out, GHashTable *states)
+{
+	GString *lab = g_string_new(NULL);
+	GHashTableIter it;
+	gpointer k, v;
+	guint other = 0;
+
+	metric(out, "pocmilter_cases", "gauge", "Cases in the database, by state.");
+	for (const char *const *st = poc_case_states; *st; st++) {
+		g_string_printf(lab, "state=\"%s\"", *st);
+		value(out, "pocmilter_cases", lab->str, GPOINTER_TO_UINT(g_hash_table_lookup(states, *st)));
+		g_hash_table_remove(states, *st);
+	}
+	/* A state this list does not know (a newer pocmilter) still counts. */
+	g_hash_table_iter_init(&it, states);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		other += GPOINTER_TO_UINT(v);
+	value(out, "pocmilter_cases", "state=\"other\"", other);
+	g_string_free(lab, TRUE);
+}
+
+/* Open cases and the acknowledgement gauges. */
+static void
+write_messages(GString *out, const metrics_ctx *mc, const poc_runtime *rt, gint64 now)
+{
+	metric(out, "pocmilter_cases_open", "gauge", "Cases not closed.");
+	value(out, "pocmilter_cases_open", NULL, mc->open_cases);
+	metric(out, "pocmilter_messages_held", "gauge",
+	       "Messages whose acknowledgement waits for a person (held).");
+	value(out, "pocmilter_messages_held", NULL, mc->held);
+	metric(out, "pocmilter_messages_unacknowledged", "gauge",
+	       "Messages whose acknowledgement is due and not sent (held, queued or failed).");
+	value(out, "pocmilter_messages_unacknowledged", NULL, mc->unacked);
+	metric(out, "pocmilter_messages_overdue", "gauge",
+	       "Unacknowledged messages past their acknowledgement deadline.");
+	value(out, "pocmilter_messages_overdue", NULL, mc->overdue);
+	metric(out, "pocmilter_unacknowledged_age", "gauge",
+	       "Unacknowledged messages received at most le ago (cumulative, like a histogram's buckets).");
+	for (guint b = 0; b < G_N_ELEMENTS(age_buckets); b++) {
+		char lab[32];
+
+		g_snprintf(lab, sizeof lab, "le=\"%s\"", age_buckets[b].label);
+		value(out, "pocmilter_unacknowledged_age", lab, mc->age_count[b]);
+	}
+	metric(out, "pocmilter_oldest_unacknowledged_business_seconds", "gauge",
+	       "Business time since the oldest unacknowledged message was received (0: none).");
+	value(out, "pocmilter_oldest_unacknowledged_business_seconds", NULL,
+	      mc->oldest_unacked ? (double)poc_calendar_business_seconds(rt->cal, mc->oldest_unacked, now)
+				: 0);
+}
+
 int
 poc_metrics_write(poc_runtime *rt, gint64 now, GString *out, GError **error)
 {
@@ -144,53 +197,8 @@ poc_metrics_write(poc_runtime *rt, gint64 now, GString *out, GError **error)
 		goto done;
 	beat = poc_store_get_heartbeat(rt->store);
 
-	metric(out, "pocmilter_cases", "gauge", "Cases in the database, by state.");
-	{
-		GString *lab = g_string_new(NULL);
-
-		for (const char *const *st = poc_case_states; *st; st++) {
-			g_string_printf(lab, "state=\"%s\"", *st);
-			value(out, "pocmilter_cases", lab->str,
-			      GPOINTER_TO_UINT(g_hash_table_lookup(mc.states, *st)));
-			g_hash_table_remove(mc.states, *st);
-		}
-		/* A state this list does not know (a newer pocmilter) still counts. */
-		{
-			GHashTableIter it;
-			gpointer k, v;
-			guint other = 0;
-
-			g_hash_table_iter_init(&it, mc.states);
-			while (g_hash_table_iter_next(&it, &k, &v))
-				other += GPOINTER_TO_UINT(v);
-			value(out, "pocmilter_cases", "state=\"other\"", other);
-		}
-		g_string_free(lab, TRUE);
-	}
-	metric(out, "pocmilter_cases_open", "gauge", "Cases not closed.");
-	value(out, "pocmilter_cases_open", NULL, mc.open_cases);
-	metric(out, "pocmilter_messages_held", "gauge",
-	       "Messages whose acknowledgement waits for a person (held).");
-	value(out, "pocmilter_messages_held", NULL, mc.held);
-	metric(out, "pocmilter_messages_unacknowledged", "gauge",
-	       "Messages whose acknowledgement is due and not sent (held, queued or failed).");
-	value(out, "pocmilter_messages_unacknowledged", NULL, mc.unacked);
-	metric(out, "pocmilter_messages_overdue", "gauge",
-	       "Unacknowledged messages past their acknowledgement deadline.");
-	value(out, "pocmilter_messages_overdue", NULL, mc.overdue);
-	metric(out, "pocmilter_unacknowledged_age", "gauge",
-	       "Unacknowledged messages received at most le ago (cumulative, like a histogram's buckets).");
-	for (guint b = 0; b < G_N_ELEMENTS(age_buckets); b++) {
-		char lab[32];
-
-		g_snprintf(lab, sizeof lab, "le=\"%s\"", age_buckets[b].label);
-		value(out, "pocmilter_unacknowledged_age", lab, mc.age_count[b]);
-	}
-	metric(out, "pocmilter_oldest_unacknowledged_business_seconds", "gauge",
-	       "Business time since the oldest unacknowledged message was received (0: none).");
-	value(out, "pocmilter_oldest_unacknowledged_business_seconds", NULL,
-	      mc.oldest_unacked ? (double)poc_calendar_business_seconds(rt->cal, mc.oldest_unacked, now)
-				: 0);
+	write_cases(out, mc.states);
+	write_messages(out, &mc, rt, now);
 	metric(out, "pocmilter_spool_depth", "gauge", "Messages spooled and not yet filed.");
 	value(out, "pocmilter_spool_depth", NULL, spool->len);
 	metric(out, "pocmilter_outbox_depth", "gauge", "Outbox entries waiting or being sent.");

@@ -140,6 +140,13 @@ int poc_forbid_core_dumps(void);
  */
 char *poc_text_for_terminal(const char *s);
 
+/*
+ * The strings of v as a set (borrowed, no copies; NULL v: empty), for
+ * membership tests that stay linear however many ids a case gathered.
+ * Free with g_hash_table_destroy before v changes.
+ */
+GHashTable *poc_strv_set(const GPtrArray *v);
+
 G_END_DECLS
 
 #endif

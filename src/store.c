@@ -550,20 +550,6 @@ state_index(poc_store *s, MDB_txn *txn, const char *state, const char *case_id, 
 	return status == POC_ERR_EXISTS ? POC_OK : status;
 }
 
-/*
- * The strings of v as a set (borrowed): membership tests in the write
- * transaction stay linear in the case, however many ids it gathered.
- */
-static GHashTable *
-strv_set(const GPtrArray *v)
-{
-	GHashTable *set = g_hash_table_new(g_str_hash, g_str_equal);
-
-	for (guint i = 0; v && i < v->len; i++)
-		g_hash_table_add(set, g_ptr_array_index(v, i));
-	return set;
-}
-
 /* Index entries for every VN and CVE id of new that old (or NULL) lacks, and the reverse. */
 static int
 case_vuln_index(poc_store *s, MDB_txn *txn, const poc_case *old, const poc_case *c,
@@ -575,7 +561,7 @@ case_vuln_index(poc_store *s, MDB_txn *txn, const poc_case *old, const poc_case 
 
 	for (int l = 0; l < 2 && status == POC_OK; l++) {
 		const GPtrArray *now = lists[0][l], *before = lists[1][l];
-		GHashTable *now_set = strv_set(now), *before_set = strv_set(before);
+		GHashTable *now_set = poc_strv_set(now), *before_set = poc_strv_set(before);
 
 		for (guint i = 0; now && i < now->len && status == POC_OK; i++)
 			if (!g_hash_table_contains(before_set, g_ptr_array_index(now, i)))

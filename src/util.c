@@ -238,3 +238,13 @@ poc_text_for_terminal(const char *s)
 	}
 	return g_string_free(out, FALSE);
 }
+
+GHashTable *
+poc_strv_set(const GPtrArray *v)
+{
+	GHashTable *set = g_hash_table_new(g_str_hash, g_str_equal);
+
+	for (guint i = 0; v && i < v->len; i++)
+		g_hash_table_add(set, g_ptr_array_index(v, i));
+	return set;
+}

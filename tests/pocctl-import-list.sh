@@ -6,10 +6,9 @@
 # and `state ID closed` close the same way (one "state" event).
 set -u
 : "${BUILD:?}"
-POCCTL="$BUILD/pocctl/pocctl"
+. "$(dirname "$0")/lib/harness.sh"	# ok, fail; POCCTL
 d=$(mktemp -d /tmp/pocctl-import.XXXXXX)
 trap 'rm -rf "$d"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
 n=0
 mbox() { # two notices; the From lines in local time (one with a zone name, ignored)
 	cat <<'EOT'
@@ -49,7 +48,7 @@ for zone in Asia/Tokyo UTC; do
 <mbox-2@jpcert.example> 2026-10-19T10:00:00+09:00" ;;
 	esac
 	[ "$got" = "$want" ] || fail "TZ=$zone: received times from the From lines: $got (want $want)"
-	echo "ok: TZ=$zone: mbox received times from the From lines"
+	ok "TZ=$zone: mbox received times from the From lines"
 	n=$((n + 1))
 done
 
@@ -59,13 +58,13 @@ out=$(POC_FAKE_NOW=2026-10-17T12:00:00+09:00 "$POCCTL" -c "$d/c.conf" list)
 echo "$out" | grep -q '^JPCERT#12345678 .* held  *8h30m$' || fail "LEFT on Saturday: $out"
 # mbox-2: deadline Tuesday 17:30: all of Monday and Tuesday, 2 x 8h30m.
 echo "$out" | grep -q '^JPCERT#12345679 .* held  *17h00m$' || fail "LEFT of the Monday notice: $out"
-echo "ok: LEFT is business time: $(echo "$out" | sed -n 2p | awk '{print $NF}') on Saturday noon"
+ok "LEFT is business time: $(echo "$out" | sed -n 2p | awk '{print $NF}') on Saturday noon"
 n=$((n + 1))
 out=$(POC_FAKE_NOW=2026-10-19T20:00:00+09:00 "$POCCTL" -c "$d/c.conf" list)
 echo "$out" | grep -q '^JPCERT#12345678 .* held  *overdue 0h00m$' || fail "LEFT after the deadline, at night: $out"
 out=$(POC_FAKE_NOW=2026-10-20T10:15:00+09:00 "$POCCTL" -c "$d/c.conf" list)
 echo "$out" | grep -q '^JPCERT#12345678 .* held  *overdue 1h15m$' || fail "LEFT the next morning: $out"
-echo "ok: overdue counts business time since the deadline"
+ok "overdue counts business time since the deadline"
 n=$((n + 1))
 # 80 columns by default (times MM-DD HH:MM, Japan time); --wide gives RFC 3339;
 # --utc and --local choose the zone shown.
@@ -83,7 +82,7 @@ out=$(POC_FAKE_NOW=2026-10-17T12:00:00+09:00 TZ=America/Los_Angeles "$POCCTL" -c
 echo "$out" | grep -q '^JPCERT#12345678 .* 10-16 04:00 *10-19 01:30 ' || fail "--local list (Los Angeles): $out"
 out=$(TZ=America/Los_Angeles "$POCCTL" -c "$d/c.conf" --local show 'JPCERT#12345678')
 echo "$out" | grep -q '^  received:  2026-10-16T04:00:00-07:00$' || fail "--local show: $out"
-echo "ok: list fits 80 columns; --wide, --utc and --local"
+ok "list fits 80 columns; --wide, --utc and --local"
 n=$((n + 1))
 # `close ID` and `state ID closed` are one operation: each prints what it
 # always printed, both record the same "state" event; closing a closed case

@@ -8,13 +8,8 @@
 #     restarted daemon sends it.
 set -u
 . "$(dirname "$0")/../lib/harness.sh"
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-h_init
-h_keys
-h_postfix_start
+h_setup --no-milter
 
-fail() { echo "FAIL: $*"; echo "--- pocmilter.log"; tail -30 "$H/pocmilter.log"; echo "--- maillog"; tail -20 "$H/pf/maillog"; exit 1; }
-ok() { echo "ok: $*"; }
 POC="$H/mail/vendor/security" COORD="$H/mail/jpcert/vuls"
 SM="$H/sm"
 install -d -o "$POC_USER" "$SM"

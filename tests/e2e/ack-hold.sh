@@ -6,24 +6,16 @@
 # with POC_FAKE_NOW); a spoofed one never does.
 set -u
 . "$(dirname "$0")/../lib/harness.sh"
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-h_init
-h_keys
-h_postfix_start
-h_config "AckMode hold"
-h_milter_start
+h_setup "AckMode hold"
 
-fail() { echo "FAIL: $*"; echo "--- pocmilter.log"; tail -30 "$H/pocmilter.log"; echo "--- maillog"; tail -20 "$H/pf/maillog"; exit 1; }
-ok() { echo "ok: $*"; }
 POC="$H/mail/vendor/security" COORD="$H/mail/jpcert/vuls"
-filed() { [ "$("$POCCTL" -c "$CONF" export | python3 -c 'import sys,json; print(sum(len(json.loads(l)["messages"]) for l in sys.stdin))')" -ge "$1" ]; }
 
 h_notice --tn 'JPCERT#20260041' --message-id '<hold-1@jpcert.example>' >"$H/n1.eml"
 h_notice --tn 'JPCERT#20260042' --message-id '<hold-2@jpcert.example>' >"$H/n2.eml"
 h_notice --tn 'JPCERT#20260043' --sign none --message-id '<hold-spoofed@jpcert.example>' >"$H/n3.eml"
 h_notice --tn 'JPCERT#20260044' --message-id '<hold-4@jpcert.example>' >"$H/n4.eml"
 for f in n1 n2 n3 n4; do h_send "$H/$f.eml" || fail "SMTP send $f"; done
-h_wait_for 30 filed 4 || fail "not all filed"
+h_wait_for 30 h_filed_ge 4 || fail "not all filed"
 for m in hold-1 hold-2 hold-spoofed hold-4; do
 	[ "$(h_field "<$m@jpcert.example>" ack_state)" = held ] || fail "$m not held"
 done

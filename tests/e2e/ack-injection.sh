@@ -7,13 +7,7 @@
 # one To (the coordinator), no Bcc, no X-Injected, no CR/LF in the Subject.
 set -u
 . "$(dirname "$0")/../lib/harness.sh"
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-h_init
-h_keys
-h_postfix_start
-h_config
-h_milter_start
-fail() { echo "FAIL: $*"; echo "--- pocmilter.log"; tail -30 "$H/pocmilter.log"; exit 1; }
+h_setup
 COORD="$H/mail/jpcert/vuls"
 
 b64() { printf '%s' "$1" | base64 -w0; }
@@ -97,4 +91,4 @@ if seen != want:
 print('checked %d acknowledgements' % len(seen))
 sys.exit(1 if bad else 0)
 PY
-echo "ok: $n injection attempts (B, Q, ISO-2022-JP words, folding, From, Message-ID): each acknowledged once, no smuggled header"
+ok "$n injection attempts (B, Q, ISO-2022-JP words, folding, From, Message-ID): each acknowledged once, no smuggled header"

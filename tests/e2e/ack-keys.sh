@@ -8,23 +8,14 @@
 #      `pocctl ack` works (it failed: "no usable encryption key for ...").
 set -u
 . "$(dirname "$0")/../lib/harness.sh"
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-h_init
-h_keys
-h_keys_forgers
-h_postfix_start
-h_config "AckMode hold"
-h_milter_start
-fail() { echo "FAIL: $*"; echo "--- pocmilter.log"; tail -20 "$H/pocmilter.log"; exit 1; }
-ok() { echo "ok: $*"; }
+h_setup --forgers "AckMode hold"
 COORD="$H/mail/jpcert/vuls"
-filed() { [ "$("$POCCTL" -c "$CONF" export | python3 -c 'import sys,json; print(sum(len(json.loads(l)["messages"]) for l in sys.stdin))')" -ge "$1" ]; }
 ack_of() { grep -l "^In-Reply-To: $1" "$COORD"/new/* "$COORD"/cur/* 2>/dev/null | head -1; }
 
 h_notice --tn 'JPCERT#96400001' --sign untrusted --message-id '<keys-1@jpcert.example>' >"$H/n1.eml"
 h_notice --tn 'JPCERT#96400002' --sign badsig --message-id '<keys-2@jpcert.example>' >"$H/n2.eml"
 h_send "$H/n1.eml" && h_send "$H/n2.eml" || fail "send"
-h_wait_for 60 filed 2 || fail "not filed"
+h_wait_for 60 h_filed_ge 2 || fail "not filed"
 [ "$(h_field '<keys-1@jpcert.example>' signature)" = untrusted ] || fail "n1: $(h_field '<keys-1@jpcert.example>' signature)"
 [ "$(h_field '<keys-2@jpcert.example>' signature)" = bad ] || fail "n2: $(h_field '<keys-2@jpcert.example>' signature)"
 

@@ -4,13 +4,8 @@
 # and the failed attempt and the send are in the case's events.
 set -u
 . "$(dirname "$0")/../lib/harness.sh"
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-h_init
-h_keys
-h_postfix_start
+h_setup --no-milter
 
-fail() { echo "FAIL: $*"; echo "--- pocmilter.log"; tail -30 "$H/pocmilter.log"; echo "--- maillog"; tail -20 "$H/pf/maillog"; exit 1; }
-ok() { echo "ok: $*"; }
 POC="$H/mail/vendor/security" COORD="$H/mail/jpcert/vuls"
 
 # The wrapper: the first run fails like a full queue, later runs are the real sendmail.

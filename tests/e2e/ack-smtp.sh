@@ -8,15 +8,10 @@
 # with the right port it is sent, once.
 set -u
 . "$(dirname "$0")/../lib/harness.sh"
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-h_init
-h_keys
-h_postfix_start
-h_pages
+h_setup --pages --no-milter
 h_config "AckSmtp 127.0.0.1:$SMTP_PORT" "AckSendmail /bin/false" "AckRetry 2s" "PageCommand $H/page.sh"
 h_milter_start
 COORD="$H/mail/jpcert/vuls"
-fail() { echo "FAIL: $*"; echo "--- pocmilter.log"; tail -30 "$H/pocmilter.log"; echo "--- maillog"; tail -20 "$H/pf/maillog"; exit 1; }
 
 n=5
 for i in $(seq $n); do
@@ -38,7 +33,7 @@ grep -q 'client=localhost\[127.0.0.1\]' "$H/pf/maillog" || fail "postfix's smtpd
 grep -q '/pickup\[.*from=<security@vendor.example>' "$H/pf/maillog" &&
 	fail "an acknowledgement went through sendmail/pickup"
 [ "$(h_field '<smtp-1@jpcert.example>' ack_state)" = sent ] || fail "smtp-1 not recorded sent"
-echo "ok: $n acknowledgements over SMTP, each once, checked at the coordinator"
+ok "$n acknowledgements over SMTP, each once, checked at the coordinator"
 
 # --- a closed port: failed, retried, paged; the right port after a reload: sent once
 closed=$((SMTP_PORT + 50))
@@ -58,4 +53,4 @@ h_wait_for 90 h_acked '<smtp-9@jpcert.example>' ||
 	fail "not sent after the reload"
 sleep 5
 [ "$(h_acks_of '<smtp-9@jpcert.example>')" = 1 ] || fail "smtp-9: $(h_acks_of '<smtp-9@jpcert.example>') acknowledgements"
-echo "ok: closed port -> failed, retried, paged; right port after a reload -> sent once"
+ok "closed port -> failed, retried, paged; right port after a reload -> sent once"

@@ -5,16 +5,8 @@
 # address is held too.
 set -u
 . "$(dirname "$0")/../lib/harness.sh"
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-h_init
-h_keys
-h_keys_forgers
-h_postfix_start
-h_config
-h_milter_start
+h_setup --forgers
 
-fail() { echo "FAIL: $*"; echo "--- pocmilter.log"; tail -30 "$H/pocmilter.log"; echo "--- maillog"; tail -20 "$H/pf/maillog"; exit 1; }
-ok() { echo "ok: $*"; }
 POC="$H/mail/vendor/security" COORD="$H/mail/jpcert/vuls"
 
 h_notice --tn 'JPCERT#20260011' --sign none --message-id '<unsigned@jpcert.example>' >"$H/s1.eml"

@@ -16,16 +16,11 @@
 #     fresh on the real clock.
 set -u
 . "$(dirname "$0")/../lib/harness.sh"
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
+h_need_root
 FT=$(ls /usr/lib/*/faketime/libfaketimeMT.so.1 /usr/lib/faketime/libfaketimeMT.so.1 2>/dev/null | head -1)
 [ -n "$FT" ] || { echo "SKIP: libfaketime not installed (package faketime)"; exit 77; }
-h_init
-h_keys
-h_postfix_start
-h_pages
+h_setup --pages --no-milter
 
-fail() { echo "FAIL: $*"; echo "--- pocmilter.log"; tail -30 "$H/pocmilter.log"; echo "--- pages"; cat "$H/pages.jsonl"; exit 1; }
-ok() { echo "ok: $*"; }
 count() { grep -c "\"reason\":\"$1\",\"status\":\"firing\"" "$H/pages.jsonl" || true; }
 count_ge() { [ "$(count "$1")" -ge "$2" ]; }
 

@@ -19,11 +19,9 @@
 #   N=.. KILLS=.. tests/e2e/crash.sh   any other size
 set -u
 . "$(dirname "$0")/../lib/harness.sh"
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
+h_need_root
 if [ "${LONG:-0}" = 1 ]; then N=${N:-300} KILLS=${KILLS:-12}; else N=${N:-60} KILLS=${KILLS:-4}; fi
-h_init
-h_keys
-h_postfix_start
+h_setup --no-milter
 cat >"$H/slow-sendmail" <<EOT
 #!/bin/sh
 sleep 0.\$(( \$(od -An -N1 -tu1 /dev/urandom) % 5 ))
@@ -35,11 +33,9 @@ sed -i "s#^AckSendmail .*#AckSendmail $H/slow-sendmail#" "$CONF"
 h_milter_start
 
 POC="$H/mail/vendor/security" COORD="$H/mail/jpcert/vuls"
-fail() {
-	echo "FAIL: $*"
+h_on_fail() {
 	echo "--- pocmilter.log (errors)"; grep -iE 'error|warn|fatal' "$H/pocmilter.log" | tail -20
 	echo "--- maillog"; tail -15 "$H/pf/maillog"
-	exit 1
 }
 
 mkdir "$H/out"
@@ -56,15 +52,8 @@ SEND_GAP=$gap python3 "$TOP/tests/lib/smtp-send-many.py" "$SMTP_PORT" vuls@jpcer
 	>"$H/sender.out" 2>"$H/sender.err" &
 sender=$!
 
-kills=0
-for k in $(seq "$KILLS"); do
-	sleep "$(python3 -c 'import random; print(round(random.uniform(0.5, 4.5), 2))')"
-	kill -KILL "$MILTER_PID" 2>/dev/null && kills=$((kills + 1))
-	wait "$MILTER_PID" 2>/dev/null
-	echo "kill $k: pocmilter $MILTER_PID killed; POC Maildir $(h_maildir_count "$POC"), acks $(h_maildir_count "$COORD")"
-	sleep "$(python3 -c 'import random; print(round(random.uniform(0, 1.5), 2))')"
-	h_milter_start
-done
+h_milter_kills "$KILLS" 4.5 1.5
+kills=$H_KILLS
 wait "$sender"; src=$?
 cat "$H/sender.out" "$H/sender.err"
 [ $src -eq 0 ] || fail "the sender could not hand over every notice"
@@ -88,4 +77,4 @@ echo "kills: $kills; sends interrupted by a kill and recognised passing the MTA:
 python3 "$TOP/tests/lib/count-notices.py" "$H/export.json" "$POC" "$COORD" crash "$N" ||
 	fail "lost or doubled notices or acknowledgements"
 [ "$kills" -ge "$KILLS" ] || fail "only $kills kills"
-echo "ok: $N notices, $kills SIGKILLs: every notice delivered, filed once, acknowledged once"
+ok "$N notices, $kills SIGKILLs: every notice delivered, filed once, acknowledged once"

@@ -8,14 +8,12 @@
 # start changed (reload-needs-restart), and SIGTERM.
 set -u
 . "$(dirname "$0")/../lib/harness.sh"
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
+h_need_root
 command -v miltertest >/dev/null || { echo "SKIP: miltertest not installed (Debian package miltertest)"; exit 77; }
 POC_USER=nobody
 h_init
 NOBODY_UID=$(id -u nobody) NOBODY_GID=$(id -g nobody) NOBODY_GROUP=$(id -gn nobody)
 
-fail() { echo "FAIL: $*"; echo "--- daemon log"; tail -30 "$H/pocmilter.log"; exit 1; }
-ok() { echo "ok: $*"; }
 
 # --- make install ------------------------------------------------------------
 DEST="$H/dest"

@@ -10,7 +10,7 @@
 #     SIGHUP: the retried mail is spooled, delivered and filed, resolved.
 set -u
 . "$(dirname "$0")/../lib/harness.sh"
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
+h_need_root
 h_init
 mkdir -p "$H/db"
 mount -t tmpfs -o size=1m,mode=0700 tmpfs "$H/db" 2>/dev/null || { echo "SKIP: cannot mount a tmpfs"; exit 77; }
@@ -22,7 +22,7 @@ h_config "PageCommand $H/page.sh"
 h_milter_start
 trap 'rc=$?; umount_db; (exit $rc); h_cleanup' EXIT
 POC="$H/mail/vendor/security"
-fail() { echo "FAIL: $*"; grep -iE 'error|warn|fatal' "$H/pocmilter.log" | tail -20; cat "$H/pages.jsonl"; exit 1; }
+h_on_fail() { grep -iE 'error|warn|fatal' "$H/pocmilter.log" | tail -20; cat "$H/pages.jsonl"; }
 
 # big NAME TNBASE N: N notices of ~200 KiB each (random text survives
 # compression) as $H/NAME-I.eml; a 1 MiB database fills after a few.
@@ -84,7 +84,7 @@ resolved=$(grep -c '"reason":"store-failed","status":"resolved"' "$H/pages.jsonl
 episodes=$(grep -c 'event=spool-recovered' "$H/pocmilter.log")
 [ "$firing" -ge 1 ] && [ "$firing" = "$episodes" ] && [ "$resolved" = "$episodes" ] ||
 	fail "$firing firing and $resolved resolved pages for $episodes episodes (PageRepeat is 1h)"
-echo "ok: disk full -> 4xx, logged and paged; space back -> all $n delivered and filed, resolved page, same daemon"
+ok "disk full -> 4xx, logged and paged; space back -> all $n delivered and filed, resolved page, same daemon"
 
 # --- 2. the map full: DatabaseMaxSize --------------------------------------------
 h_milter_stop
@@ -106,4 +106,4 @@ h_wait_for 60 sh -c "[ \$('$POCCTL' -c '$CONF' export | grep -o 'map-[0-9]*@' | 
 	fail "not all filed after the reload: $(filed_of map)"
 paged resolved || fail "no resolved page after the reload"
 kill -0 "$MILTER_PID" || fail "pocmilter is gone"
-echo "ok: map full -> 4xx, logged and paged; DatabaseMaxSize raised, SIGHUP -> all $m filed, resolved page"
+ok "map full -> 4xx, logged and paged; DatabaseMaxSize raised, SIGHUP -> all $m filed, resolved page"

@@ -5,15 +5,7 @@
 # Maildir, where it is decrypted with the coordinator's key and checked.
 set -u
 . "$(dirname "$0")/../lib/harness.sh"
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-h_init
-h_keys
-h_postfix_start
-h_config
-h_milter_start
-
-fail() { echo "FAIL: $*"; echo "--- pocmilter.log"; tail -30 "$H/pocmilter.log"; echo "--- maillog"; tail -20 "$H/pf/maillog"; exit 1; }
-ok() { echo "ok: $*"; }
+h_setup
 
 h_notice --tn 'JPCERT#12345678' --message-id '<notice-1@jpcert.example>' >"$H/n1.eml"
 h_send "$H/n1.eml" || fail "SMTP send"

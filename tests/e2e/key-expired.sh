@@ -12,15 +12,9 @@
 #     sends it, once.
 set -u
 . "$(dirname "$0")/../lib/harness.sh"
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-h_init
-h_keys
-h_postfix_start
-h_pages
-h_config "AckRetry 5s" "PageCommand $H/page.sh"
-h_milter_start
+h_setup --pages "AckRetry 5s"
 COORD="$H/mail/jpcert/vuls"
-fail() { echo "FAIL: $*"; grep -iE 'error|warn' "$H/pocmilter.log" | tail -20; cat "$H/pages.jsonl"; exit 1; }
+h_on_fail() { grep -iE 'error|warn' "$H/pocmilter.log" | tail -20; cat "$H/pages.jsonl"; }
 asuser() { runuser -u "$POC_USER" -- "$@"; }
 paged() { # REASON MESSAGE-ID: a firing page of that reason names the message
 	grep -F "\"reason\":\"$1\",\"status\":\"firing\"" "$H/pages.jsonl" | grep -qF "\"message_id\":\"$2\""
@@ -52,7 +46,7 @@ asuser "$POCCTL" -c "$CONF" reprocess 'JPCERT#96100001' | tee "$H/reprocess1.out
 grep -q 'signature=good' "$H/reprocess1.out" || fail "reprocess after the renewal: not good"
 h_wait_for 60 h_acked '<exp-1@jpcert.example>' ||
 	fail "e1 not acknowledged after the renewal"
-echo "ok: coordinator key expired -> bad, held, paged; renewed + pocctl reprocess -> good, acknowledged"
+ok "coordinator key expired -> bad, held, paged; renewed + pocctl reprocess -> good, acknowledged"
 
 # --- 2. our own key expired ------------------------------------------------------
 GV_ --pinentry-mode loopback --passphrase '' --quick-set-expire "$VENDOR_FPR" seconds=1 2>/dev/null ||
@@ -86,4 +80,4 @@ h_wait_for 60 h_acked '<exp-2@jpcert.example>' ||
 sleep 6
 [ "$(h_acks_of '<exp-2@jpcert.example>')" = 1 ] || fail "e2: $(h_acks_of '<exp-2@jpcert.example>') acknowledgements"
 [ "$(h_acks_of '<exp-1@jpcert.example>')" = 1 ] || fail "e1: $(h_acks_of '<exp-1@jpcert.example>') acknowledgements"
-echo "ok: POC key expired -> decrypted, no acknowledgement, paged; renewed -> acknowledged once"
+ok "POC key expired -> decrypted, no acknowledgement, paged; renewed -> acknowledged once"

@@ -8,15 +8,11 @@
 #   WORKERS=2 ...                 with that many filer threads (Workers)
 set -u
 . "$(dirname "$0")/../lib/harness.sh"
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
+h_need_root
 if [ "${LONG:-0}" = 1 ]; then N=${N:-10000}; else N=${N:-500}; fi
-h_init
-h_keys
-h_postfix_start
-h_config ${WORKERS:+"Workers $WORKERS"}
-h_milter_start
+h_setup ${WORKERS:+"Workers $WORKERS"}
 POC="$H/mail/vendor/security"
-fail() { echo "FAIL: $*"; grep -iE 'error|fatal' "$H/pocmilter.log" | sort | uniq -c | sort -rn | head; exit 1; }
+h_on_fail() { grep -iE 'error|fatal' "$H/pocmilter.log" | sort | uniq -c | sort -rn | head; }
 # RssAnon: the heap. VmRSS also counts the LMDB map's file pages, which grow
 # with the database (each message's ciphertext is kept), not with a leak.
 rss() { awk '/^RssAnon/{print $2}' "/proc/$MILTER_PID/status"; }
@@ -43,8 +39,8 @@ filed=$("$POCCTL" -c "$CONF" export | grep -o '"message_id":"<garbage-[0-9]*@' |
 echo "load: $N garbage messages delivered ($((N - warm)) in ${took}s), $filed filed; daemon alive; RssAnon ${rss0} KiB after warm-up -> ${rss1} KiB at the end (VmRSS with the map's pages: $(vmrss) KiB)"
 # AddressSanitizer keeps freed memory in quarantine: RSS says nothing there.
 if nm "$POCMILTER" 2>/dev/null | grep -q __asan_init; then
-	echo "ok: memory not judged (AddressSanitizer build)"
+	ok "memory not judged (AddressSanitizer build)"
 else
 	[ "$rss1" -lt $((rss0 + 40960)) ] || fail "memory grew by $((rss1 - rss0)) KiB"
 fi
-echo "ok: all delivered, daemon alive, memory flat"
+ok "all delivered, daemon alive, memory flat"

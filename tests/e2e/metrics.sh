@@ -9,14 +9,11 @@
 # first heartbeat.
 set -u
 . "$(dirname "$0")/../lib/harness.sh"
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
+h_need_root
 /usr/bin/python3 -c 'import prometheus_client' 2>/dev/null ||
 	{ echo "SKIP: python3-prometheus-client not installed"; exit 77; }
-fail() { echo "FAIL: $*"; exit 1; }
-ok() { echo "ok: $*"; }
 check() { /usr/bin/python3 "$TOP/tests/lib/check_metrics.py" "$@"; }
-h_init
-h_keys
+h_setup --no-postfix
 PF_CONF=/nonexistent h_config "AckMode hold"
 chmod 644 "$CONF"
 install -d -m 700 -o "$POC_USER" "$H/db"

@@ -4,12 +4,10 @@
 # root, dropped to the harness user, no postfix involved).
 set -u
 . "$(dirname "$0")/../lib/harness.sh"
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
+h_need_root
 command -v miltertest >/dev/null || { echo "SKIP: miltertest not installed (Debian package miltertest)"; exit 77; }
 h_init
 
-fail() { echo "FAIL: $*"; echo "--- pocmilter.log"; tail -30 "$H/pocmilter.log"; exit 1; }
-ok() { echo "ok: $*"; }
 
 # No keys, no acknowledgements: the filter's manners are what is tested.
 CONF="$H/etc/pocmilter.conf"

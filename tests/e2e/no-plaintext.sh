@@ -4,13 +4,7 @@
 # file under the test directory other than the notice we wrote ourselves.
 set -u
 . "$(dirname "$0")/../lib/harness.sh"
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-h_init
-h_keys
-h_postfix_start
-h_config
-h_milter_start
-fail() { echo "FAIL: $*"; tail -20 "$H/pocmilter.log"; exit 1; }
+h_setup
 
 canary="CANARY$RANDOM$RANDOM$RANDOM"
 tmp_before=$(mktemp)
@@ -40,4 +34,4 @@ newer=$(find /tmp /var/tmp /dev/shm -xdev -type f -newer "$tmp_before" 2>/dev/nu
 	xargs -r grep -la "$canary" 2>/dev/null | grep -v "^$H/plain-")
 rm -f "$tmp_before"
 [ -z "$newer" ] || fail "plaintext found in temporary files: $newer"
-echo "ok: canary absent from database, logs, queue, mailboxes and temporary files ($(du -sk "$H/db" | cut -f1) KiB database searched)"
+ok "canary absent from database, logs, queue, mailboxes and temporary files ($(du -sk "$H/db" | cut -f1) KiB database searched)"

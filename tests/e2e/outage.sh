@@ -12,15 +12,9 @@
 #     `pocctl reprocess ID` reads it again: decryption ok, acknowledged once.
 set -u
 . "$(dirname "$0")/../lib/harness.sh"
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-h_init
-h_keys
-h_postfix_start
-h_pages
-h_config "AckRetry 5s" "PageCommand $H/page.sh"
-h_milter_start
+h_setup --pages "AckRetry 5s"
 POC="$H/mail/vendor/security" COORD="$H/mail/jpcert/vuls"
-fail() { echo "FAIL: $*"; grep -iE 'error|warn' "$H/pocmilter.log" | tail -20; tail -5 "$H/pf/maillog"; exit 1; }
+h_on_fail() { grep -iE 'error|warn' "$H/pocmilter.log" | tail -20; tail -5 "$H/pf/maillog"; }
 asuser() { runuser -u "$POC_USER" -- "$@"; }
 
 # --- 1. tempfail ---------------------------------------------------------------
@@ -28,7 +22,7 @@ h_notice --tn 'JPCERT#96000001' --message-id '<down-1@jpcert.example>' >"$H/d1.e
 h_milter_stop
 if h_send "$H/d1.eml" 2>"$H/send1.err"; then fail "postfix took POC mail with the milter down (tempfail)"; fi
 grep -q '4[0-9][0-9]' "$H/send1.err" || fail "not a 4xx: $(tail -1 "$H/send1.err")"
-echo "ok: milter down, tempfail: the SMTP client got $(grep -o '(4[0-9][0-9][^)]*' "$H/send1.err" | head -1 | cut -c2-60)"
+ok "milter down, tempfail: the SMTP client got $(grep -o '(4[0-9][0-9][^)]*' "$H/send1.err" | head -1 | cut -c2-60)"
 [ "$(h_maildir_count "$POC")" = 0 ] || fail "delivered while the milter was down"
 h_milter_start
 python3 "$TOP/tests/lib/smtp-send-many.py" "$SMTP_PORT" vuls@jpcert.example security@vendor.example 1 "$H/d1.eml" >/dev/null ||
@@ -36,7 +30,7 @@ python3 "$TOP/tests/lib/smtp-send-many.py" "$SMTP_PORT" vuls@jpcert.example secu
 h_wait_maildir 30 "$POC" 1 || fail "not delivered after the milter came back"
 h_wait_maildir 60 "$COORD" 1 || fail "not acknowledged after the milter came back"
 [ "$(h_field '<down-1@jpcert.example>' ack_state)" = sent ] || fail "ack_state of down-1"
-echo "ok: retried after the milter came back: delivered, filed, acknowledged"
+ok "retried after the milter came back: delivered, filed, acknowledged"
 
 # --- 2. accept + pocctl import --------------------------------------------------
 postconf -c "$PF_CONF" -e milter_default_action=accept && postfix -c "$PF_CONF" reload >/dev/null 2>&1
@@ -63,7 +57,7 @@ for i in 1 2 3; do
 done
 [ "$("$POCCTL" -c "$CONF" export | grep -o '"message_id":"<down-[0-9]@' | sort | uniq -d | wc -l)" = 0 ] ||
 	fail "a message filed twice by import"
-echo "ok: accept: delivered unfiled, pocctl import filed both once, each acknowledged once"
+ok "accept: delivered unfiled, pocctl import filed both once, each acknowledged once"
 
 # --- 3. GnuPG broken, then fixed, then pocctl reprocess ------------------------
 gpgconf --homedir "$GV" --kill all
@@ -91,4 +85,4 @@ h_wait_for 60 h_acked '<down-4@jpcert.example>' ||
 asuser "$POCCTL" -c "$CONF" reprocess 'JPCERT#96000004' >/dev/null || fail "second reprocess"
 sleep 6
 [ "$(h_acks_of '<down-4@jpcert.example>')" = 1 ] || fail "down-4: $(h_acks_of '<down-4@jpcert.example>') acknowledgements"
-echo "ok: GnuPG broken -> decryption failed, not acknowledged; fixed + pocctl reprocess -> ok, acknowledged once (twice reprocessed)"
+ok "GnuPG broken -> decryption failed, not acknowledged; fixed + pocctl reprocess -> ok, acknowledged once (twice reprocessed)"

@@ -26,7 +26,7 @@ set -u
 : "${TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
 export TOP
 . "$TOP/tests/lib/harness.sh"
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
+h_need_root
 for t in dpkg-buildpackage dh apt-get; do
 	command -v $t >/dev/null || { echo "SKIP: $t missing (scripts/deps.sh installs it)"; exit 77; }
 done
@@ -40,13 +40,6 @@ if dpkg-query -W -f '${Status}' pocmilter 2>/dev/null | grep -q 'ok installed' |
 fi
 
 START=$SECONDS
-ok() { echo "ok: $*"; }
-fail() {
-	echo "FAIL: $*"
-	[ -f "${H:-/nonexistent}/pocmilter.log" ] && { echo "--- pocmilter"; tail -20 "$H/pocmilter.log"; }
-	[ -f "${H:-/nonexistent}/pf/maillog" ] && { echo "--- maillog"; tail -20 "$H/pf/maillog"; }
-	exit 1
-}
 
 h_init
 groups_before=$(id -nG pocmilter 2>/dev/null)

@@ -8,13 +8,9 @@
 # HeartbeatMax (the clock is moved with POC_FAKE_NOW instead of waiting).
 set -u
 . "$(dirname "$0")/../lib/harness.sh"
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-h_init
-h_keys
-h_postfix_start
+h_setup --no-milter
 
-fail() { echo "FAIL: $*"; echo "--- pocmilter.log"; tail -30 "$H/pocmilter.log"; echo "--- pages"; cat "$PAGES" 2>/dev/null; exit 1; }
-ok() { echo "ok: $*"; }
+h_on_fail() { h_show_logs; echo "--- pages"; cat "$PAGES" 2>/dev/null; }
 
 # PageCommand runs as the daemon's user: a directory it may write.
 mkdir -m 755 "$H/pages"

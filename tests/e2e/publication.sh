@@ -7,24 +7,16 @@
 # `pocctl calendar ics` is read back with libical.
 set -u
 . "$(dirname "$0")/../lib/harness.sh"
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-h_init
-h_keys
-h_postfix_start
-h_config "StatementBefore 3d"
-h_milter_start
+h_setup "StatementBefore 3d"
 
-fail() { echo "FAIL: $*"; echo "--- pocmilter.log"; tail -30 "$H/pocmilter.log"; echo "--- maillog"; tail -20 "$H/pf/maillog"; exit 1; }
-ok() { echo "ok: $*"; }
 TN='JPCERT#24681357'
 POCCTL_AS_DAEMON() { runuser -u "$POC_USER" -- "$POCCTL" -c "$CONF" "$@"; }
 case_json() { "$POCCTL" -c "$CONF" show "$TN" --json; }
-filed() { "$POCCTL" -c "$CONF" export 2>/dev/null | grep -qF "$1"; }
 
 send() { # MESSAGE-ID SUBJECT BODY
 	h_notice --tn "$TN" --message-id "$1" --subject "$2" --body "$3" >"$H/n.eml"
 	h_send "$H/n.eml" || fail "SMTP send $1"
-	h_wait_for 30 filed "$1" || fail "$1 not filed"
+	h_wait_for 30 h_filed "$1" || fail "$1 not filed"
 }
 
 send '<pub-1@jpcert.example>' "[$TN] 脆弱性情報(概要情報)のご連絡" "$TN

@@ -8,15 +8,12 @@
 # daemon's user land in the event log as before.
 set -u
 . "$(dirname "$0")/../lib/harness.sh"
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-fail() { echo "FAIL: $*"; exit 1; }
-ok() { echo "ok: $*"; }
+h_need_root
 READER=pocreader
 getent group pocreaders >/dev/null || groupadd --system pocreaders
 id "$READER" >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /nonexistent \
 	--shell /usr/sbin/nologin --gid pocreaders "$READER"
-h_init
-h_keys
+h_setup --no-postfix
 PF_CONF=/nonexistent h_config "AckMode off"
 chmod 644 "$CONF"
 install -d -m 700 -o "$POC_USER" "$H/db"
@@ -74,7 +71,7 @@ if [ -n "$LOGCAP" ]; then
 		fail "the syslog line: $(cat "$H/syslog.txt")"
 	ok "syslog authpriv.notice: read verb=show case=... uid=$uid"
 else
-	echo "ok: (a system syslog is present: the authpriv line is not captured here)"
+	ok "(a system syslog is present: the authpriv line is not captured here)"
 fi
 [ "$(h_pocctl show --json 'JPCERT#97000001' | grep -c '"read"')" = $((events_before + 1)) ] ||
 	fail "the reader's reads changed the event log"

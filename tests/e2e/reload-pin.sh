@@ -6,12 +6,9 @@
 # the daemon (tests/miltertest/reload-pin.lua); no postfix involved.
 set -u
 . "$(dirname "$0")/../lib/harness.sh"
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
+h_need_root
 command -v miltertest >/dev/null || { echo "SKIP: miltertest not installed (Debian package miltertest)"; exit 77; }
 h_init
-
-fail() { echo "FAIL: $*"; echo "--- pocmilter.log"; tail -30 "$H/pocmilter.log"; exit 1; }
-ok() { echo "ok: $*"; }
 
 CONF="$H/etc/pocmilter.conf"
 write_conf() { # WATCH ADDHEADER

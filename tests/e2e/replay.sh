@@ -9,17 +9,9 @@
 #      genuine notice's acknowledgement, never the replay's.
 set -u
 . "$(dirname "$0")/../lib/harness.sh"
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-h_init
-h_keys
-h_postfix_start
-h_config "Workers 2"
-h_milter_start
+h_setup "Workers 2"
 
-fail() { echo "FAIL: $*"; echo "--- pocmilter.log"; tail -30 "$H/pocmilter.log"; exit 1; }
-ok() { echo "ok: $*"; }
 POC="$H/mail/vendor/security" COORD="$H/mail/jpcert/vuls"
-filed() { [ "$("$POCCTL" -c "$CONF" export | python3 -c 'import sys,json; print(sum(len(json.loads(l)["messages"]) for l in sys.stdin))')" -ge "$1" ]; }
 pair_acks() { echo $(( $(h_acks_of "<rp-g$1@jpcert.example>") + $(h_acks_of "<rp-c$1@jpcert.example>") )); }
 
 for i in 1 2 3; do
@@ -31,7 +23,7 @@ for i in 1 2 3; do
 	h_send "$H/c$i.eml" & p2=$!
 	wait $p1 && wait $p2 || fail "send pair $i"
 done
-h_wait_for 60 filed 6 || fail "not all filed"
+h_wait_for 60 h_filed_ge 6 || fail "not all filed"
 h_wait_maildir 60 "$COORD" 3 || fail "acknowledgements missing: $(h_maildir_count "$COORD")"
 sleep 5	# time for any (wrong) second acknowledgement
 for i in 1 2 3; do
@@ -62,9 +54,9 @@ h_milter_start
 h_notice --tn 'JPCERT#96100004' --message-id '<rp-g4@jpcert.example>' >"$H/g4.eml"
 sed "s/^Message-ID: .*/Message-ID: <rp-c4@jpcert.example>/" "$H/g4.eml" >"$H/c4.eml"
 h_send "$H/g4.eml" || fail "send g4"
-h_wait_for 30 filed 7 || fail "g4 not filed"
+h_wait_for 30 h_filed_ge 7 || fail "g4 not filed"
 h_send "$H/c4.eml" || fail "send c4"
-h_wait_for 30 filed 8 || fail "c4 not filed"
+h_wait_for 30 h_filed_ge 8 || fail "c4 not filed"
 for m in g4 c4; do
 	[ "$(h_field "<rp-$m@jpcert.example>" ack_state)" = held ] || fail "$m not held"
 done

@@ -12,25 +12,18 @@
 # `pocctl show`), the statement request, and the acknowledgement.
 set -u
 . "$(dirname "$0")/../lib/harness.sh"
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-h_init
-h_keys
-h_postfix_start
-h_pages
-h_config "StatementBefore 3d" "PageCommand $H/page.sh" "KindRules $H/etc/kinds.rules"
+h_setup --pages --no-milter
 : >"$H/etc/kinds.rules"
 chmod 644 "$H/etc/kinds.rules"
+h_config "StatementBefore 3d" "PageCommand $H/page.sh" "KindRules $H/etc/kinds.rules"
 h_milter_start
 
-fail() { echo "FAIL: $*"; echo "--- pocmilter.log"; tail -30 "$H/pocmilter.log"; echo "--- maillog"; tail -20 "$H/pf/maillog"; exit 1; }
-ok() { echo "ok: $*"; }
 TN='JPCERT#31415926'
 case_json() { "$POCCTL" -c "$CONF" show "$TN" --json; }
-filed() { "$POCCTL" -c "$CONF" export 2>/dev/null | grep -qF "$1"; }
 send() { # MESSAGE-ID SUBJECT BODY
 	h_notice --tn "$TN" --message-id "$1" --subject "$2" --body "$3" >"$H/n.eml"
 	h_send "$H/n.eml" || fail "SMTP send $1"
-	h_wait_for 30 filed "$1" || fail "$1 not filed"
+	h_wait_for 30 h_filed "$1" || fail "$1 not filed"
 }
 due() { POC_FAKE_NOW=$1 "$POCCTL" -c "$CONF" reminders | awk -v tn="$TN" '$2 == tn {print $1 "@" $3}' | sort | paste -sd' '; }
 pub_due() { # TIME EXPECTED: the publication reminder due at TIME ("" none)

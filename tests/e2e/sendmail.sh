@@ -26,7 +26,7 @@
 set -u
 . "$(dirname "$0")/../lib/harness.sh"
 . "$(dirname "$0")/../lib/sendmail.sh"
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
+h_need_root
 if [ "${LONG:-0}" = 1 ]; then N=${N:-100} KILLS=${KILLS:-8}; else N=${N:-16} KILLS=${KILLS:-2}; fi
 h_init
 sm_init
@@ -38,14 +38,11 @@ h_config "AckSmtp 127.0.0.1:$SM_PORT" "AckRetry 5s"
 h_milter_start
 
 POC="$H/mail/vendor/security" COORD="$H/mail/jpcert/vuls"
-fail() {
-	echo "FAIL: $*"
+h_on_fail() {
 	echo "--- pocmilter.log (last)"; tail -20 "$H/pocmilter.log"
 	echo "--- sendmail log"; tail -20 "$SM_LOG"
 	echo "--- postfix maillog"; tail -8 "$H/pf/maillog"
-	exit 1
 }
-ok() { echo "ok: $*"; }
 mkdir "$H/out"
 notice() { # I [TO]: notice sm-I, written to $H/out/I.eml (CRLF)
 	h_notice --tn "$(printf 'JPCERT#%08d' $((94000000 + $1)))" --message-id "<sm-$1@jpcert.example>" |
@@ -114,15 +111,8 @@ SEND_GAP=$gap python3 "$TOP/tests/lib/smtp-send-many.py" "$SM_PORT" vuls@jpcert.
 	security@vendor.example 2 $(for j in $(seq "$first" "$i"); do echo "$H/out/$j.eml"; done) \
 	>"$H/burst.out" 2>"$H/burst.err" &
 sender=$!
-kills=0
-for k in $(seq "$KILLS"); do
-	sleep "$(python3 -c 'import random; print(round(random.uniform(0.5, 3), 2))')"
-	kill -KILL "$MILTER_PID" 2>/dev/null && kills=$((kills + 1))
-	wait "$MILTER_PID" 2>/dev/null
-	echo "kill $k: POC Maildir $(h_maildir_count "$POC"), acks $(h_maildir_count "$COORD")"
-	sleep "$(python3 -c 'import random; print(round(random.uniform(0, 1), 2))')"
-	h_milter_start
-done
+h_milter_kills "$KILLS" 3 1
+kills=$H_KILLS
 wait "$sender" || fail "burst: the sender could not hand over every notice: $(cat "$H/burst.out" "$H/burst.err")"
 cat "$H/burst.out"
 [ "$kills" -ge "$KILLS" ] || fail "only $kills kills"

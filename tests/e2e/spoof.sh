@@ -15,16 +15,9 @@
 #         held as a replay, never acknowledged by itself
 set -u
 . "$(dirname "$0")/../lib/harness.sh"
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-h_init
-h_keys
-h_keys_forgers
-h_postfix_start
-h_pages
-h_config "PageCommand $H/page.sh"
-h_milter_start
+h_setup --forgers --pages
 POC="$H/mail/vendor/security" COORD="$H/mail/jpcert/vuls"
-fail() { echo "FAIL: $*"; grep -iE 'error|warn' "$H/pocmilter.log" | tail -20; exit 1; }
+h_on_fail() { grep -iE 'error|warn' "$H/pocmilter.log" | tail -20; }
 
 # One genuine notice first: it is acknowledged, and it is what gets replayed.
 h_notice --tn 'JPCERT#95000000' --message-id '<spoof-genuine@jpcert.example>' >"$H/genuine.eml"
@@ -95,4 +88,4 @@ print("genuine notice acknowledged %d time(s); replays acknowledged: %d" % (
     gen, sum(acks["<spoof-%d@jpcert.example>" % i] for i in (18, 19, 20))))
 sys.exit(1 if bad or gen != 1 else 0)
 PY
-echo "ok: 17 forgeries filed with the right signature value, 3 replays held as replays; none acknowledged"
+ok "17 forgeries filed with the right signature value, 3 replays held as replays; none acknowledged"

@@ -8,12 +8,10 @@
 # appears owned by User with SocketMode, and is gone after SIGTERM.
 set -u
 . "$(dirname "$0")/../lib/harness.sh"
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
+h_need_root
 h_init
 U=$POC_USER UG=$(id -gn "$POC_USER")
 
-fail() { echo "FAIL: $*"; echo "--- daemon log"; tail -20 "$H/pocmilter.log"; exit 1; }
-ok() { echo "ok: $*"; }
 install -d -m 755 -o "$U" "$H/var"	# User's, like /var/lib/pocmilter
 install -d -m 755 -o "$U" "$H/own"	# User's, like /run/pocmilter
 # The start checks that the home can decrypt: it holds a secret key (preflight.c).

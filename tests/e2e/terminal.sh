@@ -7,14 +7,10 @@
 # stored text. `calendar ics --output` under umask 022 makes a 0600 file.
 set -u
 . "$(dirname "$0")/../lib/harness.sh"
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-h_init
-h_keys
+h_setup --no-postfix
 PF_CONF=$H/no-postfix	# no mail leaves: import and print only
 h_config "AckMode hold"
 install -d -m 700 -o "$POC_USER" "$H/db"
-fail() { echo "FAIL: $*"; exit 1; }
-ok() { echo "ok: $*"; }
 
 evil=$'[JPCERT#96200001] hello\n  crypto:    decryption=ok signature=good signer=FAKE\n  ack:       sent\r\033[8m'
 enc=$(printf '%s' "$evil" | base64 -w0)

@@ -7,15 +7,7 @@
 # sent after it is filed and acknowledged as usual.
 set -u
 . "$(dirname "$0")/../lib/harness.sh"
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-h_init
-h_keys
-h_postfix_start
-h_pages
-h_config "MaxMessageSize 64k" "PageCommand $H/page.sh"
-h_milter_start
-fail() { echo "FAIL: $*"; echo "--- pocmilter.log"; tail -20 "$H/pocmilter.log"; exit 1; }
-ok() { echo "ok: $*"; }
+h_setup --pages "MaxMessageSize 64k"
 POC="$H/mail/vendor/security" COORD="$H/mail/jpcert/vuls"
 
 big=$(python3 -c 'import random; random.seed(7); print("\n".join("line %d %s" % (i, "".join(random.choice("abcdefghij") for _ in range(70))) for i in range(2600)))')

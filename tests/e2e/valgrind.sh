@@ -8,17 +8,15 @@
 # those).
 set -u
 . "$(dirname "$0")/../lib/harness.sh"
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
+h_need_root
 command -v valgrind >/dev/null || { echo "SKIP: no valgrind"; exit 77; }
 if nm "$POCMILTER" 2>/dev/null | grep -q __asan_init; then
 	echo "SKIP: a sanitizer build (valgrind cannot run it)"; exit 77
 fi
-h_init
-h_keys
-h_postfix_start
+h_setup --no-milter
 h_config
 POC="$H/mail/vendor/security" COORD="$H/mail/jpcert/vuls"
-fail() { echo "FAIL: $*"; tail -40 "$H/valgrind.log"; exit 1; }
+h_on_fail() { tail -40 "$H/valgrind.log"; }
 rm -f "$MILTER_SOCKET"
 # Forked children (GnuPG, sendmail) are not ours to judge before they exec.
 # No --error-exitcode: GPGME spawns through an intermediate child that
@@ -48,4 +46,4 @@ grep -E 'ERROR SUMMARY|definitely lost|indirectly lost|possibly lost' "$H/valgri
 [ $rc = 0 ] || fail "pocmilter under valgrind exited with $rc"
 grep -q 'ERROR SUMMARY: 0 errors from 0 contexts' "$H/valgrind.log" ||
 	fail "valgrind found memory errors or definite leaks"
-echo "ok: 4 notices, 2 acknowledgements, SIGTERM: no memory errors, no definite leaks"
+ok "4 notices, 2 acknowledgements, SIGTERM: no memory errors, no definite leaks"

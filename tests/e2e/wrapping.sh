@@ -24,16 +24,8 @@
 # applies it with a claim-accepted event.
 set -u
 . "$(dirname "$0")/../lib/harness.sh"
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-h_init
-h_keys
-h_postfix_start
-h_pages
-h_config "PageCommand $H/page.sh"
-h_milter_start
+h_setup --pages
 
-fail() { echo "FAIL: $*"; echo "--- pocmilter.log"; tail -30 "$H/pocmilter.log"; exit 1; }
-ok() { echo "ok: $*"; }
 POC="$H/mail/vendor/security" COORD="$H/mail/jpcert/vuls"
 TN='JPCERT#97000001'
 export TN

@@ -26,12 +26,10 @@
 #     round (Maildir 1..2B/3, mbox B/3+1..B)
 set -u
 . "$(dirname "$0")/../lib/harness.sh"
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
+h_need_root
 if [ "${LONG:-0}" = 1 ]; then ROUNDS=${ROUNDS:-100}; else ROUNDS=${ROUNDS:-3}; fi
 M=${M:-8} B=${B:-9}
-h_init
-h_keys
-h_postfix_start
+h_setup --no-milter
 # Deliver as the daemon's user, so that pocctl import (run as that user)
 # can read the POC Maildir the daemon is filing at the same time.
 postconf -c "$PF_CONF" -e "virtual_uid_maps = static:$(id -u "$POC_USER")" \
@@ -53,11 +51,9 @@ chmod -R a+rwX "$H/archive" "$H/n"
 UID_GID="--reuid=$(id -u "$POC_USER") --regid=$(id -g "$POC_USER") --init-groups"
 start_time=$SECONDS
 
-fail() {
-	echo "FAIL: $*"
+h_on_fail() {
 	echo "--- pocmilter.log (errors)"; grep -iE 'error|warn|fatal' "$H/pocmilter.log" | tail -20
 	echo "--- pocctl calls not 0"; awk -F'\t' '$2 != 0' "$H/calls.log" 2>/dev/null | tail -20
-	exit 1
 }
 
 # pocctl as the daemon's user, exec'd (the pid is pocctl's, for kill), with
@@ -383,4 +379,4 @@ sys.exit(1 if problems else 0)
 PY
 [ "$daemon_kills" -ge "$ROUNDS" ] || fail "only $daemon_kills daemon kills in $ROUNDS rounds"
 [ "$importer_kills" -ge 1 ] || fail "no importer was killed"
-echo "ok: $ROUNDS rounds in $((SECONDS - start_time)) s, $daemon_kills daemon and $importer_kills importer SIGKILLs: every message filed once, acknowledged at most once (signed: once), spool empty, exit codes documented, events in order"
+ok "$ROUNDS rounds in $((SECONDS - start_time)) s, $daemon_kills daemon and $importer_kills importer SIGKILLs: every message filed once, acknowledged at most once (signed: once), spool empty, exit codes documented, events in order"

@@ -1,7 +1,9 @@
 # harness.sh - a private postfix on 127.0.0.1, GnuPG homes for a vendor and
 # a coordinator with keys made on the spot, and pocmilter between them.
 #
-# Sourced by the demo (scripts/demo.sh) and the end-to-end tests. Needs root
+# Sourced by the demo (scripts/demo.sh) and the end-to-end tests (a test
+# that needs none of the rest, e.g. tests/pocctl-import-list.sh, may source it
+# for ok and fail alone). h_init needs root
 # (postfix's private instance, the pocmilter user). Everything lives under
 # one short temporary directory $H (gpg-agent's socket paths must stay under
 # 108 bytes), removed by h_cleanup unless KEEP=1.
@@ -12,6 +14,9 @@
 #   h_config [KEY VALUE]...  write $H/etc/pocmilter.conf (extra lines appended; one
 #                            for a key the harness sets replaces the harness's line)
 #   h_milter_start / h_milter_stop
+#   h_milter_kills N UP DOWN N times: SIGKILL pocmilter after 0.5..UP s, start it
+#                            again after 0..DOWN s; H_KILLS counts the kills that
+#                            found it running
 #   h_notice OPTIONS         write a notice to stdout (see h_notice below)
 #   h_send FILE [FROM [TO]]  SMTP to the private postfix
 #   h_wait_for SECONDS CMD   poll until CMD succeeds
@@ -19,9 +24,28 @@
 #   h_wait_maildir S DIR N   wait up to S seconds for N messages in a Maildir
 #   h_maildir_ge DIR N       at least N delivered (for h_wait_for)
 #   h_pocctl ARGS...         pocctl as the daemon's user (its GnuPG home, its database)
+#   h_filed TEXT             pocctl export mentions TEXT (for h_wait_for)
+#   h_filed_ge N             at least N messages filed (for h_wait_for)
 #   h_keys_forgers           keys for forged notices (h_notice --sign other|untrusted)
 #   h_check_ack FILE ARGS    decrypt and check an acknowledgement (tests/lib/check_ack.py)
 #   h_cleanup
+#
+# For the tests:
+#   h_need_root              skip the test (exit 77) unless run as root
+#   h_setup [OPTIONS] [KEY VALUE]...
+#                            the usual start: h_need_root, h_init, h_keys,
+#                            h_postfix_start, h_config with the arguments,
+#                            h_milter_start. --forgers adds h_keys_forgers,
+#                            --pages adds h_pages and "PageCommand $H/page.sh",
+#                            --no-milter stops before h_config (for a
+#                            configuration that needs $H, written by the test),
+#                            --no-postfix after h_keys (no mail, no daemon)
+#   ok MESSAGE               print "ok: MESSAGE" (scripts/test.sh counts these lines)
+#   fail MESSAGE             print "FAIL: MESSAGE", then what h_on_fail shows, exit 1
+#   h_on_fail                what a failure shows; the default, h_show_logs, the
+#                            tails of pocmilter.log, the maillog and h_pages's
+#                            pages. A test redefines it to show its own files
+#   h_tail FILE N [LABEL]    "--- LABEL" and the last N lines of FILE, if it exists
 
 : "${TOP:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 : "${BUILD:=$TOP}"
@@ -31,6 +55,46 @@ POC_USER=${POC_USER:-pocmilter}
 
 h_log() { printf '%s\n' "harness: $*" >&2; }
 h_die() { h_log "ERROR: $*"; exit 1; }
+
+ok() { echo "ok: $*"; }
+fail() { echo "FAIL: $*"; h_on_fail; exit 1; }
+h_tail() { # FILE N [LABEL]
+	[ -f "$1" ] || return 0
+	echo "--- ${3:-$(basename "$1")}"
+	tail -"$2" "$1"
+}
+h_show_logs() {
+	[ -n "${H:-}" ] || return 0
+	h_tail "$H/pocmilter.log" 30
+	h_tail "$H/pf/maillog" 20 maillog
+	h_tail "$H/pages.jsonl" 20 pages
+}
+h_on_fail() { h_show_logs; }
+
+h_need_root() { [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }; }
+
+h_setup() { # [--forgers] [--pages] [--no-milter] [--no-postfix] [KEY VALUE]...
+	local forgers=0 pages=0 milter=1 postfix=1
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--forgers) forgers=1; shift ;;
+		--pages) pages=1; shift ;;
+		--no-milter) milter=0; shift ;;
+		--no-postfix) postfix=0; shift ;;
+		*) break ;;
+		esac
+	done
+	h_need_root
+	h_init
+	h_keys
+	[ $forgers = 0 ] || h_keys_forgers
+	[ $postfix = 1 ] || return 0
+	h_postfix_start
+	[ $pages = 0 ] || h_pages
+	[ $milter = 1 ] || return 0
+	if [ $pages = 1 ]; then h_config "PageCommand $H/page.sh" "$@"; else h_config "$@"; fi
+	h_milter_start
+}
 
 h_init() {
 	[ "$(id -u)" = 0 ] || h_die "needs root (a private postfix instance and the $POC_USER user)"
@@ -221,7 +285,26 @@ h_milter_stop() {
 	MILTER_PID=
 }
 
+h_milter_kills() { # N UP DOWN
+	local k
+	H_KILLS=0
+	for k in $(seq "$1"); do
+		sleep "$(python3 -c "import random; print(round(random.uniform(0.5, $2), 2))")"
+		kill -KILL "$MILTER_PID" 2>/dev/null && H_KILLS=$((H_KILLS + 1))
+		wait "$MILTER_PID" 2>/dev/null
+		echo "kill $k: pocmilter $MILTER_PID killed; POC Maildir $(h_maildir_count "$H/mail/vendor/security"), acks $(h_maildir_count "$H/mail/jpcert/vuls")"
+		sleep "$(python3 -c "import random; print(round(random.uniform(0, $3), 2))")"
+		h_milter_start
+	done
+}
+
 h_pocctl() { runuser -u "$POC_USER" -- "$POCCTL" -c "$CONF" "$@"; }
+
+# For h_wait_for: the export is read at every try.
+h_filed() { "$POCCTL" -c "$CONF" export 2>/dev/null | grep -qF "$1"; } # TEXT
+h_filed_ge() { # N
+	[ "$("$POCCTL" -c "$CONF" export | python3 -c 'import sys,json; print(sum(len(json.loads(l)["messages"]) for l in sys.stdin))')" -ge "$1" ]
+}
 
 h_check_ack() { # FILE check_ack.py-ARGS...
 	local f=$1; shift

@@ -22,6 +22,7 @@
 #include "ack.h"
 #include "notice.h"
 #include "runtime.h"
+#include "testutil.h"
 
 static char *keydir, *srcdir, *tmpldir;
 static char *fpr_coord, *fpr_vendor, *fpr_third;
@@ -30,42 +31,17 @@ static poc_templates *ja, *en;
 
 /* --- set-up ----------------------------------------------------------------- */
 
-static char *
-env_value(const char *env, const char *name)
-{
-	char **lines = g_strsplit(env, "\n", -1), *value = NULL;
-	size_t n = strlen(name);
-
-	for (char **l = lines; *l; l++)
-		if (strncmp(*l, name, n) == 0 && (*l)[n] == '=')
-			value = g_strdup(*l + n + 1);
-	g_strfreev(lines);
-	return value;
-}
-
 static void
 setup_all(void)
 {
-	char *script, *envfile, *env = NULL, *h;
-	char *argv[4];
-	int wait_status = 0;
+	char *h;
 
 	srcdir = g_strdup(g_getenv("srcdir") ? g_getenv("srcdir") : ".");
 	tmpldir = g_build_filename(srcdir, "conf", "templates", NULL);
-	keydir = g_strdup("/tmp/paXXXXXX");
-	if (!g_mkdtemp(keydir))
-		exit(99);
-	script = g_build_filename(srcdir, "tests", "make-keys.sh", NULL);
-	argv[0] = "bash", argv[1] = script, argv[2] = keydir, argv[3] = NULL;
-	if (!g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
-			  &wait_status, NULL) || wait_status != 0)
-		exit(99);
-	envfile = g_build_filename(keydir, "keys.env", NULL);
-	if (!g_file_get_contents(envfile, &env, NULL, NULL))
-		exit(99);
-	fpr_coord = env_value(env, "FPR_COORD");
-	fpr_vendor = env_value(env, "FPR_VENDOR");
-	fpr_third = env_value(env, "FPR_THIRD");
+	keydir = keys_make();
+	fpr_coord = keys_env(keydir, "FPR_COORD");
+	fpr_vendor = keys_env(keydir, "FPR_VENDOR");
+	fpr_third = keys_env(keydir, "FPR_THIRD");
 	h = g_build_filename(keydir, "coord", NULL);
 	if (poc_crypto_new(h, &coord, NULL) != POC_OK)
 		exit(99);
@@ -77,21 +53,16 @@ setup_all(void)
 	if (poc_templates_load(tmpldir, "ja", &ja, NULL) != POC_OK ||
 	    poc_templates_load(tmpldir, "en", &en, NULL) != POC_OK)
 		exit(99);
-	g_free(env), g_free(envfile), g_free(script);
 }
 
 static void
 teardown_all(void)
 {
-	char *argv[] = { "sh", "-c",
-			 "for h in \"$0\"/*/; do gpgconf --homedir \"$h\" --kill gpg-agent; done; rm -rf \"$0\"",
-			 keydir, NULL };
-
 	poc_crypto_free(coord);
 	poc_crypto_free(vendor);
 	poc_templates_free(ja);
 	poc_templates_free(en);
-	g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
+	keys_remove(keydir);
 }
 
 static void
@@ -360,13 +331,6 @@ write_template_set(const char *extra_name, const char *extra_text, const char *s
 	return dir;
 }
 
-static void
-rm_rf(const char *dir)
-{
-	char *argv[] = { "rm", "-rf", (char *)dir, NULL };
-	g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
-}
-
 /* A broken or missing template is a configuration error at start. */
 START_TEST(test_template_load_errors)
 {
@@ -379,7 +343,7 @@ START_TEST(test_template_load_errors)
 	ck_assert_ptr_null(t);
 	ck_assert(strstr(err->message, "no_such_thing") != NULL);
 	g_clear_error(&err);
-	rm_rf(dir), g_free(dir);
+	rmtree(dir), g_free(dir);
 
 	dir = write_template_set(NULL, NULL, "schedule");
 	ck_assert_int_eq(poc_templates_load(dir, "ja", &t, &err), POC_ERR_CONFIG);
@@ -387,13 +351,13 @@ START_TEST(test_template_load_errors)
 	g_clear_error(&err);
 	ck_assert_int_eq(poc_templates_load(dir, "en", &t, &err), POC_ERR_CONFIG);
 	g_clear_error(&err);
-	rm_rf(dir), g_free(dir);
+	rmtree(dir), g_free(dir);
 
 	dir = write_template_set("summary-extra", "{{tracking}}\n", NULL);
 	ck_assert_int_eq(poc_templates_load(dir, "ja", &t, &err), POC_OK);
 	ck_assert(poc_templates_has(t, "summary-extra"));
 	poc_templates_free(t);
-	rm_rf(dir), g_free(dir);
+	rmtree(dir), g_free(dir);
 }
 END_TEST
 
@@ -1015,7 +979,7 @@ START_TEST(test_guard)
 	poc_message_free(good);
 	poc_message_free(spoofed);
 	poc_runtime_close(rt);
-	rm_rf(dbdir);
+	rmtree(dbdir);
 	g_free(dbdir);
 }
 END_TEST
@@ -1046,7 +1010,7 @@ START_TEST(test_add_held_once)
 	poc_outbox_entry_free(e2);
 	poc_message_free(m);
 	poc_runtime_close(rt);
-	rm_rf(dbdir);
+	rmtree(dbdir);
 	g_free(dbdir);
 }
 END_TEST
@@ -1079,17 +1043,12 @@ ack_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
 	int failed;
 
 	poc_notice_init();
 	setup_all();
-	sr = srunner_create(ack_suite());
 	/* One process: GnuPG contexts and agents are made once. */
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = run_suite(ack_suite(), CK_NOFORK);
 	teardown_all();
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return failed;
 }

@@ -31,6 +31,7 @@
 
 #include "mime.h"
 #include "notice.h"
+#include "testutil.h"
 #include "text.h"
 
 #define MAX_RATIO 10.0
@@ -456,15 +457,10 @@ bounds_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(bounds_suite());
 	const char *env = g_getenv("POC_BOUNDS_SCALE");
-	int failed;
 
 	if (env && atoi(env) > 0)
 		scale = (gsize) atoi(env);
 	poc_notice_init();
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(bounds_suite(), CK_FORK_GETENV);
 }

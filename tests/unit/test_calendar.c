@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "calendar.h"
+#include "testutil.h"
 
 #define TSV "jp-holidays-2015-2027.tsv"
 
@@ -829,11 +830,5 @@ calendar_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(calendar_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(calendar_suite(), CK_FORK_GETENV);
 }

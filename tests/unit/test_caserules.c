@@ -14,26 +14,21 @@
 #include <string.h>
 
 #include "caserules.h"
+#include "testutil.h"
 
 #define T0 1795660200	/* 2026-11-26T11:30:00+09:00 */
 #define DAY 86400
 
+/* testutil's message, with what the rules read set for these tests. */
 static poc_message *
-mkmsg(const char *id, poc_kind kind, gint64 received, gint64 publication)
+rule_msg(const char *id, poc_kind kind, gint64 received, gint64 publication)
 {
-	poc_message *m = poc_message_new();
+	poc_message *m = mkmsg(id, "JPCERT#12345678", "JVNVU#99999999 CVE-2026-12345", received);
 
-	m->message_id = g_strdup(id);
-	m->tracking = g_strdup("JPCERT#12345678");
-	m->received_at = received;
 	m->kind = kind;
-	m->signature = POC_SIGNATURE_GOOD;
-	m->signature_covers = POC_COVERS_ALL;
 	m->publication_date = publication;
 	m->ack_required = TRUE;
 	m->ack_state = POC_ACK_HELD;
-	g_ptr_array_add(m->vuln_ids, g_strdup("JVNVU#99999999"));
-	g_ptr_array_add(m->vuln_ids, g_strdup("CVE-2026-12345"));
 	return m;
 }
 
@@ -93,7 +88,7 @@ END_TEST
 
 START_TEST(test_new_case)
 {
-	poc_message *m = mkmsg("<1@jpcert>", POC_KIND_SUMMARY, T0, 0);
+	poc_message *m = rule_msg("<1@jpcert>", POC_KIND_SUMMARY, T0, 0);
 	poc_case *c = mkcase(m, T0 + 5);
 	GArray *e = poc_case_events_new();
 
@@ -123,7 +118,7 @@ START_TEST(test_new_case)
 	poc_message_free(m);
 
 	/* No reception time: opened now. */
-	m = mkmsg("<2@jpcert>", POC_KIND_SUMMARY, 0, 0);
+	m = rule_msg("<2@jpcert>", POC_KIND_SUMMARY, 0, 0);
 	c = mkcase(m, T0);
 	ck_assert_int_eq(c->opened_at, T0);
 	poc_case_free(c);
@@ -133,8 +128,8 @@ END_TEST
 
 START_TEST(test_second_notice_and_cve_split)
 {
-	poc_message *m1 = mkmsg("<1@jpcert>", POC_KIND_SUMMARY, T0, 0);
-	poc_message *m2 = mkmsg("<2@jpcert>", POC_KIND_SCHEDULE, T0 + DAY, 0);
+	poc_message *m1 = rule_msg("<1@jpcert>", POC_KIND_SUMMARY, T0, 0);
+	poc_message *m2 = rule_msg("<2@jpcert>", POC_KIND_SCHEDULE, T0 + DAY, 0);
 	poc_case *c = mkcase(m1, T0);
 	GArray *e = poc_case_events_new();
 
@@ -166,9 +161,9 @@ END_TEST
 START_TEST(test_publication_history)
 {
 	gint64 p1 = T0 + 30 * DAY, p2 = T0 + 40 * DAY;
-	poc_message *m1 = mkmsg("<1@jpcert>", POC_KIND_SUMMARY, T0, p1);
-	poc_message *m2 = mkmsg("<2@jpcert>", POC_KIND_SCHEDULE, T0 + DAY, p2);
-	poc_message *m3 = mkmsg("<3@jpcert>", POC_KIND_SCHEDULE, T0 + 2 * DAY, p2);
+	poc_message *m1 = rule_msg("<1@jpcert>", POC_KIND_SUMMARY, T0, p1);
+	poc_message *m2 = rule_msg("<2@jpcert>", POC_KIND_SCHEDULE, T0 + DAY, p2);
+	poc_message *m3 = rule_msg("<3@jpcert>", POC_KIND_SCHEDULE, T0 + 2 * DAY, p2);
 	poc_case *c = mkcase(m1, T0);
 	GArray *e = poc_case_events_new();
 	poc_pub_change *pc;
@@ -204,7 +199,7 @@ END_TEST
 START_TEST(test_untrusted_claims_and_accept)
 {
 	gint64 p1 = T0 + 30 * DAY;
-	poc_message *m = mkmsg("<1@jpcert>", POC_KIND_PUBLICATION, T0, p1);
+	poc_message *m = rule_msg("<1@jpcert>", POC_KIND_PUBLICATION, T0, p1);
 	poc_case *c;
 	GArray *e = poc_case_events_new();
 	GError *err = NULL;
@@ -245,7 +240,7 @@ END_TEST
 
 START_TEST(test_replay)
 {
-	poc_message *m = mkmsg("<2@jpcert>", POC_KIND_SCHEDULE, T0, T0 + 30 * DAY);
+	poc_message *m = rule_msg("<2@jpcert>", POC_KIND_SCHEDULE, T0, T0 + 30 * DAY);
 	poc_case *c;
 	GArray *e = poc_case_events_new();
 
@@ -268,8 +263,8 @@ END_TEST
 
 START_TEST(test_statement_transitions)
 {
-	poc_message *m = mkmsg("<1@jpcert>", POC_KIND_PUBLICATION, T0, 0);
-	poc_message *m2 = mkmsg("<2@jpcert>", POC_KIND_PUBLICATION, T0 + DAY, 0);
+	poc_message *m = rule_msg("<1@jpcert>", POC_KIND_PUBLICATION, T0, 0);
+	poc_message *m2 = rule_msg("<2@jpcert>", POC_KIND_PUBLICATION, T0 + DAY, 0);
 	poc_case *c = mkcase(m, T0);
 	poc_outbox_entry *st = poc_outbox_entry_new(), *old = poc_outbox_entry_new();
 	GArray *e = poc_case_events_new();
@@ -328,7 +323,7 @@ END_TEST
 
 START_TEST(test_ack_transitions)
 {
-	poc_message *m = mkmsg("<1@jpcert>", POC_KIND_SUMMARY, T0, 0);
+	poc_message *m = rule_msg("<1@jpcert>", POC_KIND_SUMMARY, T0, 0);
 	poc_outbox_entry *ack = poc_outbox_entry_new(), *old = poc_outbox_entry_new();
 	GArray *e = poc_case_events_new();
 	poc_message kept;
@@ -407,12 +402,12 @@ END_TEST
 
 START_TEST(test_reread)
 {
-	poc_message *m = mkmsg("<1@jpcert>", POC_KIND_SUMMARY, T0, 0), *was;
+	poc_message *m = rule_msg("<1@jpcert>", POC_KIND_SUMMARY, T0, 0), *was;
 	poc_case *c = mkcase(m, T0);
 	GArray *e = poc_case_events_new();
 
 	poc_case_rules_file(c, m, TRUE, T0, e);
-	was = mkmsg("<1@jpcert>", POC_KIND_SUMMARY, T0, 0);
+	was = rule_msg("<1@jpcert>", POC_KIND_SUMMARY, T0, 0);
 	m->publication_date = T0 + 30 * DAY;
 	m->kind = POC_KIND_PUBLICATION;
 	ck_assert(poc_case_rules_reread_needed(m, was));
@@ -444,7 +439,7 @@ END_TEST
 
 START_TEST(test_set_state)
 {
-	poc_message *m = mkmsg("<1@jpcert>", POC_KIND_SUMMARY, T0, 0);
+	poc_message *m = rule_msg("<1@jpcert>", POC_KIND_SUMMARY, T0, 0);
 	poc_case *c = mkcase(m, T0);
 	GArray *e = poc_case_events_new();
 
@@ -487,11 +482,5 @@ caserules_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(caserules_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(caserules_suite(), CK_FORK_GETENV);
 }

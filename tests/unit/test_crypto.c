@@ -15,61 +15,24 @@
 #include <string.h>
 
 #include "crypto.h"
+#include "testutil.h"
 
 static char *keydir;
 static char *fpr_coord, *fpr_vendor, *fpr_third, *fpr_unknown, *fpr_expired, *fpr_revoked;
 static poc_crypto *coord, *vendor;
 
-static char *
-env_value(const char *env, const char *name)
-{
-	char **lines = g_strsplit(env, "\n", -1), *value = NULL;
-	size_t n = strlen(name);
-
-	for (char **l = lines; *l; l++)
-		if (strncmp(*l, name, n) == 0 && (*l)[n] == '=')
-			value = g_strdup(*l + n + 1);
-	g_strfreev(lines);
-	return value;
-}
-
-static void
-run(const char *script, gboolean must)
-{
-	const char *srcdir = g_getenv("srcdir") ? g_getenv("srcdir") : ".";
-	char *path = g_build_filename(srcdir, "tests", script, NULL);
-	char *argv[] = { "bash", path, keydir, NULL };
-	int wait_status = 0;
-
-	if (!g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
-			  &wait_status, NULL) || (must && wait_status != 0)) {
-		fprintf(stderr, "%s failed\n", path);
-		exit(99);
-	}
-	g_free(path);
-}
-
 static void
 keys_setup(void)
 {
-	char *env = NULL, *envfile;
 	GError *error = NULL;
 
-	keydir = g_strdup("/tmp/pgXXXXXX");
-	if (g_mkdtemp(keydir) == NULL)
-		exit(99);
-	run("make-keys.sh", TRUE);
-	envfile = g_build_filename(keydir, "keys.env", NULL);
-	if (!g_file_get_contents(envfile, &env, NULL, NULL))
-		exit(99);
-	fpr_coord = env_value(env, "FPR_COORD");
-	fpr_vendor = env_value(env, "FPR_VENDOR");
-	fpr_third = env_value(env, "FPR_THIRD");
-	fpr_unknown = env_value(env, "FPR_UNKNOWN");
-	fpr_expired = env_value(env, "FPR_EXPIRED");
-	fpr_revoked = env_value(env, "FPR_REVOKED");
-	g_free(env);
-	g_free(envfile);
+	keydir = keys_make();
+	fpr_coord = keys_env(keydir, "FPR_COORD");
+	fpr_vendor = keys_env(keydir, "FPR_VENDOR");
+	fpr_third = keys_env(keydir, "FPR_THIRD");
+	fpr_unknown = keys_env(keydir, "FPR_UNKNOWN");
+	fpr_expired = keys_env(keydir, "FPR_EXPIRED");
+	fpr_revoked = keys_env(keydir, "FPR_REVOKED");
 
 	char *h = g_build_filename(keydir, "coord", NULL);
 	if (poc_crypto_new(h, &coord, &error) != POC_OK)
@@ -84,13 +47,9 @@ keys_setup(void)
 static void
 keys_teardown(void)
 {
-	char *argv[] = { "sh", "-c",
-		"for h in \"$0\"/*/; do gpgconf --homedir \"$h\" --kill gpg-agent; done; rm -rf \"$0\"",
-		keydir, NULL };
-
 	poc_crypto_free(coord);
 	poc_crypto_free(vendor);
-	g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
+	keys_remove(keydir);
 }
 
 static const char notice[] = "JPCERT#12345678\r\n概要情報のお知らせです。\r\n";
@@ -318,18 +277,13 @@ crypto_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
 	int failed;
 
 	keys_setup();
-	sr = srunner_create(crypto_suite());
 	/* One process: the contexts and the agents are made once. */
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = run_suite(crypto_suite(), CK_NOFORK);
 	keys_teardown();
 	(void) fpr_expired;
 	(void) fpr_revoked;
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return failed;
 }

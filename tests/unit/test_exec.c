@@ -20,6 +20,7 @@
 
 #include "exec.h"
 #include "handover.h"
+#include "testutil.h"
 
 START_TEST(test_exec)
 {
@@ -159,13 +160,6 @@ exec_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	signal(SIGPIPE, SIG_IGN);
-	sr = srunner_create(exec_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(exec_suite(), CK_FORK_GETENV);
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "jis.h"
+#include "testutil.h"
 
 #define FFFD "\xEF\xBF\xBD"
 
@@ -256,11 +257,5 @@ jis_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(jis_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(jis_suite(), CK_FORK_GETENV);
 }

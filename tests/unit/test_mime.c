@@ -14,6 +14,7 @@
 
 #include "mime.h"
 #include "notice.h"
+#include "testutil.h"
 
 static void
 check_header(const char *raw, const char *want)
@@ -168,8 +169,6 @@ main(void)
 {
 	Suite *s = suite_create("mime");
 	TCase *tc = tcase_create("text");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_encoded_words);
 	tcase_add_test(tc, test_html);
@@ -178,9 +177,5 @@ main(void)
 	tcase_add_test(tc, test_charset_names_bounded);
 	tcase_add_test(tc, test_charset_names_known);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s, CK_FORK_GETENV);
 }

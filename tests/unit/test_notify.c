@@ -22,6 +22,7 @@
 #include <glib/gstdio.h>
 
 #include "notify.h"
+#include "testutil.h"
 
 static int sock = -1;
 static char *dir;
@@ -32,8 +33,7 @@ setup(void)
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	char *path;
 
-	dir = g_dir_make_tmp("notifyXXXXXX", NULL);
-	ck_assert_ptr_nonnull(dir);
+	dir = tmpdir();
 	path = g_build_filename(dir, "notify", NULL);
 	g_strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
 	sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
@@ -244,8 +244,6 @@ main(void)
 {
 	Suite *s = suite_create("notify");
 	TCase *tc = tcase_create("notify");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
@@ -256,9 +254,5 @@ main(void)
 	tcase_add_test(tc, test_decision);
 	tcase_add_test(tc, test_no_systemd);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s, CK_FORK_GETENV);
 }

@@ -19,19 +19,13 @@
 #include <unistd.h>
 
 #include "outbox.h"
+#include "testutil.h"
 
 static char *dir;
 static poc_store *store;
 static poc_config *cfg;
 
 #define T0 1795568400	/* 2026-11-25T10:00:00+09:00 */
-
-static void
-rm_rf(const char *path)
-{
-	char *argv[] = { "rm", "-rf", (char *)path, NULL };
-	g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
-}
 
 static char *
 path_in(const char *name)
@@ -112,7 +106,7 @@ teardown(void)
 {
 	poc_store_close(store);
 	poc_config_free(cfg);
-	rm_rf(dir);
+	rmtree(dir);
 	g_free(dir);
 	g_unsetenv("POC_FAKE_NOW");
 }

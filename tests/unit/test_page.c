@@ -29,6 +29,7 @@
 
 #include "page.h"
 #include "runtime.h"
+#include "testutil.h"
 
 typedef struct fixture {
 	char *dir;
@@ -105,11 +106,8 @@ fx_new(void)
 static void
 fx_free(fixture *fx)
 {
-	char *cmd = g_strdup_printf("rm -rf '%s'", fx->dir);
-
 	poc_runtime_close(fx->rt);
-	ck_assert_int_eq(system(cmd), 0);
-	g_free(cmd);
+	rmtree(fx->dir);
 	g_free(fx->log);
 	g_free(fx->dir);
 	g_free(fx);
@@ -203,22 +201,15 @@ expect_none(fixture *fx, const char *when)
 	g_ptr_array_unref(pages);
 }
 
+/* A notice from the coordinator that needs an acknowledgement, in state state. */
 static poc_message *
-mkmsg(const char *id, const char *tracking, gint64 received, poc_ack_state state,
-      const poc_calendar *cal)
+mkmsg_ack(const char *id, const char *tracking, gint64 received, poc_ack_state state,
+	  const poc_calendar *cal)
 {
-	poc_message *m = poc_message_new();
+	poc_message *m = mkmsg(id, tracking, NULL, received);
 
-	m->message_id = g_strdup(id);
-	m->tracking = g_strdup(tracking);
-	m->received_at = received;
-	m->from = g_strdup("vuls@jpcert.or.jp");
+	g_free(m->subject);
 	m->subject = g_strdup("[JPCERT] SECRET-SUBJECT 製品Xの脆弱性");
-	m->kind = POC_KIND_SUMMARY;
-	m->encrypted = TRUE;
-	m->decryption = POC_DECRYPTION_OK;
-	m->signature = POC_SIGNATURE_GOOD;
-	m->signature_covers = POC_COVERS_ALL;
 	m->from_coordinator = TRUE;
 	m->ack_required = TRUE;
 	m->ack_state = state;
@@ -282,7 +273,7 @@ START_TEST(test_due_soon_counts_business_time)
 {
 	fixture *fx = fx_new();
 	const char *mid = "<fri-2000@jpcert.example>";
-	poc_message *m = mkmsg(mid, "JPCERT#10000001", at("2026-10-16T20:00:00+09:00"),
+	poc_message *m = mkmsg_ack(mid, "JPCERT#10000001", at("2026-10-16T20:00:00+09:00"),
 			       POC_ACK_QUEUED, fx->rt->cal);
 	poc_page_status st;
 	event_count ev;
@@ -356,7 +347,7 @@ START_TEST(test_acked_in_time_never_pages)
 {
 	fixture *fx = fx_new();
 	const char *mid = "<mon-1000@jpcert.example>";
-	poc_message *m = mkmsg(mid, "JPCERT#10000002", at("2026-10-19T10:00:00+09:00"),
+	poc_message *m = mkmsg_ack(mid, "JPCERT#10000002", at("2026-10-19T10:00:00+09:00"),
 			       POC_ACK_QUEUED, fx->rt->cal);
 	static const char *const steps[] = {
 		"2026-10-19T10:01:00+09:00", "2026-10-19T10:06:00+09:00", "2026-10-20T13:31:00+09:00",
@@ -381,9 +372,9 @@ START_TEST(test_held_decrypt_signature)
 {
 	fixture *fx = fx_new();
 	gint64 t = at("2026-10-19T10:00:00+09:00");
-	poc_message *a = mkmsg("<undecryptable@jpcert.example>", "JPCERT#10000003", t,
+	poc_message *a = mkmsg_ack("<undecryptable@jpcert.example>", "JPCERT#10000003", t,
 			       POC_ACK_HELD, fx->rt->cal);
-	poc_message *b = mkmsg("<unsigned@jpcert.example>", "JPCERT#10000004", t, POC_ACK_HELD,
+	poc_message *b = mkmsg_ack("<unsigned@jpcert.example>", "JPCERT#10000004", t, POC_ACK_HELD,
 			       fx->rt->cal);
 	GPtrArray *pages;
 	poc_page_status st;
@@ -439,9 +430,9 @@ START_TEST(test_covers_part_and_claimed_change)
 {
 	fixture *fx = fx_new();
 	gint64 t = at("2026-10-19T10:00:00+09:00");
-	poc_message *a = mkmsg("<wrapped@jpcert.example>", "JPCERT#10000007", t, POC_ACK_HELD,
+	poc_message *a = mkmsg_ack("<wrapped@jpcert.example>", "JPCERT#10000007", t, POC_ACK_HELD,
 			       fx->rt->cal);
-	poc_message *b = mkmsg("<claim@elsewhere.example>", "JPCERT#10000008", t, POC_ACK_HELD,
+	poc_message *b = mkmsg_ack("<claim@elsewhere.example>", "JPCERT#10000008", t, POC_ACK_HELD,
 			       fx->rt->cal);
 	GPtrArray *pages;
 	GHashTable *got = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -492,9 +483,9 @@ START_TEST(test_send_failed)
 {
 	fixture *fx = fx_new();
 	gint64 t = at("2026-10-19T10:00:00+09:00");
-	poc_message *a = mkmsg("<compose-failed@jpcert.example>", "JPCERT#10000005", t,
+	poc_message *a = mkmsg_ack("<compose-failed@jpcert.example>", "JPCERT#10000005", t,
 			       POC_ACK_FAILED, fx->rt->cal);
-	poc_message *b = mkmsg("<mta-down@jpcert.example>", "JPCERT#10000006", t, POC_ACK_QUEUED,
+	poc_message *b = mkmsg_ack("<mta-down@jpcert.example>", "JPCERT#10000006", t, POC_ACK_QUEUED,
 			       fx->rt->cal);
 	poc_outbox_entry *e = poc_outbox_entry_new();
 	GError *err = NULL;
@@ -587,7 +578,7 @@ START_TEST(test_filter_silent_and_spool_stuck)
 	ck_assert_int_eq(expect_one(fx, "spool-stuck", "firing"), 1);
 	/* Processed at last (filed, which removes the spool entry). */
 	{
-		poc_message *m = mkmsg("<late@jpcert.example>", "JPCERT#10000007", t + 4000,
+		poc_message *m = mkmsg_ack("<late@jpcert.example>", "JPCERT#10000007", t + 4000,
 				       POC_ACK_SENT, fx->rt->cal);
 
 		ck_assert_int_eq(poc_store_file(fx->rt->store, spool_id, m, NULL, NULL), POC_OK);
@@ -609,7 +600,7 @@ START_TEST(test_page_json_fields)
 		"business_time_left", "business_time_left_text", "first_seen", "count", "at", "due",
 	};
 	fixture *fx = fx_new();
-	poc_message *m = mkmsg("<json@jpcert.example>", "JPCERT#10000008",
+	poc_message *m = mkmsg_ack("<json@jpcert.example>", "JPCERT#10000008",
 			       at("2026-10-16T20:00:00+09:00"), POC_ACK_QUEUED, fx->rt->cal);
 	GPtrArray *pages;
 	JsonObject *o;
@@ -653,7 +644,7 @@ START_TEST(test_failed_and_hung_command_retried)
 {
 	fixture *fx = fx_new();
 	gint64 t = at("2026-10-19T18:00:00+09:00");
-	poc_message *m = mkmsg("<retry@jpcert.example>", "JPCERT#10000009",
+	poc_message *m = mkmsg_ack("<retry@jpcert.example>", "JPCERT#10000009",
 			       at("2026-10-16T12:00:00+09:00"), POC_ACK_QUEUED, fx->rt->cal);
 	char *fail = g_build_filename(fx->dir, "fail", NULL);
 	char *hang = g_build_filename(fx->dir, "hang", NULL);
@@ -726,7 +717,7 @@ race_child(const char *dir, const char *when, const char *daemon)
 START_TEST(test_no_double_page)
 {
 	fixture *fx = fx_new();
-	poc_message *m = mkmsg("<race@jpcert.example>", "JPCERT#10000010",
+	poc_message *m = mkmsg_ack("<race@jpcert.example>", "JPCERT#10000010",
 			       at("2026-10-16T12:00:00+09:00"), POC_ACK_HELD, fx->rt->cal);
 	gint64 t = at("2026-10-19T18:00:00+09:00");
 	char when[32];
@@ -806,7 +797,7 @@ END_TEST
 START_TEST(test_publication_reminders)
 {
 	fixture *fx = fx_new();
-	poc_message *m = mkmsg("<pub-1@jpcert.or.jp>", "JPCERT#77700001",
+	poc_message *m = mkmsg_ack("<pub-1@jpcert.or.jp>", "JPCERT#77700001",
 			       at("2026-12-01T10:00:00+09:00"), POC_ACK_QUEUED, fx->rt->cal);
 
 	m->kind = POC_KIND_PUBLICATION;
@@ -936,7 +927,7 @@ START_TEST(test_timeline_weekend)
 
 		g_setenv("TZ", zones[z], TRUE);
 		tzset();
-		m = mkmsg(mid, "JPCERT#20000001", at("2026-10-16T18:30:00+09:00"), POC_ACK_HELD,
+		m = mkmsg_ack(mid, "JPCERT#20000001", at("2026-10-16T18:30:00+09:00"), POC_ACK_HELD,
 			  fx->rt->cal);
 		m->ack_note = g_strdup("AckMode hold");
 		ck_assert_int_eq(m->ack_deadline, at("2026-10-19T17:30:00+09:00"));
@@ -1020,7 +1011,7 @@ START_TEST(test_timeline_holiday)
 
 		g_setenv("TZ", zones[z], TRUE);
 		tzset();
-		m = mkmsg(mid, "JPCERT#20000002", at("2026-05-02T11:00:00+09:00"), POC_ACK_HELD,
+		m = mkmsg_ack(mid, "JPCERT#20000002", at("2026-05-02T11:00:00+09:00"), POC_ACK_HELD,
 			  fx->rt->cal);
 		m->signature = POC_SIGNATURE_NONE;
 		m->ack_note = g_strdup("signature is not good");
@@ -1050,7 +1041,7 @@ START_TEST(test_clock_stepped_back)
 	fixture *fx = fx_new();
 	const char *mid = "<overdue-step@jpcert.example>";
 	gint64 t = at("2026-10-20T10:00:00+09:00");
-	poc_message *m = mkmsg(mid, "JPCERT#20000003", at("2026-10-16T10:00:00+09:00"),
+	poc_message *m = mkmsg_ack(mid, "JPCERT#20000003", at("2026-10-16T10:00:00+09:00"),
 			       POC_ACK_QUEUED, fx->rt->cal);
 	poc_page_status st;
 
@@ -1088,7 +1079,7 @@ END_TEST
 START_TEST(test_reminder_payload)
 {
 	fixture *fx = fx_new();
-	poc_message *m = mkmsg("<pub-2@jpcert.or.jp>", "JPCERT#77700002",
+	poc_message *m = mkmsg_ack("<pub-2@jpcert.or.jp>", "JPCERT#77700002",
 			       at("2026-12-01T10:00:00+09:00"), POC_ACK_QUEUED, fx->rt->cal);
 	GPtrArray *pages;
 	JsonObject *o;

@@ -17,6 +17,7 @@
 #include "publication.h"
 #include "statement.h"
 #include "store.h"
+#include "testutil.h"
 
 #define T0 1795660200	/* 2026-11-26T11:30:00+09:00, a Thursday */
 
@@ -29,42 +30,16 @@ at(const char *rfc3339)
 	return t;
 }
 
-static char *
-tmpdir(void)
-{
-	char *d = g_dir_make_tmp("pocpub-XXXXXX", NULL);
-
-	ck_assert_ptr_nonnull(d);
-	return d;
-}
-
-static void
-rmtree(const char *dir)
-{
-	char *cmd = g_strdup_printf("rm -rf '%s'", dir);
-
-	ck_assert_int_eq(system(cmd), 0);
-	g_free(cmd);
-}
-
+/* A notice of the case JPCERT#12345678 from the coordinator, signed by it. */
 static poc_message *
-mkmsg(const char *id, poc_kind kind, gint64 received, gint64 publication)
+mkmsg_pub(const char *id, poc_kind kind, gint64 received, gint64 publication)
 {
-	poc_message *m = poc_message_new();
+	poc_message *m = mkmsg(id, "JPCERT#12345678", "JVNVU#99999999 CVE-2026-12345", received);
 
-	m->message_id = g_strdup(id);
-	m->tracking = g_strdup("JPCERT#12345678");
-	m->received_at = received;
-	m->from = g_strdup("vuls@jpcert.or.jp");
-	m->subject = g_strdup("[JPCERT#12345678] 脆弱性情報");
 	m->kind = kind;
 	m->from_coordinator = TRUE;
-	m->signature = POC_SIGNATURE_GOOD;
-	m->signature_covers = POC_COVERS_ALL;
 	m->signer = g_strdup("0123456789ABCDEF0123456789ABCDEF01234567");
 	m->publication_date = publication;
-	g_ptr_array_add(m->vuln_ids, g_strdup("JVNVU#99999999"));
-	g_ptr_array_add(m->vuln_ids, g_strdup("CVE-2026-12345"));
 	return m;
 }
 
@@ -186,17 +161,17 @@ START_TEST(test_filing_timeline)
 	GError *err = NULL;
 
 	ck_assert_int_eq(poc_store_open(dir, 0, &s, NULL), 0);
-	m = mkmsg("<s1@jpcert>", POC_KIND_SUMMARY, T0, 0);
+	m = mkmsg_pub("<s1@jpcert>", POC_KIND_SUMMARY, T0, 0);
 	ck_assert_int_eq(poc_store_file(s, 0, m, NULL, NULL), 0);
 	poc_message_free(m);
-	m = mkmsg("<p1@jpcert>", POC_KIND_PUBLICATION, T0 + 86400 * 10, d1);
+	m = mkmsg_pub("<p1@jpcert>", POC_KIND_PUBLICATION, T0 + 86400 * 10, d1);
 	ck_assert_int_eq(poc_store_file(s, 0, m, NULL, NULL), 0);
 	poc_message_free(m);
-	m = mkmsg("<p2@jpcert>", POC_KIND_SCHEDULE, T0 + 86400 * 12, d2);
+	m = mkmsg_pub("<p2@jpcert>", POC_KIND_SCHEDULE, T0 + 86400 * 12, d2);
 	ck_assert_int_eq(poc_store_file(s, 0, m, NULL, NULL), 0);
 	poc_message_free(m);
 	/* the same date again is no change */
-	m = mkmsg("<p3@jpcert>", POC_KIND_SCHEDULE, T0 + 86400 * 13, d2);
+	m = mkmsg_pub("<p3@jpcert>", POC_KIND_SCHEDULE, T0 + 86400 * 13, d2);
 	ck_assert_int_eq(poc_store_file(s, 0, m, NULL, NULL), 0);
 	poc_message_free(m);
 
@@ -300,13 +275,13 @@ START_TEST(test_claims)
 	GError *err = NULL;
 
 	ck_assert_int_eq(poc_store_open(dir, 0, &s, NULL), 0);
-	m = mkmsg("<good@jpcert>", POC_KIND_SCHEDULE, T0, d1);
+	m = mkmsg_pub("<good@jpcert>", POC_KIND_SCHEDULE, T0, d1);
 	ck_assert_int_eq(poc_store_file(s, 0, m, NULL, NULL), 0);
 	ck_assert_int_eq(m->claimed_publication_date, 0);
 	poc_message_free(m);
 
 	/* unsigned, from anyone, a new date and a publication kind */
-	m = mkmsg("<unsigned@elsewhere>", POC_KIND_PUBLICATION, T0 + 3600, d2);
+	m = mkmsg_pub("<unsigned@elsewhere>", POC_KIND_PUBLICATION, T0 + 3600, d2);
 	m->signature = POC_SIGNATURE_NONE;
 	m->signature_covers = POC_COVERS_NONE;
 	m->from_coordinator = FALSE;
@@ -315,12 +290,12 @@ START_TEST(test_claims)
 	ck_assert(m->claimed_statement_request);
 	poc_message_free(m);
 	/* good, but covering part; and a replay of a good one */
-	m = mkmsg("<part@jpcert>", POC_KIND_SCHEDULE, T0 + 7200, d2);
+	m = mkmsg_pub("<part@jpcert>", POC_KIND_SCHEDULE, T0 + 7200, d2);
 	m->signature_covers = POC_COVERS_PART;
 	ck_assert_int_eq(poc_store_file(s, 0, m, NULL, NULL), 0);
 	ck_assert_int_eq(m->claimed_publication_date, d2);
 	poc_message_free(m);
-	m = mkmsg("<replay@jpcert>", POC_KIND_SCHEDULE, T0 + 7300, d2);
+	m = mkmsg_pub("<replay@jpcert>", POC_KIND_SCHEDULE, T0 + 7300, d2);
 	g_ptr_array_add(m->problems, g_strdup("replay: the same signature as <x>, filed before"));
 	ck_assert_int_eq(poc_store_file(s, 0, m, NULL, NULL), 0);
 	ck_assert_int_eq(m->claimed_publication_date, d2);
@@ -535,9 +510,9 @@ START_TEST(test_statement_render)
 	g_ptr_array_add(c->vuln_ids, g_strdup("JVNVU#99999999"));
 	g_ptr_array_add(c->cve_ids, g_strdup("CVE-2026-12345"));
 	g_free(cfg->organization), cfg->organization = g_strdup("ベンダー株式会社");
-	g_ptr_array_add(msgs, mkmsg("<s1@jpcert>", POC_KIND_SUMMARY, T0, 0));
-	g_ptr_array_add(msgs, mkmsg("<p1@jpcert>", POC_KIND_PUBLICATION, T0 + 86400, 0));
-	g_ptr_array_add(msgs, mkmsg("<o1@jpcert>", POC_KIND_OTHER, T0 + 86400 * 2, 0));
+	g_ptr_array_add(msgs, mkmsg_pub("<s1@jpcert>", POC_KIND_SUMMARY, T0, 0));
+	g_ptr_array_add(msgs, mkmsg_pub("<p1@jpcert>", POC_KIND_PUBLICATION, T0 + 86400, 0));
+	g_ptr_array_add(msgs, mkmsg_pub("<o1@jpcert>", POC_KIND_OTHER, T0 + 86400 * 2, 0));
 	req = poc_statement_request(msgs);
 	ck_assert_str_eq(req->message_id, "<p1@jpcert>");
 	ck_assert_int_eq(poc_statement_render(cfg, t, c, req, &st, T0, &subject, &body, &err), 0);
@@ -632,11 +607,5 @@ publication_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(publication_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(publication_suite(), CK_FORK_GETENV);
 }

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 
 #include "runtime.h"
+#include "testutil.h"
 
 static poc_runtime *
 open_defaults(gboolean add_header)
@@ -88,11 +89,5 @@ runtime_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(runtime_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(runtime_suite(), CK_FORK_GETENV);
 }

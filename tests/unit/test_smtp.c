@@ -24,6 +24,7 @@
 
 #include "poc.h"
 #include "smtp.h"
+#include "testutil.h"
 
 static char *sink_path;
 
@@ -59,8 +60,7 @@ sink_start(const char *opt, const char *arg)
 	int n = 0;
 	GError *err = NULL;
 
-	k->dir = g_dir_make_tmp("pocsmtp-XXXXXX", NULL);
-	ck_assert_ptr_nonnull(k->dir);
+	k->dir = tmpdir();
 	chmod(k->dir, 0777);	/* smtp-sink drops to -u nobody when root */
 	k->addr = g_strdup_printf("127.0.0.1:%d", port);
 	tmpl = g_strdup_printf("%s/m.", k->dir);
@@ -317,7 +317,6 @@ main(void)
 {
 	Suite *s = suite_create("smtp");
 	TCase *tc = tcase_create("smtp");
-	SRunner *sr;
 	int failed;
 
 	sink_path = g_find_program_in_path("smtp-sink");
@@ -336,10 +335,7 @@ main(void)
 	tcase_add_test(tc, test_address_injection);
 	tcase_add_test(tc, test_reply_line_too_long);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = run_suite(s, CK_FORK_GETENV);
 	g_free(sink_path);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return failed;
 }

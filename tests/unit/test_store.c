@@ -22,27 +22,10 @@
 
 #include "pocdb.h"
 #include "store.h"
+#include "testutil.h"
 #include "text.h"
 
 #define T0 1795660200	/* 2026-11-26T11:30:00+09:00 */
-
-static char *
-tmpdir(void)
-{
-	char *d = g_dir_make_tmp("pocstore-XXXXXX", NULL);
-
-	ck_assert_ptr_nonnull(d);
-	return d;
-}
-
-static void
-rmtree(const char *dir)
-{
-	char *cmd = g_strdup_printf("rm -rf '%s'", dir);
-
-	ck_assert_int_eq(system(cmd), 0);
-	g_free(cmd);
-}
 
 static poc_store *
 open_rw(const char *dir)
@@ -54,31 +37,6 @@ open_rw(const char *dir)
 	if (st)
 		ck_abort_msg("open %s: %s", dir, err ? err->message : "?");
 	return s;
-}
-
-static poc_message *
-mkmsg(const char *id, const char *tracking, const char *vulns, gint64 at)
-{
-	poc_message *m = poc_message_new();
-
-	m->message_id = g_strdup(id);
-	m->tracking = g_strdup(tracking);
-	m->received_at = at;
-	m->from = g_strdup("vuls@jpcert.or.jp");
-	m->subject = g_strdup_printf("[%s] 脆弱性情報", tracking ? tracking : "-");
-	m->kind = POC_KIND_SUMMARY;
-	m->encrypted = TRUE;
-	m->decryption = POC_DECRYPTION_OK;
-	m->signature = POC_SIGNATURE_GOOD;
-	m->signature_covers = POC_COVERS_ALL;
-	if (vulns) {
-		char **v = g_strsplit(vulns, " ", -1);
-
-		for (char **p = v; *p; p++)
-			g_ptr_array_add(m->vuln_ids, g_strdup(*p));
-		g_strfreev(v);
-	}
-	return m;
 }
 
 static void

@@ -32,6 +32,7 @@
 
 #include "jis.h"
 #include "jst.h"
+#include "testutil.h"
 #include "text.h"
 
 /* ---- kinds: the vocabulary of doc/KINDS.md --------------------------- */
@@ -577,11 +578,5 @@ words_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(words_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite(words_suite(), CK_FORK_GETENV);
 }
