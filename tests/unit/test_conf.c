@@ -13,6 +13,7 @@
 
 #include "conf.h"
 #include "runtime.h"
+#include "testutil.h"
 
 static const char text[] = "Watch security@vendor.example\n"
 			   "Coordinator vuls@jpcert.or.jp, other@jpcert.or.jp\n"
@@ -339,8 +340,6 @@ main(void)
 {
 	Suite *s = suite_create("conf");
 	TCase *tc = tcase_create("lists");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_lists_terminated);
 	tcase_add_test(tc, test_strv_shared_by_threads);
@@ -351,9 +350,5 @@ main(void)
 	tcase_add_test(tc, test_round_trip_values);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s, CK_FORK_GETENV);
 }

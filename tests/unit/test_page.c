@@ -1134,15 +1134,8 @@ page_suite(void)
 int
 main(int argc, char **argv)
 {
-	SRunner *sr;
-	int failed;
-
 	signal(SIGPIPE, SIG_IGN);
 	if (argc == 5 && strcmp(argv[1], "--race-child") == 0)
 		return race_child(argv[2], argv[3], argv[4]);
-	sr = srunner_create(page_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(page_suite(), CK_FORK_GETENV);
 }

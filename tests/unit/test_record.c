@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "record.h"
+#include "testutil.h"
 
 static poc_message *
 sample(void)
@@ -568,8 +569,6 @@ main(void)
 {
 	Suite *s = suite_create("record");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_export_bytes_unchanged);
 	tcase_add_test(tc, test_control_characters);
@@ -582,9 +581,5 @@ main(void)
 	tcase_add_test(tc, test_old_records_read);
 	tcase_add_test(tc, test_other_writers_read);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s, CK_FORK_GETENV);
 }
