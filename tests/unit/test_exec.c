@@ -136,10 +136,7 @@ START_TEST(test_sendmail_diagnostics)
 	ck_assert_ptr_null(diag);
 	g_bytes_unref(payload);
 	g_free(sendmail);
-	{
-		char *argv[] = { "rm", "-rf", dir, NULL };
-		g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
-	}
+	rmtree(dir);
 	g_free(dir);
 }
 END_TEST
