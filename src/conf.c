@@ -94,12 +94,8 @@ typedef struct config_key {
 	size_t offset;
 	const char *example;	/* for the sample file when there is no default */
 	const char *doc;
-	/*
-	 * 0: a reload applies it. Otherwise it is read only at start, and
-	 * this is its place in the list that event=reload-needs-restart
-	 * names (poc_config_restart_keys).
-	 */
-	int restart;
+	/* Read only at start: a reload that changes it warns (poc_config_restart_keys). */
+	gboolean restart;
 } config_key;
 
 #define OFF(f) offsetof(poc_config, f)
@@ -107,17 +103,17 @@ typedef struct config_key {
 static const config_key config_keys[] = {
 	/* --- the milter --- */
 	{ "Socket", T_STRING, "unix:/run/pocmilter/pocmilter.sock", OFF(socket), NULL,
-	  "libmilter socket: unix:PATH (preferred: ~6x the throughput of loopback TCP with postfix) or inet:PORT@HOST.", 1 },
+	  "libmilter socket: unix:PATH (preferred: ~6x the throughput of loopback TCP with postfix) or inet:PORT@HOST.", TRUE },
 	{ "SocketMode", T_MODE, "0660", OFF(socket_mode), NULL,
-	  "Mode of a unix socket, so that the MTA's group can connect.", 2 },
+	  "Mode of a unix socket, so that the MTA's group can connect.", TRUE },
 	{ "SocketGroup", T_STRING, NULL, OFF(socket_group), "postfix",
-	  "Group of a unix socket (default: the group of User): postfix for Postfix. Sendmail's daemon connects as root and needs none (smmsp is its MSP's group).", 3 },
+	  "Group of a unix socket (default: the group of User): postfix for Postfix. Sendmail's daemon connects as root and needs none (smmsp is its MSP's group).", TRUE },
 	{ "User", T_STRING, NULL, OFF(user), "pocmilter",
-	  "User (and its group) to run as after opening the socket and the database. Required when started as root.", 4 },
+	  "User (and its group) to run as after opening the socket and the database. Required when started as root.", TRUE },
 	{ "PidFile", T_PATH, NULL, OFF(pid_file), "/run/pocmilter/pocmilter.pid",
-	  "Pid file, written before privileges are dropped.", 5 },
+	  "Pid file, written before privileges are dropped.", TRUE },
 	{ "SyslogFacility", T_FACILITY, "mail", OFF(syslog_facility), NULL,
-	  "Syslog facility (mail, daemon, local0..local7).", 6 },
+	  "Syslog facility (mail, daemon, local0..local7).", TRUE },
 	{ "AddHeader", T_BOOL, "no", OFF(add_header), NULL,
 	  "Add an X-POC-Case: header to POC mail. Any such header from outside is always removed." },
 	{ "OnStoreFailure", T_STOREFAIL, "tempfail", OFF(on_store_failure), NULL,
@@ -125,7 +121,7 @@ static const config_key config_keys[] = {
 	{ "MaxMessageSize", T_SIZE, "32M", OFF(max_message_size), NULL,
 	  "Largest POC message spooled whole; of a larger one (delivered whole) only the first MaxMessageSize bytes are spooled and filed, held and paged (too-large)." },
 	{ "CoreDumps", T_BOOL, "no", OFF(core_dumps), NULL,
-	  "A core dump holds the daemon's memory, decrypted notices included: with no (the default) the daemon is not dumpable (no core file, no ptrace by other processes of User). Set yes only to debug a crash, on a machine whose core files are as private as the notices (doc/OPERATIONS.md). Read at start.", 10 },
+	  "A core dump holds the daemon's memory, decrypted notices included: with no (the default) the daemon is not dumpable (no core file, no ptrace by other processes of User). Set yes only to debug a crash, on a machine whose core files are as private as the notices (doc/OPERATIONS.md). Read at start.", TRUE },
 	{ "MaxConnections", T_INT, "32", OFF(max_connections), NULL,
 	  "MTA connections served at once; beyond, POC mail gets a temporary failure at DATA (other mail passes). Memory for POC mail is at most MaxConnections times MaxMessageSize." },
 	{ "Workers", T_INT, "2", OFF(workers), NULL,
@@ -140,14 +136,14 @@ static const config_key config_keys[] = {
 	{ "CoordinatorKey", T_FPRS, NULL, OFF(coordinator_key), "0123456789ABCDEF0123456789ABCDEF01234567",
 	  "Fingerprints of trusted coordinator signing keys (40 hex digits). Only a signature by one of these is good." },
 	{ "GnuPGHome", T_PATH, "/var/lib/pocmilter/gnupg", OFF(gnupg_home), NULL,
-	  "GnuPG home with the POC secret key and the coordinator public keys.", 7 },
+	  "GnuPG home with the POC secret key and the coordinator public keys.", TRUE },
 	{ "KindRules", T_PATH, NULL, OFF(kind_rules), "/etc/pocmilter/kinds.rules",
 	  "Extra rules classifying notices, before the built-in ones (doc/KINDS.md). pocctl show names the rule that decided (FILE:LINE); after a change, pocctl reprocess reads a case again." },
 	/* --- the database --- */
 	{ "Database", T_PATH, "/var/lib/pocmilter/db", OFF(database), NULL,
-	  "LMDB environment directory (doc/DATABASE.md).", 8 },
+	  "LMDB environment directory (doc/DATABASE.md).", TRUE },
 	{ "DatabaseMode", T_MODE, "0600", OFF(database_mode), NULL,
-	  "Mode of the database files: 0600, or 0640 to let a group of read-only operators and downstream readers in (the directory is then 0750 and lock.mdb 0660: an LMDB reader registers there).", 9 },
+	  "Mode of the database files: 0600, or 0640 to let a group of read-only operators and downstream readers in (the directory is then 0750 and lock.mdb 0660: an LMDB reader registers there).", TRUE },
 	{ "DatabaseMaxSize", T_SIZE, "1024G", OFF(database_max_size), NULL,
 	  "Largest the database may grow (its LMDB map doubles up to this). Beyond, POC mail is refused like on a full disk (OnStoreFailure) and paged (store-failed); raise it and reload." },
 	/* --- acknowledgements --- */
@@ -1099,7 +1095,7 @@ same_value(const poc_config *a, const poc_config *b, const config_key *key)
 char *
 poc_config_restart_keys(const poc_config *old, const poc_config *fresh)
 {
-	const char *names[G_N_ELEMENTS(config_keys) + 1] = { NULL };
+	GString *names = g_string_new(NULL);
 	gboolean changed = FALSE;
 
 	for (size_t i = 0; i < G_N_ELEMENTS(config_keys); i++) {
@@ -1107,9 +1103,9 @@ poc_config_restart_keys(const poc_config *old, const poc_config *fresh)
 
 		if (!key->restart)
 			continue;
-		names[key->restart - 1] = key->name;
+		g_string_append_printf(names, "%s%s", names->len ? "," : "", key->name);
 		if (!same_value(old, fresh, key))
 			changed = TRUE;
 	}
-	return changed ? g_strjoinv(",", (char **)names) : NULL;
+	return g_string_free(names, !changed);
 }

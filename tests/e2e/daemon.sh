@@ -178,7 +178,7 @@ ok "20 SIGHUPs in a row: still serving"
 grep -q "event=reload-needs-restart" "$H/pocmilter.log" && fail "reload-needs-restart when only Watch changed"
 sed -i 's/^SyslogFacility local3$/SyslogFacility local4/' "$CONF"
 kill -HUP $PID
-h_wait_for 10 grep -q 'event=reload-needs-restart keys=Socket,SocketMode,SocketGroup,User,PidFile,SyslogFacility,GnuPGHome,Database,DatabaseMode,CoreDumps detail="changes of these take effect at restart"' "$H/pocmilter.log" ||
+h_wait_for 10 grep -q 'event=reload-needs-restart keys=Socket,SocketMode,SocketGroup,User,PidFile,SyslogFacility,CoreDumps,GnuPGHome,Database,DatabaseMode detail="changes of these take effect at restart"' "$H/pocmilter.log" ||
 	fail "a changed SyslogFacility was not reported as needing a restart"
 out=$(mt security@vendor.example continue) || fail "after a restart-only change: $out"
 ok "SIGHUP with a restart-only key changed: reload-needs-restart names the keys, still serving"

@@ -164,8 +164,8 @@ static const char *const restart_only[][2] = {
 	{ "Socket", "inet:12345@127.0.0.1" }, { "SocketMode", "0600" },
 	{ "SocketGroup", "mail" },	      { "User", "nobody" },
 	{ "PidFile", "/tmp/other.pid" },      { "SyslogFacility", "local3" },
-	{ "GnuPGHome", "/tmp/other-gnupg" },  { "Database", "/tmp/other-db" },
-	{ "DatabaseMode", "0640" },	      { "CoreDumps", "yes" },
+	{ "CoreDumps", "yes" },		      { "GnuPGHome", "/tmp/other-gnupg" },
+	{ "Database", "/tmp/other-db" },      { "DatabaseMode", "0640" },
 };
 
 /* Keys a reload applies: a change of these is no reason to restart. */
@@ -195,7 +195,7 @@ START_TEST(test_restart_keys)
 	for (guint i = 0; i < G_N_ELEMENTS(restart_only); i++)
 		g_string_append_printf(expect, "%s%s", i ? "," : "", restart_only[i][0]);
 	ck_assert_str_eq(expect->str, "Socket,SocketMode,SocketGroup,User,PidFile,"
-				      "SyslogFacility,GnuPGHome,Database,DatabaseMode,CoreDumps");
+				      "SyslogFacility,CoreDumps,GnuPGHome,Database,DatabaseMode");
 	ck_assert_ptr_null(poc_config_restart_keys(old, same));
 	for (guint i = 0; i < G_N_ELEMENTS(restart_only); i++) {
 		char *conf = g_strdup_printf("%s%s %s\n", base, restart_only[i][0], restart_only[i][1]);
