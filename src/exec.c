@@ -91,7 +91,7 @@ exec_start(const char *command, char ***argv, int *status, char **diagnostic)
 	GSubprocess *proc;
 
 	if (!g_shell_parse_argv(command, NULL, argv, &err)) {
-		*diagnostic = g_strdup_printf("PageCommand: %s", err->message);
+		*diagnostic = g_strdup_printf("cannot split the command line: %s", err->message);
 		g_error_free(err);
 		*status = POC_ERR_CONFIG;
 		return NULL;
